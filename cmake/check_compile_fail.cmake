@@ -1,0 +1,33 @@
+cmake_minimum_required(VERSION 3.21)  # IN_LIST and friends in script mode
+# Compiles one tests/compile_fail source with -fsyntax-only.
+#   MODE=fail: with MLPIPE_COMPILE_FAIL defined; must fail with output matching the file's `// build error:` regex.
+#   MODE=ok:   without it (the twin); must compile.
+file(STRINGS ${SOURCE} expected REGEX "^// build error: ")
+if(NOT expected)
+  message(FATAL_ERROR "${SOURCE} has no `// build error: <regex>` line")
+endif()
+string(REGEX REPLACE "^// build error: " "" expected "${expected}")
+file(STRINGS ${INCLUDES_FILE} includes)
+set(flags -std=c++20 -fsyntax-only)
+foreach(dir IN LISTS includes)
+  if(dir AND NOT dir IN_LIST IMPLICIT)  # the compiler's own folders stay in its order
+    list(APPEND flags -isystem ${dir})
+  endif()
+endforeach()
+if(MODE STREQUAL "fail")
+  list(APPEND flags -DMLPIPE_COMPILE_FAIL)
+endif()
+execute_process(COMMAND ${COMPILER} ${flags} ${SOURCE} RESULT_VARIABLE result OUTPUT_VARIABLE out ERROR_VARIABLE out)
+if(MODE STREQUAL "fail")
+  if(result EQUAL 0)
+    message(FATAL_ERROR "${SOURCE} compiled, but must fail with: ${expected}")
+  endif()
+  if(NOT out MATCHES "${expected}")
+    message(FATAL_ERROR "${SOURCE} failed to compile, but not with `${expected}`:\n${out}")
+  endif()
+  message(STATUS "failed as expected with: ${CMAKE_MATCH_0}")
+else()
+  if(NOT result EQUAL 0)
+    message(FATAL_ERROR "the twin of ${SOURCE} must compile:\n${out}")
+  endif()
+endif()

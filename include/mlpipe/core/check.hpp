@@ -1,0 +1,78 @@
+#pragma once
+
+#include <cmath>        // std::isfinite, std::isnan
+#include <string>
+#include <string_view>
+
+#include "mlpipe/core/error.hpp"
+#include "mlpipe/core/param_value.hpp"
+#include "mlpipe/core/types.hpp"
+
+// Input checks every stage runs at its fit and predict boundaries: one vectorized pass when all is well, a
+// precise message (row, column, value) when it is not.
+
+namespace mlpipe::detail {
+
+inline void check_not_empty(std::string_view kind, const matrix_view& X) {
+  if (X.rows() == 0 || X.cols() == 0) {
+    throw invalid_input("X is empty (" + std::to_string(X.rows()) + " rows, " + std::to_string(X.cols()) +
+                            " columns); expected at least one row and one column",
+                        kind);
+  }
+}
+
+inline void check_finite(std::string_view kind, const matrix_view& X) {
+  if (X.allFinite()) return;
+  for (index j = 0; j < X.cols(); ++j) {
+    for (index i = 0; i < X.rows(); ++i) {
+      if (!std::isfinite(X(i, j))) {
+        throw invalid_input("X has " + format_double(X(i, j)) + " at row " + std::to_string(i) + ", column " +
+                                std::to_string(j) +
+                                "; expected finite values (impute missing values first, e.g. with simple_imputer)",
+                            kind);
+      }
+    }
+  }
+}
+
+inline void check_target(std::string_view kind, const matrix_view& X, const vector_view& y) {
+  if (y.size() != X.rows()) {
+    throw invalid_input("y has " + std::to_string(y.size()) + " values but X has " + std::to_string(X.rows()) +
+                            " rows; expected one target per row",
+                        kind);
+  }
+  if (y.allFinite()) return;
+  for (index i = 0; i < y.size(); ++i) {
+    if (!std::isfinite(y(i))) {
+      throw invalid_input("y has " + format_double(y(i)) + " at row " + std::to_string(i) + "; expected finite targets",
+                          kind);
+    }
+  }
+}
+
+// What X must be for fit: non-empty and, unless the stage handles missing values, finite.
+inline void check_fit_input(std::string_view kind, const matrix_view& X, bool allow_nan = false) {
+  check_not_empty(kind, X);
+  if (!allow_nan) check_finite(kind, X);
+}
+
+// What a supervised stage needs at fit: a valid X and one finite target per row.
+inline void check_fit_input(std::string_view kind, const matrix_view& X, const vector_view& y) {
+  check_fit_input(kind, X);
+  check_target(kind, X, y);
+}
+
+// What X must be at transform or predict: as many columns as at fit, at least one row, finite unless allowed.
+inline void check_predict_input(std::string_view kind, const matrix_view& X, index n_features_in,
+                                bool allow_nan = false) {
+  if (X.cols() != n_features_in) {
+    throw invalid_input("X has " + std::to_string(X.cols()) + " columns but this step was fitted on " +
+                            std::to_string(n_features_in) + "; expected " + std::to_string(n_features_in) +
+                            " columns",
+                        kind);
+  }
+  check_not_empty(kind, X);
+  if (!allow_nan) check_finite(kind, X);
+}
+
+}  // namespace mlpipe::detail

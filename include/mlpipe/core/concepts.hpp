@@ -1,0 +1,61 @@
+#pragma once
+
+#include <concepts>
+#include <string_view>
+
+#include "mlpipe/core/types.hpp"
+
+namespace mlpipe {
+
+// fitted_stage -- what fit returns: immutable learned state that knows its input width and its kind.
+template <class F>
+concept fitted_stage = std::copy_constructible<F> && requires(const F& f) {
+  { F::kind } -> std::convertible_to<std::string_view>;
+  { f.n_features_in() } -> std::convertible_to<index>;
+};
+
+// fitted_transformer -- a fitted stage that maps rows to new feature rows.
+template <class F>
+concept fitted_transformer = fitted_stage<F> && requires(const F& f, const matrix_view& X) {
+  { f.transform(X) } -> std::convertible_to<matrix>;
+  { f.n_features_out() } -> std::convertible_to<index>;
+};
+
+// fitted_predictor -- a fitted stage that predicts one number per row (a label or a value).
+template <class F>
+concept fitted_predictor = fitted_stage<F> && requires(const F& f, const matrix_view& X) {
+  { f.predict(X) } -> std::convertible_to<vector>;
+};
+
+// fitted_classifier -- predicts labels from `classes()` and their probabilities (columns in class order).
+template <class F>
+concept fitted_classifier = fitted_predictor<F> && requires(const F& f, const matrix_view& X) {
+  { f.predict_proba(X) } -> std::convertible_to<matrix>;
+  { f.classes() } -> std::convertible_to<const vector&>;
+};
+
+// fitted_regressor -- predicts a real value per row.
+template <class F>
+concept fitted_regressor = fitted_predictor<F> && !fitted_classifier<F>;
+
+// stage -- a spec: an aggregate of hyperparameters with a kind and a const fit that returns its fitted type.
+template <class S>
+concept stage = std::copy_constructible<S> && requires(const S& s, const matrix_view& X, const vector_view& y) {
+  { S::kind } -> std::convertible_to<std::string_view>;
+  typename S::fitted;
+  { s.fit(X, y) } -> std::same_as<typename S::fitted>;
+} && fitted_stage<typename S::fitted>;
+
+template <class S>
+concept transformer = stage<S> && fitted_transformer<typename S::fitted>;
+
+template <class S>
+concept predictor = stage<S> && fitted_predictor<typename S::fitted>;
+
+template <class S>
+concept classifier = stage<S> && fitted_classifier<typename S::fitted>;
+
+template <class S>
+concept regressor = stage<S> && fitted_regressor<typename S::fitted>;
+
+}  // namespace mlpipe

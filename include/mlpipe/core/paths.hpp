@@ -1,0 +1,258 @@
+#pragma once
+
+#include <algorithm>    // std::min, std::max
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <vector>
+
+#include "mlpipe/core/error.hpp"
+#include "mlpipe/core/fixed_string.hpp"
+#include "mlpipe/core/param_value.hpp"
+#include "mlpipe/core/params.hpp"
+#include "mlpipe/core/step.hpp"
+
+// Parameter paths: "model.C", "features.num.scale.with_mean". A path walks through composite stages (those
+// with a `steps` tuple of named steps: pipelines, unions, column transformers), through transparent wrappers
+// (those with a `wrapped_type` and a `stage` member: columns(...)) and ends at a parameter listed in a
+// stage's `params`. The same walk is done at compile time for literal paths and at run time for strings.
+
+namespace mlpipe {
+namespace detail {
+
+template <class S>
+concept composite_stage = requires(S& s) {
+  typename S::steps_type;
+  s.steps;
+};
+
+template <class S>
+concept wrapper_stage = requires(S& s) {
+  typename S::wrapped_type;
+  s.stage;
+};
+
+template <class S, std::size_t I>
+using step_at = std::tuple_element_t<I, typename S::steps_type>;
+
+template <class S, fixed_string Name>
+constexpr std::size_t step_position() {
+  return []<std::size_t... I>(std::index_sequence<I...>) {
+    return step_index<Name, step_at<S, I>...>();
+  }(std::make_index_sequence<std::tuple_size_v<typename S::steps_type>>{});
+}
+
+// ---- compile time ---------------------------------------------------------------------------------------------
+
+template <class S, fixed_string Path>
+constexpr bool has_path() {
+  if constexpr (has_own_param<S, Path>()) {
+    return true;
+  } else if constexpr (wrapper_stage<S>) {
+    return has_path<typename S::wrapped_type, Path>();
+  } else if constexpr (composite_stage<S>) {
+    if constexpr (first_dot<Path>() == std::string_view::npos) {
+      return false;
+    } else {
+      constexpr std::size_t i = step_position<S, path_head<Path>()>();
+      if constexpr (i == std::tuple_size_v<typename S::steps_type>) return false;
+      else return has_path<typename step_at<S, i>::stage_type, path_tail<Path>()>();
+    }
+  } else {
+    return false;
+  }
+}
+
+// A reference to the parameter at Path (const when s is const); Path must satisfy has_path.
+template <fixed_string Path, class S>
+constexpr auto& param_ref(S& s) {
+  using T = std::remove_const_t<S>;
+  if constexpr (has_own_param<T, Path>()) {
+    return s.*(std::get<own_param_index<T, Path>()>(T::params).member);
+  } else if constexpr (wrapper_stage<T>) {
+    return param_ref<Path>(s.stage);
+  } else {
+    constexpr std::size_t i = step_position<T, path_head<Path>()>();
+    return param_ref<path_tail<Path>()>(std::get<i>(s.steps).stage);
+  }
+}
+
+// ---- run time ---------------------------------------------------------------------------------------------------
+
+template <class S>
+void collect_param_names(const std::string& prefix, std::vector<std::string>& out) {
+  find_param<S>([&](const auto& desc) {
+    out.push_back(prefix + std::string(desc.name.view()));
+    return false;
+  });
+  if constexpr (wrapper_stage<S>) {
+    collect_param_names<typename S::wrapped_type>(prefix, out);
+  } else if constexpr (composite_stage<S>) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (collect_param_names<typename step_at<S, I>::stage_type>(
+           prefix + std::string(step_at<S, I>::name.view()) + ".", out),
+       ...);
+    }(std::make_index_sequence<std::tuple_size_v<typename S::steps_type>>{});
+  }
+}
+
+// Calls f(value_ref, desc, kind) for the parameter at path inside s; returns false when there is none.
+template <class S, class F>
+bool visit_param(S& s, std::string_view path, F&& f) {
+  using T = std::remove_const_t<S>;
+  const bool own = find_param<T>([&](const auto& desc) {
+    if (desc.name.view() != path) return false;
+    f(s.*(desc.member), desc, T::kind);
+    return true;
+  });
+  if (own) return true;
+  if constexpr (wrapper_stage<T>) {
+    return visit_param(s.stage, path, f);
+  } else if constexpr (composite_stage<T>) {
+    const std::size_t dot = path.find('.');
+    if (dot == std::string_view::npos) return false;
+    const std::string_view head = path.substr(0, dot);
+    const std::string_view tail = path.substr(dot + 1);
+    return std::apply(
+        [&](auto&... steps) {
+          return ((steps.name.view() == head && visit_param(steps.stage, tail, f)) || ...);
+        },
+        s.steps);
+  } else {
+    return false;
+  }
+}
+
+// Levenshtein distance, for "did you mean" suggestions.
+inline std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+inline std::string join(const std::vector<std::string>& names, std::size_t at_most) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size() && i < at_most; ++i) out += (i ? ", " : "") + names[i];
+  if (names.size() > at_most) out += ", ... (" + std::to_string(names.size() - at_most) + " more)";
+  return out;
+}
+
+// "; did you mean 'model.C'?" when some candidates are close to name (by edit distance), else "".
+inline std::string did_you_mean(std::string_view name, const std::vector<std::string>& candidates) {
+  if (candidates.empty()) return {};
+  std::size_t best = std::string::npos;
+  for (const auto& c : candidates) best = std::min(best, edit_distance(name, c));
+  if (best > std::max<std::size_t>(2, name.size() / 3)) return {};
+  std::vector<std::string> close;
+  for (const auto& c : candidates)
+    if (edit_distance(name, c) == best && close.size() < 3) close.push_back("'" + c + "'");
+  return "; did you mean " + join(close, 3) + "?";
+}
+
+// The error for a path that names nothing: the closest valid paths first, then all of them.
+inline invalid_parameter unknown_path_error(std::string_view path, const std::vector<std::string>& valid) {
+  if (valid.empty())
+    return invalid_parameter("unknown parameter path '" + std::string(path) + "'; this stage has no parameters");
+  std::vector<std::string> children;
+  const std::string as_prefix = std::string(path) + ".";
+  for (const auto& name : valid)
+    if (name.starts_with(as_prefix)) children.push_back(name);
+  if (!children.empty())
+    return invalid_parameter("parameter path '" + std::string(path) + "' names a step, not a parameter; its " +
+                             "parameters are: " + join(children, 20));
+  const std::string suggestion = did_you_mean(path, valid);
+  return invalid_parameter("unknown parameter path '" + std::string(path) + "'" +
+                           (suggestion.empty() ? "." : suggestion) + " Valid paths: " + join(valid, 40));
+}
+
+}  // namespace detail
+
+// param_names(stage) -- every parameter path of a stage, in declaration order ("scale.with_mean", ...).
+template <class S>
+std::vector<std::string> param_names(const S&) {
+  std::vector<std::string> out;
+  detail::collect_param_names<S>("", out);
+  return out;
+}
+
+// set_param(stage, "model.C", 0.5) -- sets a parameter named at run time, checking the path and the type.
+template <class S>
+void set_param(S& s, std::string_view path, const param_value& value) {
+  const bool found = detail::visit_param(s, path, [&](auto& ref, const auto&, std::string_view kind) {
+    using M = std::remove_cvref_t<decltype(ref)>;
+    auto converted = param_traits<M>::from_value(value);
+    if (!converted) {
+      throw invalid_parameter("parameter '" + std::string(path) + "' of " + std::string(kind) + " expects " +
+                              std::string(param_traits<M>::expected) + ", got " + format_value(value) + " (" +
+                              std::string(value_kind(value)) + ")");
+    }
+    ref = std::move(*converted);
+  });
+  if (!found) throw detail::unknown_path_error(path, param_names(s));
+}
+
+// get_param(stage, "model.C") -- a parameter's value, named at run time.
+template <class S>
+param_value get_param(const S& s, std::string_view path) {
+  std::optional<param_value> out;
+  detail::visit_param(s, path, [&](const auto& ref, const auto&, std::string_view) {
+    out = param_traits<std::remove_cvref_t<decltype(ref)>>::to_value(ref);
+  });
+  if (!out) throw detail::unknown_path_error(path, param_names(s));
+  return *out;
+}
+
+namespace detail {
+
+// get<"model.C">() / set<"model.C">(v) / set_param / get_param / param_names as members of composite stages.
+template <class Derived>
+struct path_access {
+  template <fixed_string Path>
+  constexpr const auto& get() const {
+    static_assert(has_path<Derived, Path>(),
+                  "mlpipe: unknown parameter path in get<\"...\">(); the path is shown in this template's "
+                  "arguments; param_names() lists the valid paths");
+    if constexpr (has_path<Derived, Path>()) return param_ref<Path>(self());
+    else return *this;
+  }
+
+  template <fixed_string Path, class V>
+  constexpr Derived& set(V&& value) {
+    static_assert(has_path<Derived, Path>(),
+                  "mlpipe: unknown parameter path in set<\"...\">(); the path is shown in this template's "
+                  "arguments; param_names() lists the valid paths");
+    if constexpr (has_path<Derived, Path>()) {
+      using M = std::remove_cvref_t<decltype(param_ref<Path>(self_mut()))>;
+      static_assert(std::is_assignable_v<M&, V&&>,
+                    "mlpipe: set<\"...\">(value): the value's type does not convert to the parameter's type");
+      if constexpr (std::is_assignable_v<M&, V&&>) param_ref<Path>(self_mut()) = std::forward<V>(value);
+    }
+    return self_mut();
+  }
+
+  Derived& set_param(std::string_view path, const param_value& value) {
+    mlpipe::set_param(self_mut(), path, value);
+    return self_mut();
+  }
+  param_value get_param(std::string_view path) const { return mlpipe::get_param(self(), path); }
+  std::vector<std::string> param_names() const { return mlpipe::param_names(self()); }
+
+ private:
+  constexpr const Derived& self() const { return static_cast<const Derived&>(*this); }
+  constexpr Derived& self_mut() { return static_cast<Derived&>(*this); }
+};
+
+}  // namespace detail
+}  // namespace mlpipe

@@ -1,0 +1,248 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>      // std::index_sequence, std::move, std::pair
+
+#include "mlpipe/core/check.hpp"
+#include "mlpipe/core/concepts.hpp"
+#include "mlpipe/core/error.hpp"
+#include "mlpipe/core/fit_transform.hpp"
+#include "mlpipe/core/fixed_string.hpp"
+#include "mlpipe/core/paths.hpp"
+#include "mlpipe/core/step.hpp"
+#include "mlpipe/core/types.hpp"
+
+namespace mlpipe {
+
+template <class... FittedSteps>
+class fitted_pipeline;
+
+namespace detail {
+
+template <class... Steps>
+constexpr bool all_but_last_transform() {
+  constexpr bool is_transformer[] = {transformer<typename Steps::stage_type>...};
+  for (std::size_t i = 0; i + 1 < sizeof...(Steps); ++i)
+    if (!is_transformer[i]) return false;
+  return true;
+}
+
+template <class Tuple>
+using last_t = std::tuple_element_t<std::tuple_size_v<Tuple> - 1, Tuple>;
+
+}  // namespace detail
+
+// pipeline -- a chain of named steps: every step but the last transforms, the last decides what the pipeline is
+// (a transformer, classifier or regressor). Built with `|`; a pipeline is itself a stage and nests.
+template <class... Steps>
+struct pipeline : detail::path_access<pipeline<Steps...>> {
+  static_assert(sizeof...(Steps) >= 1, "mlpipe: a pipeline needs at least one step");
+  static_assert(detail::unique_step_names<Steps...>(),
+                "mlpipe: two steps are named the same; give one of them another name with step<\"...\">(stage)");
+  static_assert(detail::all_but_last_transform<Steps...>(),
+                "mlpipe: only the last step of a pipeline may be a model; every earlier step must be a transformer "
+                "(its fitted type has transform(X)); move the model to the end of the pipeline");
+
+  static constexpr std::string_view kind = "pipeline";
+  static constexpr auto params = std::tuple<>{};
+  using steps_type = std::tuple<Steps...>;
+  using fitted = fitted_pipeline<fitted_step<Steps::name, typename Steps::stage_type::fitted>...>;
+
+  steps_type steps;
+
+  // Fits every step in order on the output of the one before; y goes to every step.
+  fitted fit(const matrix_view& X, const vector_view& y = vector()) const {
+    check_y(X, y);
+    return fitted(fit_from<0, false>(X, y, nullptr));
+  }
+
+  // Fits and returns the transformed training data too, without transforming it twice.
+  std::pair<fitted, matrix> fit_transform(const matrix_view& X, const vector_view& y = vector()) const
+    requires transformer<typename detail::last_t<steps_type>::stage_type>
+  {
+    check_y(X, y);
+    matrix out;
+    fitted f(fit_from<0, true>(X, y, &out));
+    return {std::move(f), std::move(out)};
+  }
+
+ private:
+  static constexpr std::size_t n_steps = sizeof...(Steps);
+
+  static void check_y(const matrix_view& X, const vector_view& y) {
+    if (y.size() != 0 && y.size() != X.rows()) {
+      throw invalid_input("y has " + std::to_string(y.size()) + " values but X has " + std::to_string(X.rows()) +
+                              " rows; expected one target per row",
+                          kind);
+    }
+  }
+
+  template <std::size_t I, bool WantOutput>
+  auto fit_from(const matrix_view& X, const vector_view& y, matrix* out) const {
+    using step_type = std::tuple_element_t<I, steps_type>;
+    using stage_type = typename step_type::stage_type;
+    using result_step = fitted_step<step_type::name, typename stage_type::fitted>;
+    const stage_type& s = std::get<I>(steps).stage;
+    const auto name = step_type::name.view();
+    if constexpr (I + 1 == n_steps) {
+      if constexpr (WantOutput) {
+        auto [f, Xt] = detail::in_step(name, stage_type::kind, [&] { return mlpipe::fit_transform(s, X, y); });
+        *out = std::move(Xt);
+        return std::tuple<result_step>{result_step{std::move(f)}};
+      } else {
+        return std::tuple<result_step>{result_step{detail::in_step(name, stage_type::kind, [&] { return s.fit(X, y); })}};
+      }
+    } else {
+      auto [f, Xt] = detail::in_step(name, stage_type::kind, [&] { return mlpipe::fit_transform(s, X, y); });
+      auto rest = fit_from<I + 1, WantOutput>(Xt, y, out);
+      return std::tuple_cat(std::tuple<result_step>{result_step{std::move(f)}}, std::move(rest));
+    }
+  }
+};
+
+// fitted_pipeline -- what pipeline::fit returns. transform, predict, predict_proba, decision_function and
+// classes exist exactly when the last step has them. Immutable: safe to share between threads.
+template <class... FittedSteps>
+class fitted_pipeline {
+  using steps_type = std::tuple<FittedSteps...>;
+  using last_type = typename detail::last_t<steps_type>::fitted_type;
+  static constexpr std::size_t n_steps = sizeof...(FittedSteps);
+
+ public:
+  static constexpr std::string_view kind = "pipeline";
+
+  explicit fitted_pipeline(steps_type steps) : steps_(std::move(steps)) {}
+
+  index n_features_in() const { return std::get<0>(steps_).fitted.n_features_in(); }
+
+  index n_features_out() const
+    requires fitted_transformer<last_type>
+  {
+    return last().n_features_out();
+  }
+
+  matrix transform(const matrix_view& X) const
+    requires fitted_transformer<last_type>
+  {
+    return through<n_steps - 1>(X, [&](const matrix_view& Xt) { return at_last([&](const auto& f) -> matrix {
+      return f.transform(Xt);
+    }); });
+  }
+
+  vector predict(const matrix_view& X) const
+    requires fitted_predictor<last_type>
+  {
+    return through<n_steps - 1>(X, [&](const matrix_view& Xt) { return at_last([&](const auto& f) -> vector {
+      return f.predict(Xt);
+    }); });
+  }
+
+  matrix predict_proba(const matrix_view& X) const
+    requires requires(const last_type& f) { { f.predict_proba(X) } -> std::convertible_to<matrix>; }
+  {
+    return through<n_steps - 1>(X, [&](const matrix_view& Xt) { return at_last([&](const auto& f) -> matrix {
+      return f.predict_proba(Xt);
+    }); });
+  }
+
+  auto decision_function(const matrix_view& X) const
+    requires requires(const last_type& f) { f.decision_function(X); }
+  {
+    return through<n_steps - 1>(X, [&](const matrix_view& Xt) { return at_last([&](const auto& f) {
+      return f.decision_function(Xt);
+    }); });
+  }
+
+  const vector& classes() const
+    requires fitted_classifier<last_type>
+  {
+    return last().classes();
+  }
+
+  // get<"model">() is the fitted step named "model"; get<"features.num">() walks into nested fitted composites.
+  template <fixed_string Path>
+  const auto& get() const {
+    return detail::fitted_get<Path>(*this);
+  }
+
+  const steps_type& steps() const { return steps_; }
+
+ private:
+  const last_type& last() const { return std::get<n_steps - 1>(steps_).fitted; }
+
+  template <std::size_t I, class F>
+  decltype(auto) at_step(F&& f) const {
+    using step_type = std::tuple_element_t<I, steps_type>;
+    return detail::in_step(step_type::name.view(), step_type::fitted_type::kind,
+                           [&]() -> decltype(auto) { return f(std::get<I>(steps_).fitted); });
+  }
+
+  template <class F>
+  decltype(auto) at_last(F&& f) const {
+    return at_step<n_steps - 1>(std::forward<F>(f));
+  }
+
+  // Transforms X through steps [0, End) and hands the result to f (X itself when End is 0: no copy).
+  template <std::size_t End, class F>
+  decltype(auto) through(const matrix_view& X, F&& f) const {
+    if constexpr (End == 0) {
+      return f(X);
+    } else {
+      matrix Xt = at_step<0>([&](const auto& s) -> matrix { return s.transform(X); });
+      [&]<std::size_t... I>(std::index_sequence<I...>) {
+        ((Xt = at_step<I + 1>([&](const auto& s) -> matrix { return s.transform(Xt); })), ...);
+      }(std::make_index_sequence<End - 1>{});
+      return f(Xt);
+    }
+  }
+
+  steps_type steps_;
+};
+
+namespace detail {
+
+template <class T>
+struct is_pipeline : std::false_type {};
+template <class... Steps>
+struct is_pipeline<pipeline<Steps...>> : std::true_type {};
+
+template <class T>
+concept pipeline_part = is_pipeline<std::remove_cvref_t<T>>::value || step_like<T>;
+
+template <class T>
+constexpr auto steps_of(T&& t) {
+  if constexpr (is_pipeline<std::remove_cvref_t<T>>::value) return std::forward<T>(t).steps;
+  else return std::tuple{to_step(std::forward<T>(t))};
+}
+
+template <class... Steps>
+constexpr pipeline<Steps...> make_pipeline(std::tuple<Steps...> steps) {
+  return pipeline<Steps...>{{}, std::move(steps)};
+}
+
+}  // namespace detail
+
+// a | b -- starts a pipeline from two stages, appends a stage to a pipeline, or concatenates two pipelines.
+// An unnamed stage is named by its kind; name it with step<"...">(stage) to use it twice.
+template <class A, class B>
+  requires(detail::pipeline_part<A> && detail::pipeline_part<B>)
+constexpr auto operator|(A&& a, B&& b) {
+  return detail::make_pipeline(std::tuple_cat(detail::steps_of(std::forward<A>(a)), detail::steps_of(std::forward<B>(b))));
+}
+
+// pipeable<A, B> -- whether `a | b` builds a pipeline.
+template <class A, class B>
+concept pipeable = requires(A a, B b) { std::move(a) | std::move(b); };
+
+// make_pipeline(a, b, ...) -- the same as a | b | ..., and a one-step pipeline from a single stage.
+template <class... Parts>
+  requires(detail::pipeline_part<Parts> && ...)
+constexpr auto make_pipeline(Parts&&... parts) {
+  return detail::make_pipeline(std::tuple_cat(detail::steps_of(std::forward<Parts>(parts))...));
+}
+
+}  // namespace mlpipe

@@ -1,0 +1,28 @@
+#pragma once
+
+// Everything mlpipe offers, for convenience. mlpipe's own headers include only what they use.
+
+#include "mlpipe/version.hpp"
+
+#include "mlpipe/core/check.hpp"
+#include "mlpipe/core/column_transformer.hpp"
+#include "mlpipe/core/columns.hpp"
+#include "mlpipe/core/concepts.hpp"
+#include "mlpipe/core/dataset.hpp"
+#include "mlpipe/core/error.hpp"
+#include "mlpipe/core/fit_transform.hpp"
+#include "mlpipe/core/fixed_string.hpp"
+#include "mlpipe/core/param_value.hpp"
+#include "mlpipe/core/params.hpp"
+#include "mlpipe/core/paths.hpp"
+#include "mlpipe/core/pipeline.hpp"
+#include "mlpipe/core/step.hpp"
+#include "mlpipe/core/transform_fn.hpp"
+#include "mlpipe/core/types.hpp"
+#include "mlpipe/core/union.hpp"
+
+#include "mlpipe/io/csv.hpp"
+
+#include "mlpipe/preprocessing/standard_scaler.hpp"
+
+#include "mlpipe/models/ridge.hpp"

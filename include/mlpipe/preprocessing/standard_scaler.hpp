@@ -1,0 +1,100 @@
+#pragma once
+
+#include <cmath>        // std::sqrt
+#include <limits>
+#include <string_view>
+#include <tuple>
+#include <utility>      // std::move
+
+#include "mlpipe/core/check.hpp"
+#include "mlpipe/core/params.hpp"
+#include "mlpipe/core/types.hpp"
+
+namespace mlpipe {
+
+// standard_scaler -- centres each feature on its mean and scales it to unit variance, as scikit-learn's
+// StandardScaler: population variance (ddof = 0); a constant feature keeps scale 1 instead of dividing by zero.
+struct standard_scaler {
+  static constexpr std::string_view kind = "standard_scaler";
+
+  bool with_mean = true;  // subtract each feature's training mean
+  bool with_std = true;   // divide each feature by its training standard deviation
+
+  static constexpr auto params = std::tuple{param<"with_mean">(&standard_scaler::with_mean),
+                                            param<"with_std">(&standard_scaler::with_std)};
+
+  class fitted;
+  fitted fit(const matrix_view& X, const vector_view& y = vector()) const;
+};
+
+class standard_scaler::fitted {
+ public:
+  static constexpr std::string_view kind = standard_scaler::kind;
+
+  fitted(standard_scaler spec, vector mean, vector var, vector scale, index n_samples_seen)
+      : spec_(spec), mean_(std::move(mean)), var_(std::move(var)), scale_(std::move(scale)),
+        n_samples_seen_(n_samples_seen) {}
+
+  const standard_scaler& spec() const { return spec_; }
+  // Per-feature training mean (computed even when with_mean is false, as scikit-learn's mean_).
+  const vector& mean() const { return mean_; }
+  // Per-feature population variance.
+  const vector& var() const { return var_; }
+  // What each feature is divided by: its standard deviation, 1 for constant features, all 1 when !with_std.
+  const vector& scale() const { return scale_; }
+  index n_samples_seen() const { return n_samples_seen_; }
+  index n_features_in() const { return mean_.size(); }
+  index n_features_out() const { return mean_.size(); }
+
+  matrix transform(const matrix_view& X) const {
+    detail::check_predict_input(kind, X, n_features_in());
+    matrix out(X.rows(), X.cols());
+    for (index j = 0; j < X.cols(); ++j) {
+      const double shift = spec_.with_mean ? mean_(j) : 0.0;
+      out.col(j) = (X.col(j).array() - shift) / scale_(j);
+    }
+    return out;
+  }
+
+  // Maps scaled rows back to the original units.
+  matrix inverse_transform(const matrix_view& X) const {
+    detail::check_predict_input(kind, X, n_features_in());
+    matrix out(X.rows(), X.cols());
+    for (index j = 0; j < X.cols(); ++j) {
+      const double shift = spec_.with_mean ? mean_(j) : 0.0;
+      out.col(j) = X.col(j).array() * scale_(j) + shift;
+    }
+    return out;
+  }
+
+ private:
+  standard_scaler spec_;
+  vector mean_;
+  vector var_;
+  vector scale_;
+  index n_samples_seen_;
+};
+
+inline standard_scaler::fitted standard_scaler::fit(const matrix_view& X, const vector_view&) const {
+  validate_params(*this);
+  detail::check_fit_input(kind, X);
+  const auto n = static_cast<double>(X.rows());
+  constexpr double eps = std::numeric_limits<double>::epsilon();
+  vector mean = X.colwise().mean().transpose();
+  vector var(X.cols());
+  vector scale = vector::Ones(X.cols());
+  for (index j = 0; j < X.cols(); ++j) {
+    // Two passes with the rounding correction of the second, as scikit-learn computes var_.
+    const auto centred = (X.col(j).array() - mean(j)).eval();
+    const double correction = centred.sum();
+    var(j) = (centred.square().sum() - correction * correction / n) / n;
+    if (with_std) {
+      // A feature is constant when its variance is within rounding of zero (scikit-learn's _is_constant_feature).
+      const double bound = n * eps * var(j) + (n * mean(j) * eps) * (n * mean(j) * eps);
+      if (var(j) > bound) scale(j) = std::sqrt(var(j));
+    }
+  }
+  return fitted(*this, std::move(mean), std::move(var), std::move(scale), X.rows());
+}
+
+}  // namespace mlpipe

@@ -1,0 +1,79 @@
+#include <catch2/catch.hpp>
+
+#include "mlpipe/core/pipeline.hpp"
+#include "mlpipe/models/ridge.hpp"
+#include "mlpipe/preprocessing/standard_scaler.hpp"
+#include "support.hpp"
+
+namespace mp = mlpipe;
+using mp::test::error_message;
+using mp::test::max_relative_error;
+using mp::test::to_vector;
+
+TEST_CASE("ridge matches scikit-learn's Ridge(alpha=1) on diabetes to 1e-8", "[models][ridge]") {
+  const auto& d = mp::test::load("diabetes.csv");
+  const auto& ref = mp::test::sklearn_reference()["ridge_alpha1_diabetes"];
+  const auto f = mp::ridge{.alpha = 1.0}.fit(d.X, d.y);
+  // Coefficients are O(100): compare relative to their size; the closed forms agree to ~1e-13.
+  CHECK(max_relative_error(f.coef(), to_vector(ref["coef_"])) < 1e-8);
+  CHECK(f.intercept() == Approx(ref["intercept_"].get<double>()).epsilon(1e-12));
+  CHECK(f.n_features_in() == 10);
+}
+
+TEST_CASE("scaler | ridge matches scikit-learn's make_pipeline(StandardScaler(), Ridge(alpha))", "[models][ridge]") {
+  const auto& d = mp::test::load("diabetes.csv");
+  auto pipe = mp::step<"scale">(mp::standard_scaler{}) | mp::step<"model">(mp::ridge{});
+  for (const auto& c : mp::test::test_reference()["scaler_ridge_diabetes"]) {
+    const double alpha = c["alpha"];
+    const bool fit_intercept = c["fit_intercept"];
+    CAPTURE(alpha, fit_intercept);
+    pipe.set<"model.alpha">(alpha).set<"model.fit_intercept">(fit_intercept);
+    const auto f = pipe.fit(d.X, d.y);
+    CHECK(max_relative_error(f.get<"model">().coef(), to_vector(c["coef_"])) < 1e-8);
+    CHECK(f.get<"model">().intercept() == Approx(c["intercept_"].get<double>()).epsilon(1e-10).margin(1e-10));
+    CHECK(max_relative_error(f.predict(d.X.topRows(5)), to_vector(c["predict_first5"])) < 1e-8);
+    const mp::vector residual = f.predict(d.X) - d.y;
+    const double r2 = 1.0 - residual.squaredNorm() / (d.y.array() - d.y.mean()).square().sum();
+    CHECK(r2 == Approx(c["train_r2"].get<double>()).epsilon(1e-10));
+  }
+}
+
+TEST_CASE("ridge solves the dual problem when there are more features than rows", "[models][ridge]") {
+  const auto& d = mp::test::load("breast_cancer.csv");
+  const auto& ref = mp::test::test_reference()["ridge_wide_breast_cancer_first8"];
+  const mp::matrix X = d.X.topRows(8);
+  const mp::vector y = d.y.head(8) * 3.0 + X.col(0);
+  const auto f = mp::ridge{.alpha = 0.5}.fit(X, y);
+  CHECK(max_relative_error(f.coef(), to_vector(ref["coef_"]), 1e-3) < 1e-7);
+  CHECK(f.intercept() == Approx(ref["intercept_"].get<double>()).epsilon(1e-8));
+}
+
+TEST_CASE("ridge with alpha = 0 is least squares, minimum-norm on collinear columns", "[models][ridge]") {
+  mp::matrix X(5, 2);
+  X << 1, 2, 2, 4, 3, 6, 4, 8, 5, 10;  // the second column is twice the first
+  const mp::vector y = 5.0 * X.col(0).array() + 1.0;
+  const auto f = mp::ridge{.alpha = 0.0}.fit(X, y);
+  // y = 5 x1 + 1 = w1 x1 + w2 (2 x1) with the least |w|: w = (1, 2).
+  CHECK(f.coef()(0) == Approx(1.0).epsilon(1e-10));
+  CHECK(f.coef()(1) == Approx(2.0).epsilon(1e-10));
+  CHECK(f.intercept() == Approx(1.0).epsilon(1e-10));
+  CHECK((f.predict(X) - y).cwiseAbs().maxCoeff() < 1e-10);
+}
+
+TEST_CASE("ridge rejects bad hyperparameters and bad data with precise messages", "[models][ridge]") {
+  const auto& d = mp::test::load("diabetes.csv");
+  CHECK(error_message<mp::invalid_parameter>([&] { mp::ridge{.alpha = -1.0}.fit(d.X, d.y); }) ==
+        "ridge: alpha = -1 is out of range; expected alpha >= 0");
+  CHECK(error_message<mp::invalid_parameter>([&] {
+          mp::ridge{.alpha = std::numeric_limits<double>::infinity()}.fit(d.X, d.y);
+        }) == "ridge: alpha = inf is not a finite number; expected alpha >= 0");
+  CHECK(error_message<mp::invalid_input>([&] { mp::ridge{}.fit(d.X, d.y.head(10)); }) ==
+        "ridge: y has 10 values but X has 442 rows; expected one target per row");
+  mp::vector y = d.y;
+  y(4) = std::numeric_limits<double>::quiet_NaN();
+  CHECK(error_message<mp::invalid_input>([&] { mp::ridge{}.fit(d.X, y); }) ==
+        "ridge: y has nan at row 4; expected finite targets");
+  const auto f = mp::ridge{}.fit(d.X, d.y);
+  CHECK(error_message<mp::invalid_input>([&] { f.predict(d.X.leftCols(3)); }) ==
+        "ridge: X has 3 columns but this step was fitted on 10; expected 10 columns");
+}
