@@ -27,7 +27,7 @@ int main() {
   const auto fitted = pipe.fit(data.X, data.y);
 
   const auto& route = fitted.get<"features">();
-  std::printf("%td input columns -> %td features (3 scaled, 3 squared, %zu passed through)\n",
+  std::printf("%td input columns -> %td features (3 centred, 3 squared, %zu passed through)\n",
               route.n_features_in(), route.n_features_out(), route.passthrough().size());
   std::printf("body means: ");
   const auto& scale = fitted.get<"features.body.scale">();

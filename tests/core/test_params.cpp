@@ -44,7 +44,7 @@ struct toy {
       mp::param<"label">(&toy::label),        mp::param<"hue">(&toy::hue),
       mp::param<"range">(&toy::range)};
   struct fitted {
-    static constexpr std::string_view kind = toy::kind;
+    static constexpr std::string_view kind = toy::kind;  // read through the fitted_stage concept
     mp::index n = 0;
     mp::index n_features_in() const { return n; }
     mp::index n_features_out() const { return n; }
@@ -55,6 +55,7 @@ struct toy {
     return {X.cols()};
   }
 };
+static_assert(mp::transformer<toy>);
 
 }  // namespace
 

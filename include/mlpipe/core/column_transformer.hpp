@@ -61,12 +61,16 @@ struct column_transformer : detail::path_access<column_transformer<Steps...>> {
   static constexpr auto params = std::tuple{param<"remainder">(&column_transformer::remainder)};
 
   template <class... Branches>
-    requires(sizeof...(Branches) == sizeof...(Steps) && (std::is_same_v<detail::as_step_t<Branches>, Steps> && ...))
+    requires(sizeof...(Branches) == sizeof...(Steps) &&
+             (!std::is_same_v<std::remove_cvref_t<Branches>, column_transformer> && ...) &&
+             (std::is_same_v<detail::as_step_t<Branches>, Steps> && ...))
   constexpr explicit column_transformer(Branches&&... branches)
       : steps{detail::to_step(std::forward<Branches>(branches))...} {}
 
   template <class... Branches>
-    requires(sizeof...(Branches) == sizeof...(Steps) && (std::is_same_v<detail::as_step_t<Branches>, Steps> && ...))
+    requires(sizeof...(Branches) == sizeof...(Steps) &&
+             (!std::is_same_v<std::remove_cvref_t<Branches>, column_transformer> && ...) &&
+             (std::is_same_v<detail::as_step_t<Branches>, Steps> && ...))
   constexpr column_transformer(mlpipe::remainder policy, Branches&&... branches)
       : remainder(policy), steps{detail::to_step(std::forward<Branches>(branches))...} {}
 

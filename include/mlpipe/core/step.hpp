@@ -50,8 +50,12 @@ concept step_like = detail::is_named_step<std::remove_cvref_t<T>>::value || stag
 
 namespace detail {
 
+// Only stages and named steps have a step type, so that as_step_t<int> is a substitution failure, not an error.
 template <class T>
-struct as_step {
+struct as_step {};
+template <class T>
+  requires stage<T>
+struct as_step<T> {
   using type = named_step<kind_name<T>, T>;
 };
 template <fixed_string Name, class Stage>
