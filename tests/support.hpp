@@ -39,10 +39,14 @@ inline const nlohmann::json& sklearn_reference() {
   return j;
 }
 
-// Values made by tests/reference/make_reference.py.
-inline const nlohmann::json& test_reference() {
-  static const nlohmann::json j = read_json(std::string(MLPIPE_TEST_REFERENCE))["values"];
-  return j;
+// Values made by the scripts in tests/reference: make_reference.py writes reference.json; <area>.py writes
+// <area>.json (test_reference("feature_selection")).
+inline const nlohmann::json& test_reference(const std::string& area = "reference") {
+  static std::map<std::string, nlohmann::json> cache;
+  auto it = cache.find(area);
+  if (it == cache.end())
+    it = cache.emplace(area, read_json(std::string(MLPIPE_TEST_REFERENCE_DIR) + "/" + area + ".json")["values"]).first;
+  return it->second;
 }
 
 inline vector to_vector(const nlohmann::json& j) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cmath>        // std::isfinite, std::isnan
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -73,6 +74,23 @@ inline void check_predict_input(std::string_view kind, const matrix_view& X, ind
   }
   check_not_empty(kind, X);
   if (!allow_nan) check_finite(kind, X);
+}
+
+// What one row must be for transform_one / predict_one: as many values as features at fit, all finite.
+inline void check_row(std::string_view kind, std::span<const double> row, index n_features_in) {
+  if (static_cast<index>(row.size()) != n_features_in) {
+    throw invalid_input("the row has " + std::to_string(row.size()) + " values but this step was fitted on " +
+                            std::to_string(n_features_in) + " features; expected " + std::to_string(n_features_in) +
+                            " values",
+                        kind);
+  }
+  for (std::size_t j = 0; j < row.size(); ++j) {
+    if (!std::isfinite(row[j])) {
+      throw invalid_input("the row has " + format_double(row[j]) + " at column " + std::to_string(j) +
+                              "; expected finite values (impute missing values first, e.g. with simple_imputer)",
+                          kind);
+    }
+  }
 }
 
 }  // namespace mlpipe::detail

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <algorithm>    // std::sort, std::adjacent_find
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -12,6 +13,7 @@
 #include "mlpipe/core/error.hpp"
 #include "mlpipe/core/fit_transform.hpp"
 #include "mlpipe/core/fixed_string.hpp"
+#include "mlpipe/core/scratch.hpp"
 #include "mlpipe/core/types.hpp"
 
 namespace mlpipe {
@@ -107,7 +109,9 @@ template <class Fitted>
 class fitted_column_subset {
  public:
   static constexpr std::string_view kind = "columns";
+  static constexpr int schema_version = 1;
 
+  fitted_column_subset() = default;  // an empty shell for load() to fill
   fitted_column_subset(std::vector<index> columns, index n_features_in, Fitted inner)
       : columns_(std::move(columns)), n_features_in_(n_features_in), inner_(std::move(inner)) {}
 
@@ -157,7 +161,52 @@ class fitted_column_subset {
     return inner_.classes();
   }
 
+  void transform_one(std::span<const double> in, std::span<double> out) const
+    requires fitted_row_transformer<Fitted>
+  {
+    apply_one(in, [&](std::span<const double> picked) { inner_.transform_one(picked, out); });
+  }
+
+  double predict_one(std::span<const double> in) const
+    requires fitted_row_predictor<Fitted>
+  {
+    return apply_one(in, [&](std::span<const double> picked) -> double { return inner_.predict_one(picked); });
+  }
+
+  void predict_proba_one(std::span<const double> in, std::span<double> out) const
+    requires fitted_row_classifier<Fitted>
+  {
+    apply_one(in, [&](std::span<const double> picked) { inner_.predict_proba_one(picked, out); });
+  }
+
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar("columns", columns_);
+    ar("n_features_in", n_features_in_);
+    ar("inner", inner_);
+  }
+
  private:
+  // Gathers this step's columns of one row into scratch memory and hands them to f.
+  template <class F>
+  decltype(auto) apply_one(std::span<const double> in, F&& f) const {
+    if (static_cast<index>(in.size()) != n_features_in_) {
+      throw invalid_input("the row has " + std::to_string(in.size()) + " values but this step was fitted on " +
+                              std::to_string(n_features_in_) + " features; expected " +
+                              std::to_string(n_features_in_) + " values",
+                          kind);
+    }
+    detail::scratch_frame frame;
+    const std::span<double> picked = frame.take(columns_.size());
+    for (std::size_t i = 0; i < columns_.size(); ++i) picked[i] = in[static_cast<std::size_t>(columns_[i])];
+    try {
+      return f(std::span<const double>(picked));
+    } catch (error& e) {
+      e.add_note("the step sees input columns " + detail::format_columns(columns_));
+      throw;
+    }
+  }
+
   template <class F>
   decltype(auto) apply(const matrix_view& X, F&& f) const {
     if (X.cols() != n_features_in_) {
@@ -175,7 +224,7 @@ class fitted_column_subset {
   }
 
   std::vector<index> columns_;
-  index n_features_in_;
+  index n_features_in_ = 0;
   Fitted inner_;
 };
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <concepts>
+#include <span>
 #include <string_view>
 
 #include "mlpipe/core/types.hpp"
@@ -37,6 +38,26 @@ concept fitted_classifier = fitted_predictor<F> && requires(const F& f, const ma
 // fitted_regressor -- predicts a real value per row.
 template <class F>
 concept fitted_regressor = fitted_predictor<F> && !fitted_classifier<F>;
+
+// Row-wise prediction without heap allocation: predict_one(row) on a fitted pipeline needs every step to have these.
+// fitted_row_transformer -- transform_one(in, out) writes n_features_out() values for one row of n_features_in().
+template <class F>
+concept fitted_row_transformer =
+    fitted_transformer<F> && requires(const F& f, std::span<const double> in, std::span<double> out) {
+      f.transform_one(in, out);
+    };
+
+// fitted_row_predictor -- predict_one(row) returns the prediction for one row.
+template <class F>
+concept fitted_row_predictor = fitted_predictor<F> && requires(const F& f, std::span<const double> in) {
+  { f.predict_one(in) } -> std::convertible_to<double>;
+};
+
+// fitted_row_classifier -- predict_proba_one(row, out) writes one probability per class, in class order.
+template <class F>
+concept fitted_row_classifier =
+    fitted_classifier<F> && fitted_row_predictor<F> &&
+    requires(const F& f, std::span<const double> in, std::span<double> out) { f.predict_proba_one(in, out); };
 
 // stage -- a spec: an aggregate of hyperparameters with a kind and a const fit that returns its fitted type.
 template <class S>

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -13,6 +14,7 @@
 #include "mlpipe/core/fit_transform.hpp"
 #include "mlpipe/core/fixed_string.hpp"
 #include "mlpipe/core/paths.hpp"
+#include "mlpipe/core/scratch.hpp"
 #include "mlpipe/core/step.hpp"
 #include "mlpipe/core/types.hpp"
 
@@ -108,13 +110,22 @@ struct pipeline : detail::path_access<pipeline<Steps...>> {
 // classes exist exactly when the last step has them. Immutable: safe to share between threads.
 template <class... FittedSteps>
 class fitted_pipeline {
+ public:
   using steps_type = std::tuple<FittedSteps...>;
+
+ private:
   using last_type = typename detail::last_t<steps_type>::fitted_type;
   static constexpr std::size_t n_steps = sizeof...(FittedSteps);
+  // Every step but the last has transform_one: rows can flow through without allocation.
+  static constexpr bool row_chain = []<std::size_t... I>(std::index_sequence<I...>) {
+    return (fitted_row_transformer<typename std::tuple_element_t<I, steps_type>::fitted_type> && ...);
+  }(std::make_index_sequence<n_steps - 1>{});
 
  public:
   static constexpr std::string_view kind = "pipeline";
+  static constexpr int schema_version = 1;
 
+  fitted_pipeline() = default;  // an empty shell for load() to fill
   explicit fitted_pipeline(steps_type steps) : steps_(std::move(steps)) {}
 
   index n_features_in() const { return std::get<0>(steps_).fitted.n_features_in(); }
@@ -163,6 +174,38 @@ class fitted_pipeline {
     return last().classes();
   }
 
+  // predict_one(row) -- one row in, one prediction out, without heap allocation (after a thread's first call).
+  double predict_one(std::span<const double> row) const
+    requires(row_chain && fitted_row_predictor<last_type>)
+  {
+    return through_one(row, [&](std::span<const double> r) {
+      return at_last([&](const auto& f) -> double { return f.predict_one(r); });
+    });
+  }
+
+  // predict_proba_one(row, out) -- one probability per class into out (size classes().size()), without allocation.
+  void predict_proba_one(std::span<const double> row, std::span<double> out) const
+    requires(row_chain && fitted_row_classifier<last_type>)
+  {
+    through_one(row, [&](std::span<const double> r) {
+      at_last([&](const auto& f) { f.predict_proba_one(r, out); });
+    });
+  }
+
+  // transform_one(row, out) -- a transformer pipeline applied to one row; out has n_features_out() values.
+  void transform_one(std::span<const double> row, std::span<double> out) const
+    requires(row_chain && fitted_row_transformer<last_type>)
+  {
+    through_one(row, [&](std::span<const double> r) {
+      at_last([&](const auto& f) { f.transform_one(r, out); });
+    });
+  }
+
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar.steps(steps_);
+  }
+
   // get<"model">() is the fitted step named "model"; get<"features.num">() walks into nested fitted composites.
   template <fixed_string Path>
   const auto& get() const {
@@ -198,6 +241,22 @@ class fitted_pipeline {
       }(std::make_index_sequence<End - 1>{});
       return f(Xt);
     }
+  }
+
+  // Passes one row through steps [0, n_steps - 1) in this thread's scratch memory and hands the result to f.
+  template <class F>
+  decltype(auto) through_one(std::span<const double> row, F&& f) const {
+    detail::scratch_frame frame;
+    std::span<const double> current = row;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((current = at_step<I>([&](const auto& s) {
+          const std::span<double> out = frame.take(static_cast<std::size_t>(s.n_features_out()));
+          s.transform_one(current, out);
+          return std::span<const double>(out);
+        })),
+       ...);
+    }(std::make_index_sequence<n_steps - 1>{});
+    return f(current);
   }
 
   steps_type steps_;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <concepts>
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -29,6 +30,13 @@ struct function_transformer {
   class fitted {
    public:
     static constexpr std::string_view kind = function_transformer::kind;
+    static constexpr int schema_version = 1;
+
+    // An empty shell for load() to fill: the function itself is not saved, so it must be default-constructible
+    // (a lambda without captures, or a function object).
+    fitted()
+      requires std::default_initializable<F>
+    = default;
     fitted(F fn, index n_in, index n_out) : fn_(std::move(fn)), n_in_(n_in), n_out_(n_out) {}
     index n_features_in() const { return n_in_; }
     index n_features_out() const { return n_out_; }
@@ -39,10 +47,23 @@ struct function_transformer {
       return out;
     }
 
+    // One row through the function (as a 1 x n matrix); this allocates, unlike the built-in stages' transform_one.
+    void transform_one(std::span<const double> in, std::span<double> out) const {
+      const Eigen::Map<const matrix> row(in.data(), 1, static_cast<index>(in.size()));
+      const matrix result = transform(row);
+      for (index j = 0; j < n_out_; ++j) out[static_cast<std::size_t>(j)] = result(0, j);
+    }
+
+    template <class Archive>
+    void serialize(Archive& ar) {
+      ar("n_features_in", n_in_);
+      ar("n_features_out", n_out_);
+    }
+
    private:
-    F fn_;
-    index n_in_;
-    index n_out_;
+    F fn_{};
+    index n_in_ = 0;
+    index n_out_ = 0;
   };
 
   fitted fit(const matrix_view& X, const vector_view& y = vector()) const { return fit_transform(X, y).first; }

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -30,14 +31,19 @@ class fitted_concat {
  public:
   static constexpr std::string_view kind = Kind.view();
 
+  static constexpr int schema_version = 1;
+  using steps_type = std::tuple<FittedSteps...>;
+
+  fitted_concat() = default;  // an empty shell for load() to fill
   fitted_concat(std::tuple<FittedSteps...> steps, index n_features_in, std::vector<index> passthrough)
-      : steps_(std::move(steps)), n_features_in_(n_features_in), passthrough_(std::move(passthrough)) {
-    n_features_out_ = static_cast<index>(passthrough_.size());
-    std::apply([&](const auto&... s) { ((n_features_out_ += s.fitted.n_features_out()), ...); }, steps_);
-  }
+      : steps_(std::move(steps)), n_features_in_(n_features_in), passthrough_(std::move(passthrough)) {}
 
   index n_features_in() const { return n_features_in_; }
-  index n_features_out() const { return n_features_out_; }
+  index n_features_out() const {
+    index n = static_cast<index>(passthrough_.size());
+    std::apply([&](const auto&... s) { ((n += s.fitted.n_features_out()), ...); }, steps_);
+    return n;
+  }
   const std::tuple<FittedSteps...>& steps() const { return steps_; }
   // The input columns appended unchanged after the branches' outputs (column_transformer's remainder).
   const std::vector<index>& passthrough() const { return passthrough_; }
@@ -54,9 +60,41 @@ class fitted_concat {
     return concatenate(X, parts, passthrough_);
   }
 
+  // One row, no allocation when every branch has transform_one: each branch writes its own slice of out.
+  void transform_one(std::span<const double> in, std::span<double> out) const
+    requires(fitted_row_transformer<typename FittedSteps::fitted_type> && ...)
+  {
+    if (static_cast<index>(in.size()) != n_features_in_) {
+      throw invalid_input("the row has " + std::to_string(in.size()) + " values but this step was fitted on " +
+                              std::to_string(n_features_in_) + " features; expected " +
+                              std::to_string(n_features_in_) + " values",
+                          kind);
+    }
+    std::size_t at = 0;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (([&] {
+         using step_type = std::tuple_element_t<I, steps_type>;
+         const auto& f = std::get<I>(steps_).fitted;
+         const auto width = static_cast<std::size_t>(f.n_features_out());
+         in_step(step_type::name.view(), step_type::fitted_type::kind,
+                 [&] { f.transform_one(in, out.subspan(at, width)); });
+         at += width;
+       }()),
+       ...);
+    }(std::make_index_sequence<sizeof...(FittedSteps)>{});
+    for (index c : passthrough_) out[at++] = in[static_cast<std::size_t>(c)];
+  }
+
   template <fixed_string Path>
   const auto& get() const {
     return fitted_get<Path>(*this);
+  }
+
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar("n_features_in", n_features_in_);
+    ar("passthrough", passthrough_);
+    ar.steps(steps_);
   }
 
   template <std::size_t N>
@@ -83,9 +121,8 @@ class fitted_concat {
 
  private:
   std::tuple<FittedSteps...> steps_;
-  index n_features_in_;
+  index n_features_in_ = 0;
   std::vector<index> passthrough_;
-  index n_features_out_ = 0;
 };
 
 // Fits every branch on X (fit_transform, so each output is computed once) and returns the fitted branches and,

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <span>
 #include <string_view>
 #include <tuple>
 #include <utility>      // std::move
@@ -31,7 +32,9 @@ struct ridge {
 class ridge::fitted {
  public:
   static constexpr std::string_view kind = ridge::kind;
+  static constexpr int schema_version = 1;
 
+  fitted() = default;  // an empty shell for load() to fill
   fitted(ridge spec, vector coef, double intercept) : spec_(spec), coef_(std::move(coef)), intercept_(intercept) {}
 
   const ridge& spec() const { return spec_; }
@@ -45,10 +48,23 @@ class ridge::fitted {
     return (X * coef_).array() + intercept_;
   }
 
+  // One row, no allocation.
+  double predict_one(std::span<const double> row) const {
+    detail::check_row(kind, row, n_features_in());
+    return intercept_ + coef_.dot(Eigen::Map<const vector>(row.data(), coef_.size()));
+  }
+
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar.params(spec_);
+    ar("coef", coef_);
+    ar("intercept", intercept_);
+  }
+
  private:
   ridge spec_;
   vector coef_;
-  double intercept_;
+  double intercept_ = 0.0;
 };
 
 inline ridge::fitted ridge::fit(const matrix_view& X, const vector_view& y) const {

@@ -2,6 +2,7 @@
 
 #include <cmath>        // std::sqrt
 #include <limits>
+#include <span>
 #include <string_view>
 #include <tuple>
 #include <utility>      // std::move
@@ -30,7 +31,9 @@ struct standard_scaler {
 class standard_scaler::fitted {
  public:
   static constexpr std::string_view kind = standard_scaler::kind;
+  static constexpr int schema_version = 1;  // bump when the saved state changes shape
 
+  fitted() = default;  // an empty shell for load() to fill
   fitted(standard_scaler spec, vector mean, vector var, vector scale, index n_samples_seen)
       : spec_(spec), mean_(std::move(mean)), var_(std::move(var)), scale_(std::move(scale)),
         n_samples_seen_(n_samples_seen) {}
@@ -56,6 +59,15 @@ class standard_scaler::fitted {
     return out;
   }
 
+  // One row, no allocation: out[j] = (in[j] - mean[j]) / scale[j].
+  void transform_one(std::span<const double> in, std::span<double> out) const {
+    detail::check_row(kind, in, n_features_in());
+    for (index j = 0; j < n_features_in(); ++j) {
+      const auto u = static_cast<std::size_t>(j);
+      out[u] = (in[u] - (spec_.with_mean ? mean_(j) : 0.0)) / scale_(j);
+    }
+  }
+
   // Maps scaled rows back to the original units.
   matrix inverse_transform(const matrix_view& X) const {
     detail::check_predict_input(kind, X, n_features_in());
@@ -67,12 +79,22 @@ class standard_scaler::fitted {
     return out;
   }
 
+  // Saves and loads the hyperparameters and the learned state (see mlpipe/io/serialize.hpp).
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar.params(spec_);
+    ar("mean", mean_);
+    ar("var", var_);
+    ar("scale", scale_);
+    ar("n_samples_seen", n_samples_seen_);
+  }
+
  private:
   standard_scaler spec_;
   vector mean_;
   vector var_;
   vector scale_;
-  index n_samples_seen_;
+  index n_samples_seen_ = 0;
 };
 
 inline standard_scaler::fitted standard_scaler::fit(const matrix_view& X, const vector_view&) const {
