@@ -16,12 +16,14 @@
 #include "mlpipe/core/params.hpp"
 #include "mlpipe/core/paths.hpp"
 #include "mlpipe/core/pipeline.hpp"
+#include "mlpipe/core/scratch.hpp"
 #include "mlpipe/core/step.hpp"
 #include "mlpipe/core/transform_fn.hpp"
 #include "mlpipe/core/types.hpp"
 #include "mlpipe/core/union.hpp"
 
 #include "mlpipe/io/csv.hpp"
+#include "mlpipe/io/serialize.hpp"
 
 #include "mlpipe/preprocessing/standard_scaler.hpp"
 

@@ -110,6 +110,7 @@ class fitted_column_subset {
  public:
   static constexpr std::string_view kind = "columns";
   static constexpr int schema_version = 1;
+  using inner_type = Fitted;
 
   fitted_column_subset() = default;  // an empty shell for load() to fill
   fitted_column_subset(std::vector<index> columns, index n_features_in, Fitted inner)

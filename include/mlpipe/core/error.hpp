@@ -34,6 +34,12 @@ class error : public std::runtime_error {
     rebuild();
   }
 
+  // Names the stage when the error came from code that did not know it (a parameter path, a grid value).
+  void add_kind(std::string_view kind) {
+    if (kind_.empty()) kind_ = kind;
+    rebuild();
+  }
+
   // Adds context that only an outer stage knows ("columns [2, 5] of the input").
   void add_note(std::string_view note) {
     detail_ += " (";

@@ -214,6 +214,24 @@ param_value get_param(const S& s, std::string_view path) {
   return *out;
 }
 
+// validate_all(stage) -- checks the hyperparameters of a stage and of every stage nested in it against their ranges,
+// without fitting: how a search rejects a bad grid value before any fit runs. The error names the step path.
+template <class S>
+void validate_all(const S& s) {
+  validate_params(s);
+  if constexpr (detail::wrapper_stage<S>) {
+    validate_all(s.stage);
+  } else if constexpr (detail::composite_stage<S>) {
+    std::apply(
+        [](const auto&... steps) {
+          (detail::in_step(steps.name.view(), std::remove_cvref_t<decltype(steps.stage)>::kind,
+                           [&] { validate_all(steps.stage); }),
+           ...);
+        },
+        s.steps);
+  }
+}
+
 namespace detail {
 
 // get<"model.C">() / set<"model.C">(v) / set_param / get_param / param_names as members of composite stages.

@@ -1,0 +1,484 @@
+#pragma once
+
+#include <cerrno>
+#include <chrono>
+#include <cmath>        // std::isnan, std::isinf
+#include <cstring>      // std::strerror
+#include <limits>
+#include <cstdint>
+#include <cstdio>       // std::rename, std::remove
+#include <ctime>        // std::gmtime, std::strftime
+#include <filesystem>
+#include <fstream>
+#include <iterator>     // std::istreambuf_iterator
+#include <random>       // std::random_device (temp-file names)
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>      // std::index_sequence
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "mlpipe/core/error.hpp"
+#include "mlpipe/core/param_value.hpp"
+#include "mlpipe/core/params.hpp"
+#include "mlpipe/core/step.hpp"
+#include "mlpipe/core/types.hpp"
+#include "mlpipe/version.hpp"
+
+// save(fitted, path) and load<Fitted>(path): one versioned envelope for every fitted stage or pipeline,
+//   { "format": "mlpipe", "format_version": 1, "library_version": "0.1.0",
+//     "signature": "pipeline(scale:standard_scaler,model:ridge)",
+//     "metadata": { "n_features_in": 10, "saved_at": "2026-11-26T10:00:00Z" },
+//     "model": { "kind": "pipeline", "schema_version": 1,
+//                "steps": [ { "name": "scale", "kind": "standard_scaler", "schema_version": 1,
+//                             "params": {...}, "state": {...} }, ... ] } }
+// as JSON (.json), CBOR (.cbor) or MessagePack (.msgpack). Doubles round-trip exactly in all three (JSON writes
+// the shortest decimal that reads back as the same double; NaN and infinities are written as "nan", "inf",
+// "-inf"). Loading checks the format, the signature and every stage's kind and schema version, and names the
+// first thing that differs.
+
+namespace mlpipe {
+namespace detail {
+
+using json = nlohmann::json;
+
+template <class T>
+concept has_steps_type = requires { typename T::steps_type; };
+template <class T>
+concept has_inner_type = requires { typename T::inner_type; };
+template <class T>
+concept serializable_fitted = requires { T::kind; T::schema_version; };
+template <class T>
+concept spec_with_params = requires { T::kind; T::params; };
+
+// The graph's shape as text, from the fitted type alone: kinds, and step names where there are steps.
+template <class F>
+std::string signature() {
+  std::string out(F::kind);
+  if constexpr (has_steps_type<F>) {
+    out += "(";
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((out += (I ? "," : "") + std::string(std::tuple_element_t<I, typename F::steps_type>::name.view()) + ":" +
+               signature<typename std::tuple_element_t<I, typename F::steps_type>::fitted_type>()),
+       ...);
+    }(std::make_index_sequence<std::tuple_size_v<typename F::steps_type>>{});
+    out += ")";
+  } else if constexpr (has_inner_type<F>) {
+    out += "(" + signature<typename F::inner_type>() + ")";
+  }
+  return out;
+}
+
+inline json encode_double(double x) {
+  if (std::isnan(x)) return "nan";
+  if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
+  return x;
+}
+
+inline json encode_param(const param_value& v) {
+  struct {
+    json operator()(bool b) const { return b; }
+    json operator()(std::int64_t i) const { return i; }
+    json operator()(double d) const { return encode_double(d); }
+    json operator()(const std::string& s) const { return s; }
+    json operator()(const std::vector<double>& list) const {
+      json out = json::array();
+      for (double d : list) out.push_back(encode_double(d));
+      return out;
+    }
+  } visitor;
+  return std::visit(visitor, v);
+}
+
+template <class F>
+json encode_fitted(const F& fitted);
+
+class json_writer {
+ public:
+  explicit json_writer(json& node) : node_(node) {}
+
+  template <class Spec>
+  void params(const Spec& spec) {
+    json& out = node_["params"] = json::object();
+    find_param<Spec>([&](const auto& desc) {
+      using M = typename std::remove_cvref_t<decltype(desc)>::value_type;
+      out[std::string(desc.name.view())] = encode_param(param_traits<M>::to_value(spec.*(desc.member)));
+      return false;
+    });
+  }
+
+  template <class T>
+  void operator()(std::string_view name, const T& value) {
+    node_["state"][std::string(name)] = encode(value);
+  }
+
+  template <class... Steps>
+  void steps(const std::tuple<Steps...>& steps) {
+    json& out = node_["steps"] = json::array();
+    std::apply(
+        [&](const auto&... s) {
+          (([&] {
+             json step = encode_fitted(s.fitted);
+             step["name"] = std::string(s.name.view());
+             out.push_back(std::move(step));
+           }()),
+           ...);
+        },
+        steps);
+  }
+
+ private:
+  template <class T>
+  static json encode(const T& value) {
+    if constexpr (std::is_same_v<T, bool> || std::is_integral_v<T> || std::is_same_v<T, std::string>) {
+      return value;
+    } else if constexpr (std::is_floating_point_v<T>) {
+      return encode_double(static_cast<double>(value));
+    } else if constexpr (named_enum<T>) {
+      return encode_param(param_traits<T>::to_value(value));
+    } else if constexpr (std::is_same_v<T, vector> || std::is_same_v<T, std::vector<double>>) {
+      json out = json::array();
+      for (auto x : value) out.push_back(encode_double(x));
+      return out;
+    } else if constexpr (std::is_same_v<T, matrix>) {
+      json data = json::array();
+      for (index j = 0; j < value.cols(); ++j)
+        for (index i = 0; i < value.rows(); ++i) data.push_back(encode_double(value(i, j)));
+      return json{{"rows", value.rows()}, {"cols", value.cols()}, {"data", std::move(data)}};
+    } else if constexpr (std::is_same_v<T, std::vector<index>>) {
+      return json(value);
+    } else if constexpr (serializable_fitted<T>) {
+      return encode_fitted(value);
+    } else if constexpr (parameter_type<T>) {
+      return encode_param(param_traits<T>::to_value(value));
+    } else {
+      static_assert(sizeof(T) == 0, "mlpipe: serialize(ar): this member's type cannot be saved");
+    }
+  }
+
+  json& node_;
+};
+
+template <class F>
+json encode_fitted(const F& fitted) {
+  json node = json::object();
+  node["kind"] = std::string(F::kind);
+  node["schema_version"] = F::schema_version;
+  json_writer writer(node);
+  const_cast<F&>(fitted).serialize(writer);  // serialize only reads through a writer
+  return node;
+}
+
+// ---- reading -------------------------------------------------------------------------------------------------------
+
+class json_reader;
+
+template <class F>
+void decode_fitted(const json& node, F& fitted, const std::string& where);
+
+class json_reader {
+ public:
+  json_reader(const json& node, std::string where) : node_(node), where_(std::move(where)) {}
+
+  [[noreturn]] void fail(const std::string& what) const { throw load_error(where_ + ": " + what); }
+
+  template <class Spec>
+  void params(Spec& spec) {
+    const json& params = member(node_, "params", where_);
+    find_param<Spec>([&](const auto& desc) {
+      using M = typename std::remove_cvref_t<decltype(desc)>::value_type;
+      const std::string name(desc.name.view());
+      const std::string here = where_ + " params." + name;
+      const param_value value = decode_param(member(params, name, where_ + " params"), here);
+      auto converted = param_traits<M>::from_value(value);
+      if (!converted) {
+        throw load_error(here + ": expected " + std::string(param_traits<M>::expected) + ", found " +
+                         format_value(value));
+      }
+      spec.*(desc.member) = std::move(*converted);
+      return false;
+    });
+  }
+
+  template <class T>
+  void operator()(std::string_view name, T& value) {
+    const json& state = member(node_, "state", where_);
+    decode(member(state, std::string(name), where_ + " state"), value, where_ + " state." + std::string(name));
+  }
+
+  template <class... Steps>
+  void steps(std::tuple<Steps...>& steps) {
+    const json& list = member(node_, "steps", where_);
+    if (!list.is_array() || list.size() != sizeof...(Steps)) {
+      fail("expected a list of " + std::to_string(sizeof...(Steps)) + " steps, found " +
+           (list.is_array() ? std::to_string(list.size()) + " steps" : std::string(list.type_name())));
+    }
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((decode_step(list[I], std::get<I>(steps), I)), ...);
+    }(std::make_index_sequence<sizeof...(Steps)>{});
+  }
+
+ private:
+  static const json& member(const json& node, const std::string& name, const std::string& where) {
+    if (!node.is_object()) throw load_error(where + ": expected an object, found " + std::string(node.type_name()));
+    const auto it = node.find(name);
+    if (it == node.end()) throw load_error(where + ": '" + name + "' is missing");
+    return *it;
+  }
+
+  template <class Step>
+  void decode_step(const json& node, Step& step, std::size_t i) const {
+    const std::string here = where_ + " steps[" + std::to_string(i) + "]";
+    const json& name = member(node, "name", here);
+    if (!name.is_string() || name.get<std::string>() != step.name.view()) {
+      throw load_error(here + ": the step is named " + name.dump() + " in the file but '" +
+                       std::string(step.name.view()) + "' in the pipeline type");
+    }
+    decode_fitted(node, step.fitted, here + " '" + std::string(step.name.view()) + "'");
+  }
+
+  static double decode_double(const json& j, const std::string& where) {
+    if (j.is_number()) return j.get<double>();
+    if (j.is_string()) {
+      const auto& s = j.get_ref<const std::string&>();
+      if (s == "nan") return std::numeric_limits<double>::quiet_NaN();
+      if (s == "inf") return std::numeric_limits<double>::infinity();
+      if (s == "-inf") return -std::numeric_limits<double>::infinity();
+    }
+    throw load_error(where + ": expected a number, found " + j.dump());
+  }
+
+  static param_value decode_param(const json& j, const std::string& where) {
+    if (j.is_boolean()) return j.get<bool>();
+    if (j.is_number_integer()) return j.get<std::int64_t>();
+    if (j.is_number_float()) return j.get<double>();
+    if (j.is_string()) {
+      const auto& s = j.get_ref<const std::string&>();
+      if (s == "nan" || s == "inf" || s == "-inf") return decode_double(j, where);
+      return s;
+    }
+    if (j.is_array()) {
+      std::vector<double> list;
+      for (const json& x : j) list.push_back(decode_double(x, where));
+      return list;
+    }
+    throw load_error(where + ": expected a parameter value, found " + j.dump());
+  }
+
+  template <class T>
+  static void decode(const json& j, T& value, const std::string& where) {
+    if constexpr (std::is_same_v<T, bool>) {
+      if (!j.is_boolean()) throw load_error(where + ": expected true or false, found " + j.dump());
+      value = j.get<bool>();
+    } else if constexpr (std::is_integral_v<T>) {
+      if (!j.is_number_integer()) throw load_error(where + ": expected an integer, found " + j.dump());
+      const auto i = j.get<std::int64_t>();
+      if (i < static_cast<std::int64_t>(std::numeric_limits<T>::min()) ||
+          static_cast<std::uint64_t>(i > 0 ? i : 0) > static_cast<std::uint64_t>(std::numeric_limits<T>::max()))
+        throw load_error(where + ": " + std::to_string(i) + " is out of range");
+      value = static_cast<T>(i);
+    } else if constexpr (std::is_floating_point_v<T>) {
+      value = static_cast<T>(decode_double(j, where));
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      if (!j.is_string()) throw load_error(where + ": expected a string, found " + j.dump());
+      value = j.get<std::string>();
+    } else if constexpr (std::is_same_v<T, vector> || std::is_same_v<T, std::vector<double>>) {
+      if (!j.is_array()) throw load_error(where + ": expected a list of numbers, found " + std::string(j.type_name()));
+      value.resize(static_cast<decltype(value.size())>(j.size()));
+      for (std::size_t i = 0; i < j.size(); ++i)
+        value[static_cast<decltype(value.size())>(i)] = decode_double(j[i], where + "[" + std::to_string(i) + "]");
+    } else if constexpr (std::is_same_v<T, matrix>) {
+      if (!j.is_object() || !j.contains("rows") || !j.contains("cols") || !j.contains("data"))
+        throw load_error(where + ": expected a matrix {rows, cols, data}, found " + std::string(j.type_name()));
+      index rows = 0;
+      index cols = 0;
+      decode(j["rows"], rows, where + ".rows");
+      decode(j["cols"], cols, where + ".cols");
+      const json& data = j["data"];
+      if (rows < 0 || cols < 0 || !data.is_array() || data.size() != static_cast<std::size_t>(rows * cols)) {
+        throw load_error(where + ": a " + std::to_string(rows) + " x " + std::to_string(cols) + " matrix needs " +
+                         std::to_string(rows * cols) + " values, found " +
+                         (data.is_array() ? std::to_string(data.size()) : std::string(data.type_name())));
+      }
+      value.resize(rows, cols);
+      for (index k = 0; k < rows * cols; ++k)
+        value.data()[k] = decode_double(data[static_cast<std::size_t>(k)], where + ".data");
+    } else if constexpr (std::is_same_v<T, std::vector<index>>) {
+      if (!j.is_array()) throw load_error(where + ": expected a list of integers, found " + std::string(j.type_name()));
+      value.resize(j.size());
+      for (std::size_t i = 0; i < j.size(); ++i) decode(j[i], value[i], where + "[" + std::to_string(i) + "]");
+    } else if constexpr (serializable_fitted<T>) {
+      decode_fitted(j, value, where);
+    } else if constexpr (parameter_type<T>) {
+      const param_value v = decode_param(j, where);
+      auto converted = param_traits<T>::from_value(v);
+      if (!converted)
+        throw load_error(where + ": expected " + std::string(param_traits<T>::expected) + ", found " + format_value(v));
+      value = std::move(*converted);
+    } else {
+      static_assert(sizeof(T) == 0, "mlpipe: serialize(ar): this member's type cannot be loaded");
+    }
+  }
+
+  const json& node_;
+  std::string where_;
+};
+
+template <class F>
+void decode_fitted(const json& node, F& fitted, const std::string& where) {
+  if (!node.is_object()) throw load_error(where + ": expected an object, found " + std::string(node.type_name()));
+  const auto kind = node.find("kind");
+  if (kind == node.end() || !kind->is_string())
+    throw load_error(where + ": 'kind' is missing");
+  if (kind->get<std::string>() != F::kind)
+    throw load_error(where + ": the file holds a " + kind->get<std::string>() + " where the type expects a " +
+                     std::string(F::kind));
+  const auto version = node.find("schema_version");
+  if (version == node.end() || !version->is_number_integer() || version->get<int>() != F::schema_version) {
+    throw load_error(where + " (" + std::string(F::kind) + "): schema version " +
+                     (version == node.end() ? std::string("missing") : version->dump()) + " in the file; this build " +
+                     "reads version " + std::to_string(F::schema_version));
+  }
+  json_reader reader(node, where);
+  fitted.serialize(reader);
+}
+
+enum class file_format { json, cbor, msgpack };
+
+inline file_format format_of(const std::filesystem::path& path) {
+  const std::string ext = path.extension().string();
+  if (ext == ".cbor") return file_format::cbor;
+  if (ext == ".msgpack" || ext == ".mpk") return file_format::msgpack;
+  return file_format::json;
+}
+
+inline std::string utc_now() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+}  // namespace detail
+
+inline constexpr int format_version = 1;
+
+// to_json(fitted) -- the save envelope as a JSON value (what save writes).
+template <class Fitted>
+nlohmann::json to_json(const Fitted& fitted) {
+  static_assert(detail::serializable_fitted<Fitted>,
+                "mlpipe: save() needs a fitted stage or pipeline (what fit returns)");
+  nlohmann::json envelope = nlohmann::json::object();
+  envelope["format"] = "mlpipe";
+  envelope["format_version"] = format_version;
+  envelope["library_version"] = version_string;
+  envelope["signature"] = detail::signature<Fitted>();
+  envelope["metadata"] = {{"n_features_in", fitted.n_features_in()}, {"saved_at", detail::utc_now()}};
+  envelope["model"] = detail::encode_fitted(fitted);
+  return envelope;
+}
+
+// from_json<Fitted>(envelope, source) -- checks the envelope and rebuilds the fitted object; `source` names the
+// file in error messages.
+template <class Fitted>
+Fitted from_json(const nlohmann::json& envelope, const std::string& source = "<json>") {
+  static_assert(std::is_default_constructible_v<Fitted>,
+                "mlpipe: load() needs a default-constructible fitted type (a transform_fn must be a lambda without "
+                "captures or a named function object)");
+  auto fail = [&](const std::string& what) { throw load_error(source + ": " + what); };
+  if (!envelope.is_object() || envelope.value("format", std::string()) != "mlpipe")
+    fail("not an mlpipe model file (no \"format\": \"mlpipe\")");
+  const auto version = envelope.find("format_version");
+  if (version == envelope.end() || !version->is_number_integer() || version->get<int>() > format_version ||
+      version->get<int>() < 1) {
+    fail("format version " + (version == envelope.end() ? std::string("missing") : version->dump()) +
+         "; this build reads versions 1 to " + std::to_string(format_version));
+  }
+  const std::string expected = detail::signature<Fitted>();
+  const auto signature = envelope.find("signature");
+  if (signature == envelope.end() || !signature->is_string()) fail("the signature is missing");
+  if (signature->get<std::string>() != expected) {
+    fail("the file holds a model of another pipeline type: " + signature->get<std::string>() +
+         "; the type it is loaded as is " + expected);
+  }
+  const auto model = envelope.find("model");
+  if (model == envelope.end()) fail("the model is missing");
+  Fitted fitted;
+  detail::decode_fitted(*model, fitted, source + ": model");
+  const auto metadata = envelope.find("metadata");
+  if (metadata != envelope.end() && metadata->is_object() && metadata->contains("n_features_in") &&
+      (*metadata)["n_features_in"] != fitted.n_features_in()) {
+    fail("metadata says " + (*metadata)["n_features_in"].dump() + " input features but the model has " +
+         std::to_string(fitted.n_features_in()));
+  }
+  return fitted;
+}
+
+// save(fitted, "model.json") -- writes a fitted stage or pipeline atomically (a temporary file in the same folder,
+// then a rename): a crash never leaves a half-written model behind. The extension picks the format: .json,
+// .cbor or .msgpack.
+template <class Fitted>
+void save(const Fitted& fitted, const std::filesystem::path& path) {
+  const nlohmann::json envelope = to_json(fitted);
+  std::string bytes;
+  switch (detail::format_of(path)) {
+    case detail::file_format::json: bytes = envelope.dump(1) + "\n"; break;
+    case detail::file_format::cbor: {
+      const auto v = nlohmann::json::to_cbor(envelope);
+      bytes.assign(v.begin(), v.end());
+      break;
+    }
+    case detail::file_format::msgpack: {
+      const auto v = nlohmann::json::to_msgpack(envelope);
+      bytes.assign(v.begin(), v.end());
+      break;
+    }
+  }
+  std::random_device random;
+  std::filesystem::path temp = path;
+  temp += ".tmp-" + std::to_string(random());
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    if (!out) throw error("save: cannot create '" + temp.string() + "'");
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.flush();
+    if (!out) {
+      out.close();
+      std::filesystem::remove(temp);
+      throw error("save: writing '" + temp.string() + "' failed (disk full?)");
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(temp, path, ec);
+  if (ec) {
+    std::filesystem::remove(temp);
+    throw error("save: cannot move the model into '" + path.string() + "': " + ec.message());
+  }
+}
+
+// load<Fitted>("model.json") -- reads what save wrote, checking everything; a missing, truncated, corrupt or
+// mismatched file throws mlpipe::load_error naming the file and what differed.
+template <class Fitted>
+Fitted load(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw load_error(path.string() + ": cannot open the file: " + std::strerror(errno));
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  nlohmann::json envelope;
+  try {
+    switch (detail::format_of(path)) {
+      case detail::file_format::json: envelope = nlohmann::json::parse(bytes); break;
+      case detail::file_format::cbor: envelope = nlohmann::json::from_cbor(bytes); break;
+      case detail::file_format::msgpack: envelope = nlohmann::json::from_msgpack(bytes); break;
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw load_error(path.string() + ": the file is truncated or corrupt (" + e.what() + ")");
+  }
+  return from_json<Fitted>(envelope, path.string());
+}
+
+}  // namespace mlpipe
