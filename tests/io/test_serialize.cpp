@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <random>  // std::random_device
 #include <string>
 
 #include "mlpipe/core/column_transformer.hpp"
@@ -20,10 +21,10 @@ using mp::test::error_message;
 
 namespace {
 
-// A fresh folder per test case, removed afterwards.
+// A fresh folder per test case, removed afterwards; unique across the test processes CTest runs in parallel.
 struct temp_dir {
   fs::path path;
-  temp_dir() : path(fs::temp_directory_path() / ("mlpipe_test_" + std::to_string(std::rand()))) {
+  temp_dir() : path(fs::temp_directory_path() / ("mlpipe_test_" + std::to_string(std::random_device{}()))) {
     fs::create_directories(path);
   }
   ~temp_dir() { fs::remove_all(path); }
