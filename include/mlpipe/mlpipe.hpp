@@ -15,7 +15,9 @@
 #include "mlpipe/core/param_value.hpp"
 #include "mlpipe/core/params.hpp"
 #include "mlpipe/core/paths.hpp"
+#include "mlpipe/core/parallel.hpp"
 #include "mlpipe/core/pipeline.hpp"
+#include "mlpipe/core/random.hpp"
 #include "mlpipe/core/scratch.hpp"
 #include "mlpipe/core/step.hpp"
 #include "mlpipe/core/transform_fn.hpp"
@@ -25,6 +27,19 @@
 #include "mlpipe/io/csv.hpp"
 #include "mlpipe/io/serialize.hpp"
 
+#include "mlpipe/preprocessing/min_max_scaler.hpp"
+#include "mlpipe/preprocessing/simple_imputer.hpp"
 #include "mlpipe/preprocessing/standard_scaler.hpp"
 
+#include "mlpipe/models/logistic_regression.hpp"
 #include "mlpipe/models/ridge.hpp"
+
+#include "mlpipe/validation/any_splitter.hpp"
+#include "mlpipe/validation/cross_validate.hpp"
+#include "mlpipe/validation/metrics.hpp"
+#include "mlpipe/validation/scorers.hpp"
+#include "mlpipe/validation/splitters.hpp"
+
+#include "mlpipe/tuning/grid.hpp"
+#include "mlpipe/tuning/grid_search.hpp"
+#include "mlpipe/tuning/search_results.hpp"

@@ -1,0 +1,545 @@
+#pragma once
+
+#include <algorithm>    // std::sort, std::unique, std::lower_bound, std::max
+#include <cmath>        // std::exp, std::log, std::log1p, std::abs, std::isfinite
+#include <cstddef>
+#include <limits>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>      // std::move
+#include <vector>
+
+#include <Eigen/Cholesky>  // Eigen::LDLT
+
+#include "mlpipe/core/check.hpp"
+#include "mlpipe/core/error.hpp"
+#include "mlpipe/core/param_value.hpp"  // format_double
+#include "mlpipe/core/params.hpp"
+#include "mlpipe/core/types.hpp"
+
+namespace mlpipe {
+
+// logistic_regression -- L2-penalized logistic regression, as scikit-learn's LogisticRegression (lbfgs, l2):
+// minimizes C * sum_i log_loss_i + ||W||^2 / 2 (intercepts not penalized), binary for two classes (one
+// coefficient row; the positive class is classes()[1]) and multinomial (softmax) for three or more. Solved to the
+// exact optimum by Newton's method (L-BFGS when there are more than 1000 unknowns).
+struct logistic_regression {
+  static constexpr std::string_view kind = "logistic_regression";
+
+  double C = 1.0;             // inverse penalty strength: weight of the summed log loss against ||W||^2 / 2; > 0
+  bool fit_intercept = true;  // fit one unpenalized intercept per coefficient row
+  int max_iter = 100;         // most solver iterations (Newton steps, or L-BFGS steps above 1000 unknowns); >= 1
+  double tol = 1e-4;          // convergence test on the gradient: every |gradient entry| / C <= tol, i.e.
+                              // scikit-learn's lbfgs gtol on its objective sum log_loss + ||W||^2 / (2C) (per unit
+                              // of log loss); Newton then takes one last step, which squares the remaining error:
+                              // on scikit-learn's reference problem the default ends 4e-16 (relative objective)
+                              // from the optimum (L-BFGS, without that step: 8e-11); > 0
+
+  static constexpr auto params = std::tuple{param<"C">(&logistic_regression::C, greater_than(0.0)),
+                                            param<"fit_intercept">(&logistic_regression::fit_intercept),
+                                            param<"max_iter">(&logistic_regression::max_iter, at_least(1.0)),
+                                            param<"tol">(&logistic_regression::tol, greater_than(0.0))};
+
+  class fitted;
+  fitted fit(const matrix_view& X, const vector_view& y) const;
+};
+
+namespace detail {
+
+// log(1 + exp(z)) for any z, without overflow.
+inline double softplus(double z) { return std::max(z, 0.0) + std::log1p(std::exp(-std::abs(z))); }
+
+// 1 / (1 + exp(-z)) for any z, without overflow and with full relative precision on both tails.
+inline double sigmoid(double z) {
+  if (z >= 0) return 1.0 / (1.0 + std::exp(-z));
+  const double e = std::exp(z);
+  return e / (1.0 + e);
+}
+
+// Replaces scores by their softmax, in place (subtracting the largest score first, so nothing overflows; scores
+// that overflowed to +inf share the probability).
+inline void softmax_in_place(std::span<double> z) {
+  double top = z[0];
+  for (const double v : z) top = std::max(top, v);
+  double sum = 0.0;
+  if (top == std::numeric_limits<double>::infinity()) {
+    for (double& v : z) sum += (v = v == top ? 1.0 : 0.0);
+  } else {
+    for (double& v : z) sum += (v = std::exp(v - top));
+  }
+  for (double& v : z) v /= sum;
+}
+
+}  // namespace detail
+
+class logistic_regression::fitted {
+ public:
+  static constexpr std::string_view kind = logistic_regression::kind;
+  static constexpr int schema_version = 1;
+
+  fitted() = default;  // an empty shell for load() to fill
+  fitted(logistic_regression spec, vector classes, matrix coef, vector intercept, index n_iter, bool converged)
+      : spec_(spec), classes_(std::move(classes)), coef_(std::move(coef)), intercept_(std::move(intercept)),
+        n_iter_(n_iter), converged_(converged) {}
+
+  const logistic_regression& spec() const { return spec_; }
+  // The labels seen in y at fit, ascending; predict returns these values.
+  const vector& classes() const { return classes_; }
+  // scikit-learn's coef_: 1 row for two classes (scores for classes()[1]), one row per class otherwise; one
+  // column per input feature.
+  const matrix& coef() const { return coef_; }
+  // One intercept per row of coef() (zeros when !fit_intercept; summing to zero for three or more classes).
+  const vector& intercept() const { return intercept_; }
+  // Solver iterations taken (Newton or L-BFGS steps).
+  index n_iter() const { return n_iter_; }
+  // Whether the solver met its tolerance within max_iter iterations.
+  bool converged() const { return converged_; }
+  index n_features_in() const { return coef_.cols(); }
+
+  // Scores X coef^T + intercept: n x 1 (the positive class's log-odds) for two classes, n x K otherwise.
+  matrix decision_function(const matrix_view& X) const {
+    detail::check_predict_input(kind, X, n_features_in());
+    matrix scores = X * coef_.transpose();
+    scores.rowwise() += intercept_.transpose();
+    return scores;
+  }
+
+  // The most probable class's label per row (the first of tied classes, as numpy's argmax).
+  vector predict(const matrix_view& X) const {
+    const matrix scores = decision_function(X);
+    vector labels(X.rows());
+    for (index i = 0; i < X.rows(); ++i) {
+      if (binary()) {
+        labels(i) = classes_(scores(i, 0) > 0.0 ? 1 : 0);
+      } else {
+        index best = 0;
+        scores.row(i).maxCoeff(&best);
+        labels(i) = classes_(best);
+      }
+    }
+    return labels;
+  }
+
+  // Class probabilities, one column per class in classes() order; rows sum to 1.
+  matrix predict_proba(const matrix_view& X) const {
+    const matrix scores = decision_function(X);
+    if (binary()) {
+      matrix proba(X.rows(), 2);
+      for (index i = 0; i < X.rows(); ++i) {
+        proba(i, 0) = detail::sigmoid(-scores(i, 0));
+        proba(i, 1) = detail::sigmoid(scores(i, 0));
+      }
+      return proba;
+    }
+    matrix by_row = scores.transpose();  // one contiguous column of K scores per row
+    for (index i = 0; i < by_row.cols(); ++i)
+      detail::softmax_in_place(std::span<double>(by_row.col(i).data(), static_cast<std::size_t>(by_row.rows())));
+    return by_row.transpose();
+  }
+
+  // One row, no allocation: the predicted label.
+  double predict_one(std::span<const double> row) const {
+    detail::check_row(kind, row, n_features_in());
+    if (binary()) return classes_(score(row, 0) > 0.0 ? 1 : 0);
+    index best = 0;
+    double best_score = score(row, 0);
+    for (index k = 1; k < coef_.rows(); ++k) {
+      const double s = score(row, k);
+      if (s > best_score) {
+        best = k;
+        best_score = s;
+      }
+    }
+    return classes_(best);
+  }
+
+  // One row, no allocation: one probability per class into out (classes().size() values, classes() order).
+  void predict_proba_one(std::span<const double> row, std::span<double> out) const {
+    detail::check_row(kind, row, n_features_in());
+    if (static_cast<index>(out.size()) != classes_.size()) {
+      throw invalid_input("out has " + std::to_string(out.size()) + " values but the model has " +
+                              std::to_string(classes_.size()) + " classes; expected " +
+                              std::to_string(classes_.size()) + " values",
+                          kind);
+    }
+    if (binary()) {
+      const double s = score(row, 0);
+      out[0] = detail::sigmoid(-s);
+      out[1] = detail::sigmoid(s);
+      return;
+    }
+    for (index k = 0; k < coef_.rows(); ++k) out[static_cast<std::size_t>(k)] = score(row, k);
+    detail::softmax_in_place(out);
+  }
+
+  // Saves and loads the hyperparameters and the learned state (see mlpipe/io/serialize.hpp).
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar.params(spec_);
+    ar("classes", classes_);
+    ar("coef", coef_);
+    ar("intercept", intercept_);
+    ar("n_iter", n_iter_);
+    ar("converged", converged_);
+  }
+
+ private:
+  bool binary() const { return classes_.size() == 2; }
+
+  // Row k of coef() applied to one input row, plus its intercept.
+  double score(std::span<const double> row, index k) const {
+    return intercept_(k) + coef_.row(k).transpose().dot(Eigen::Map<const vector>(row.data(), coef_.cols()));
+  }
+
+  logistic_regression spec_;
+  vector classes_;
+  matrix coef_;
+  vector intercept_;
+  index n_iter_ = 0;
+  bool converged_ = false;
+};
+
+namespace detail {
+
+// Which algorithm fit_logistic uses; automatic is Newton up to logistic_newton_max_unknowns unknowns, else L-BFGS.
+enum class logistic_solver { automatic, newton, lbfgs };
+inline constexpr index logistic_newton_max_unknowns = 1000;
+
+// The objective C * sum log_loss + ||W||^2 / 2 over a parameter vector theta made of one block per coefficient
+// row, [w_k (n_features values), b_k (when fit_intercept)]. Binary problems have one block (scores for class 1);
+// multinomial ones have one per class. evaluate() keeps the scores and probabilities for hessian(). It views X's
+// memory, which must outlive it.
+class logistic_objective {
+ public:
+  logistic_objective(const matrix_view& X, std::vector<index> labels, index n_classes, double C, bool fit_intercept)
+      : X_(X.data(), X.rows(), X.cols(), Eigen::OuterStride<>(X.outerStride())), labels_(std::move(labels)), n_classes_(n_classes), C_(C), fit_intercept_(fit_intercept),
+        scores_(X.rows(), n_outputs()), residual_(X.rows(), n_outputs()),
+        proba_(multinomial() ? X.rows() : 0, n_outputs()) {}
+
+  index n_outputs() const { return n_classes_ == 2 ? 1 : n_classes_; }
+  index block() const { return X_.cols() + (fit_intercept_ ? 1 : 0); }
+  index size() const { return n_outputs() * block(); }
+  bool multinomial() const { return n_classes_ > 2; }
+  bool fit_intercept() const { return fit_intercept_; }
+
+  // The objective at theta; with grad, also its gradient.
+  double evaluate(const vector& theta, vector* grad) {
+    const index p = X_.cols();
+    const index n = X_.rows();
+    const Eigen::Map<const matrix> T(theta.data(), block(), n_outputs());
+    scores_.noalias() = X_ * T.topRows(p);
+    if (fit_intercept_) scores_.rowwise() += T.row(p);
+    double loss = 0.0;
+    if (!multinomial()) {
+      for (index i = 0; i < n; ++i) {
+        const double z = scores_(i, 0);
+        const bool positive = labels_[static_cast<std::size_t>(i)] == 1;
+        loss += softplus(positive ? -z : z);
+        residual_(i, 0) = positive ? -sigmoid(-z) : sigmoid(z);  // p - y without cancellation
+      }
+    } else {
+      for (index i = 0; i < n; ++i) {
+        const double top = scores_.row(i).maxCoeff();
+        const double sum = (scores_.row(i).array() - top).exp().sum();
+        const double log_sum_exp = top + std::log(sum);
+        const index yi = labels_[static_cast<std::size_t>(i)];
+        loss += log_sum_exp - scores_(i, yi);
+        proba_.row(i) = (scores_.row(i).array() - log_sum_exp).exp();
+        residual_.row(i) = proba_.row(i);
+        residual_(i, yi) -= 1.0;
+      }
+    }
+    if (grad != nullptr) {
+      grad->resize(size());
+      Eigen::Map<matrix> G(grad->data(), block(), n_outputs());
+      G.topRows(p).noalias() = C_ * (X_.transpose() * residual_);
+      G.topRows(p) += T.topRows(p);
+      if (fit_intercept_) G.row(p) = C_ * residual_.colwise().sum();
+    }
+    return C_ * loss + 0.5 * T.topRows(p).squaredNorm();
+  }
+
+  // The Hessian at the point last passed to evaluate().
+  void hessian(matrix& H) {
+    const index p = X_.cols();
+    const index n = X_.rows();
+    const index B = block();
+    H.setZero(size(), size());
+    vector weight(n);
+    matrix weighted_X(n, p);
+    for (index k = 0; k < n_outputs(); ++k) {
+      for (index l = 0; l <= k; ++l) {
+        if (!multinomial()) {
+          for (index i = 0; i < n; ++i) weight(i) = sigmoid(scores_(i, 0)) * sigmoid(-scores_(i, 0));
+        } else {
+          // p_k (delta_kl - p_l); on the diagonal 1 - p_k is summed from the other classes, without cancellation.
+          for (index i = 0; i < n; ++i) {
+            if (k != l) {
+              weight(i) = -proba_(i, k) * proba_(i, l);
+            } else {
+              double others = 0.0;
+              for (index j = 0; j < n_classes_; ++j) others += j == k ? 0.0 : proba_(i, j);
+              weight(i) = proba_(i, k) * others;
+            }
+          }
+        }
+        weighted_X.noalias() = weight.asDiagonal() * X_;
+        auto hkl = H.block(k * B, l * B, B, B);
+        hkl.topLeftCorner(p, p).noalias() = C_ * (X_.transpose() * weighted_X);
+        if (fit_intercept_) {
+          hkl.col(p).head(p) = C_ * weighted_X.colwise().sum().transpose();
+          hkl.row(p).head(p) = hkl.col(p).head(p).transpose();
+          hkl(p, p) = C_ * weight.sum();
+        }
+        if (l != k) H.block(l * B, k * B, B, B) = hkl.transpose();
+      }
+      H.block(k * B, k * B, p, p).diagonal().array() += 1.0;  // the penalty ||w_k||^2 / 2
+    }
+  }
+
+ private:
+  Eigen::Map<const matrix, 0, Eigen::OuterStride<>> X_;
+  std::vector<index> labels_;  // class index of each row
+  index n_classes_;
+  double C_;
+  bool fit_intercept_;
+  matrix scores_;    // X W^T + b at the last evaluated point
+  matrix residual_;  // probabilities minus one-hot targets there
+  matrix proba_;     // the class probabilities there (multinomial only; binary ones come from scores_)
+};
+
+// What the solvers return: the parameters in logistic_objective's layout, iterations taken, and convergence.
+struct logistic_solution {
+  vector theta;
+  index n_iter = 0;
+  bool converged = false;
+};
+
+// The error for features so large that the loss or its derivatives overflow (rather than NaN coefficients).
+[[noreturn]] inline void throw_logistic_overflow() {
+  throw invalid_input("X is too large in magnitude: the log loss or its derivatives overflowed; expected features "
+                      "of moderate scale (standardize them first, e.g. with standard_scaler)",
+                      logistic_regression::kind);
+}
+
+// Sets the multinomial intercepts to sum to zero: they are defined only up to a common constant.
+inline void centre_intercepts(const logistic_objective& f, vector& theta) {
+  if (!f.multinomial() || !f.fit_intercept()) return;
+  Eigen::Map<matrix> T(theta.data(), f.block(), f.n_outputs());
+  const index p = f.block() - 1;
+  T.row(p).array() -= T.row(p).mean();
+}
+
+// Armijo backtracking from a full step along d: theta_new = theta + t d with the objective decreasing by at least
+// 1e-4 t |g.d| (up to rounding of the objective). Returns false when 60 halvings find no such step.
+inline bool armijo_step(logistic_objective& f, const vector& theta, double value, const vector& g, const vector& d,
+                        vector& theta_new, double& value_new, vector& g_new) {
+  const double slope = g.dot(d);
+  const double rounding = 16.0 * std::numeric_limits<double>::epsilon() * std::abs(value);
+  double t = 1.0;
+  for (int halving = 0; halving < 60; ++halving, t *= 0.5) {
+    theta_new = theta + t * d;
+    value_new = f.evaluate(theta_new, &g_new);
+    if (std::isfinite(value_new) && g_new.allFinite() && value_new <= value + 1e-4 * t * slope + rounding) return true;
+  }
+  return false;
+}
+
+// Newton's method: LDLT of the Hessian, Armijo backtracking. Once |gradient|_max <= tol * C it takes one last step
+// (that squares the remaining error, for the price of one Hessian) and stops, converged; so it does when the Newton
+// decrement says the objective is optimal to rounding before the gradient test can hold.
+inline logistic_solution newton_logistic(logistic_objective& f, vector theta, double C, double tol, int max_iter) {
+  const index m = f.size();
+  vector g(m), g_new(m), d(m), theta_new(m);
+  matrix H;
+  double value = f.evaluate(theta, &g);
+  if (!std::isfinite(value) || !g.allFinite()) throw_logistic_overflow();
+  logistic_solution out;
+  const index B = f.block();
+  const index n_out = f.n_outputs();
+  bool met = g.cwiseAbs().maxCoeff() <= tol * C;  // the gradient test holds at theta
+  while (true) {
+    if (out.n_iter >= max_iter) {
+      out.converged = met;
+      break;
+    }
+    f.hessian(H);
+    if (!H.allFinite()) throw_logistic_overflow();
+    if (f.multinomial() && f.fit_intercept()) {
+      // Adding one constant to every intercept changes nothing, so H is singular along u = (those entries) / sqrt(K).
+      // g is orthogonal to u, hence (H + s u u^T) d = -g has the same solution d as H d = -g restricted to u's
+      // complement: the step is unchanged and the system is regular.
+      double s = 1.0;
+      for (index k = 0; k < n_out; ++k) s = std::max(s, H(k * B + B - 1, k * B + B - 1));
+      for (index k = 0; k < n_out; ++k)
+        for (index l = 0; l < n_out; ++l) H(k * B + B - 1, l * B + B - 1) += s / static_cast<double>(n_out);
+    }
+    Eigen::LDLT<matrix> ldlt(H);
+    // A saturated fit can make an unpenalized direction numerically flat: shift the diagonal until LDLT succeeds.
+    const double scale = std::max(1.0, H.diagonal().cwiseAbs().maxCoeff());
+    double shift = 0.0;
+    bool newton_direction = false;
+    for (int attempt = 0; attempt < 12; ++attempt) {
+      if (ldlt.info() == Eigen::Success && ldlt.isPositive() && ldlt.vectorD().minCoeff() > 0.0) {
+        d = ldlt.solve(-g);
+        if (d.allFinite() && g.dot(d) < 0.0) {
+          newton_direction = true;
+          break;
+        }
+      }
+      const double next = shift == 0.0 ? scale * 1e-12 : shift * 100.0;
+      H.diagonal().array() += next - shift;
+      shift = next;
+      ldlt.compute(H);
+    }
+    if (!newton_direction) d = -g;
+    centre_intercepts(f, d);
+    // -g.d is the squared Newton decrement, twice the predicted distance to the optimal objective: at rounding level
+    // the objective cannot improve any more, even if rounding keeps the gradient above tol. Take this last step.
+    if (newton_direction && -g.dot(d) <= 32.0 * std::numeric_limits<double>::epsilon() * std::abs(value)) met = true;
+    double value_new = 0.0;
+    if (!armijo_step(f, theta, value, g, d, theta_new, value_new, g_new)) {
+      out.converged = met;
+      break;
+    }
+    theta.swap(theta_new);
+    g.swap(g_new);
+    value = value_new;
+    ++out.n_iter;
+    if (met) {  // that was the last step
+      out.converged = true;
+      break;
+    }
+    met = g.cwiseAbs().maxCoeff() <= tol * C;
+  }
+  out.theta = std::move(theta);
+  return out;
+}
+
+// L-BFGS (10 pairs of history) with Armijo backtracking, for problems too large for a dense Hessian. Stops when
+// |gradient|_max <= tol * C.
+inline logistic_solution lbfgs_logistic(logistic_objective& f, vector theta, double C, double tol, int max_iter) {
+  constexpr std::size_t memory = 10;
+  const index m = f.size();
+  vector g(m), g_new(m), d(m), theta_new(m);
+  std::vector<vector> s_hist, y_hist;
+  std::vector<double> rho_hist;
+  std::vector<double> alpha(memory);
+  double value = f.evaluate(theta, &g);
+  if (!std::isfinite(value) || !g.allFinite()) throw_logistic_overflow();
+  logistic_solution out;
+  out.converged = g.cwiseAbs().maxCoeff() <= tol * C;
+  while (!out.converged && out.n_iter < max_iter) {
+    // Two-loop recursion: d = -H_k g with the inverse-Hessian estimate from the stored pairs.
+    d = -g;
+    const std::size_t stored = s_hist.size();
+    for (std::size_t j = stored; j-- > 0;) {
+      alpha[j] = rho_hist[j] * s_hist[j].dot(d);
+      d -= alpha[j] * y_hist[j];
+    }
+    if (stored > 0) d *= s_hist.back().dot(y_hist.back()) / y_hist.back().squaredNorm();
+    else d /= std::max(1.0, g.norm());  // the first step is at most one unit long
+    for (std::size_t j = 0; j < stored; ++j) d += (alpha[j] - rho_hist[j] * y_hist[j].dot(d)) * s_hist[j];
+    double value_new = 0.0;
+    if (!(g.dot(d) < 0.0) || !armijo_step(f, theta, value, g, d, theta_new, value_new, g_new)) {
+      if (stored == 0) break;  // not even a steepest-descent step decreases the objective: stuck at rounding level
+      s_hist.clear();          // forget the curvature estimate and retry along -g
+      y_hist.clear();
+      rho_hist.clear();
+      continue;
+    }
+    vector s = theta_new - theta;
+    vector y = g_new - g;
+    const double sy = s.dot(y);
+    if (sy > std::numeric_limits<double>::epsilon() * y.squaredNorm()) {
+      if (s_hist.size() == memory) {
+        s_hist.erase(s_hist.begin());
+        y_hist.erase(y_hist.begin());
+        rho_hist.erase(rho_hist.begin());
+      }
+      s_hist.push_back(std::move(s));
+      y_hist.push_back(std::move(y));
+      rho_hist.push_back(1.0 / sy);
+    }
+    theta.swap(theta_new);
+    g.swap(g_new);
+    value = value_new;
+    ++out.n_iter;
+    out.converged = g.cwiseAbs().maxCoeff() <= tol * C;
+  }
+  out.theta = std::move(theta);
+  return out;
+}
+
+// The parameters of a fitted model as a warm start for fit_logistic: coef() with intercept() as a last column.
+inline matrix logistic_warm_start(const logistic_regression::fitted& f) {
+  matrix start(f.coef().rows(), f.coef().cols() + 1);
+  start << f.coef(), f.intercept();
+  return start;
+}
+
+// fit_logistic -- logistic_regression::fit, optionally starting from given coefficients (a warm start along a grid
+// of C values): warm_start is (1 for two classes, else K) x (n_features + 1), coef with the intercepts as the last
+// column (ignored when !fit_intercept). solver forces Newton or L-BFGS (for tests); automatic picks by size.
+inline logistic_regression::fitted fit_logistic(const logistic_regression& spec, const matrix_view& X,
+                                                const vector_view& y, const matrix* warm_start,
+                                                logistic_solver solver = logistic_solver::automatic) {
+  constexpr std::string_view kind = logistic_regression::kind;
+  validate_params(spec);
+  check_fit_input(kind, X, y);
+
+  std::vector<double> values(y.data(), y.data() + y.size());
+  std::sort(values.begin(), values.end());
+  values.erase(std::unique(values.begin(), values.end()), values.end());
+  if (values.size() < 2) {
+    throw invalid_input("y has a single class (" + format_double(values[0]) + "); expected at least two classes",
+                        kind);
+  }
+  std::vector<index> labels(static_cast<std::size_t>(y.size()));
+  for (index i = 0; i < y.size(); ++i)
+    labels[static_cast<std::size_t>(i)] = std::lower_bound(values.begin(), values.end(), y(i)) - values.begin();
+  const auto n_classes = static_cast<index>(values.size());
+  const vector classes = Eigen::Map<const vector>(values.data(), n_classes);
+
+  logistic_objective objective(X, std::move(labels), n_classes, spec.C, spec.fit_intercept);
+  const index p = X.cols();
+  const index n_out = objective.n_outputs();
+  const index B = objective.block();
+  vector theta = vector::Zero(objective.size());
+  if (warm_start != nullptr) {
+    if (warm_start->rows() != n_out || warm_start->cols() != p + 1 || !warm_start->allFinite()) {
+      throw invalid_input("the warm start has " + std::to_string(warm_start->rows()) + " x " +
+                              std::to_string(warm_start->cols()) + (warm_start->allFinite() ? "" : " non-finite") +
+                              " coefficients; expected " + std::to_string(n_out) + " x " + std::to_string(p + 1) +
+                              " finite values (coef and intercept)",
+                          kind);
+    }
+    Eigen::Map<matrix> T(theta.data(), B, n_out);
+    T.topRows(p) = warm_start->leftCols(p).transpose();
+    if (spec.fit_intercept) T.row(p) = warm_start->col(p).transpose();
+    centre_intercepts(objective, theta);
+  }
+
+  const bool use_lbfgs = solver == logistic_solver::lbfgs ||
+                         (solver == logistic_solver::automatic && objective.size() > logistic_newton_max_unknowns);
+  logistic_solution solution = use_lbfgs ? lbfgs_logistic(objective, std::move(theta), spec.C, spec.tol, spec.max_iter)
+                                         : newton_logistic(objective, std::move(theta), spec.C, spec.tol, spec.max_iter);
+  centre_intercepts(objective, solution.theta);
+  if (!solution.theta.allFinite()) throw_logistic_overflow();
+
+  const Eigen::Map<const matrix> T(solution.theta.data(), B, n_out);
+  matrix coef = T.topRows(p).transpose();
+  vector intercept = spec.fit_intercept ? vector(T.row(p).transpose()) : vector(vector::Zero(n_out));
+  return logistic_regression::fitted(spec, classes, std::move(coef), std::move(intercept), solution.n_iter,
+                                     solution.converged);
+}
+
+}  // namespace detail
+
+inline logistic_regression::fitted logistic_regression::fit(const matrix_view& X, const vector_view& y) const {
+  return detail::fit_logistic(*this, X, y, nullptr);
+}
+
+}  // namespace mlpipe

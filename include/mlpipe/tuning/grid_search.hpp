@@ -1,0 +1,203 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>      // std::move
+#include <vector>
+
+#include "mlpipe/core/concepts.hpp"
+#include "mlpipe/core/error.hpp"
+#include "mlpipe/core/parallel.hpp"
+#include "mlpipe/core/paths.hpp"
+#include "mlpipe/core/types.hpp"
+#include "mlpipe/tuning/grid.hpp"
+#include "mlpipe/tuning/search_results.hpp"
+#include "mlpipe/validation/any_splitter.hpp"
+#include "mlpipe/validation/cross_validate.hpp"
+#include "mlpipe/validation/splitters.hpp"
+
+namespace mlpipe {
+
+// search_options -- how a search evaluates candidates.
+struct search_options {
+  any_splitter cv{};                // the splits; empty: 5 folds, stratified for classifiers (scikit-learn's cv=None)
+  scoring_list scoring{};           // the scorers; the first one ranks candidates. Empty: accuracy or r2
+  int n_jobs = 1;                   // threads for the candidate x split tasks; -1: every core. Same result for any value
+  bool refit = true;                // refit the best candidate on all rows (needed to predict with the search)
+  bool return_train_score = false;  // also score each model on its training rows
+};
+
+template <class Fitted>
+class fitted_search;
+
+// grid_search -- scikit-learn's GridSearchCV as a stage: fit evaluates every candidate of the grid on every split
+// (in parallel, deterministically), ranks them by the first scorer's mean test score (ties: the first candidate in
+// grid order), and refits the best on all rows. Nested cross-validation is cross_validate(search, X, y, outer_cv).
+template <class Spec>
+struct grid_search {
+  static_assert(stage<Spec>, "mlpipe: grid_search{spec, grid, options} needs a stage or pipeline as spec");
+  static constexpr std::string_view kind = "grid_search";
+  static constexpr auto params = std::tuple<>{};
+  using fitted = fitted_search<typename Spec::fitted>;
+
+  Spec estimator;
+  grid space;
+  search_options options;
+
+  grid_search(Spec estimator, grid space, search_options options = {})
+      : estimator(std::move(estimator)), space(std::move(space)), options(std::move(options)) {}
+
+  fitted fit(const matrix_view& X, const vector_view& y) const;
+
+  // Every candidate as a spec, checked (paths, value types, ranges) before anything is fitted.
+  std::vector<Spec> candidate_specs() const {
+    const std::vector<param_set> candidates = space.candidates();
+    std::vector<Spec> specs;
+    specs.reserve(candidates.size());
+    for (std::size_t c = 0; c < candidates.size(); ++c) {
+      Spec spec = estimator;
+      try {
+        for (const auto& [path, value] : candidates[c]) mlpipe::set_param(spec, path, value);
+        validate_all(spec);
+      } catch (error& e) {
+        e.add_note("grid candidate " + std::to_string(c) + ": " + format_params(candidates[c]));
+        e.add_kind(kind);
+        throw;
+      }
+      specs.push_back(std::move(spec));
+    }
+    return specs;
+  }
+};
+
+template <class Spec>
+grid_search(Spec, grid, search_options) -> grid_search<Spec>;
+template <class Spec>
+grid_search(Spec, grid) -> grid_search<Spec>;
+
+// fitted_search -- a finished search: its table, the best candidate, and (with refit) the best model refitted on
+// all rows, through which it predicts.
+template <class Fitted>
+class fitted_search {
+ public:
+  static constexpr std::string_view kind = "grid_search";
+
+  fitted_search() = default;
+  fitted_search(search_results results, std::size_t best_index, std::optional<Fitted> best_model, index n_features_in,
+                double refit_time)
+      : results_(std::move(results)), best_index_(best_index), best_model_(std::move(best_model)),
+        n_features_in_(n_features_in), refit_time_(refit_time) {}
+
+  const search_results& results() const { return results_; }
+  std::size_t best_index() const { return best_index_; }
+  const param_set& best_params() const { return results_.params()[best_index_]; }
+  double best_score() const { return results_.mean_test_score()[best_index_]; }
+  double refit_time() const { return refit_time_; }
+  index n_features_in() const { return n_features_in_; }
+
+  // The best candidate refitted on all rows (what predict uses); an error without refit.
+  const Fitted& best_model() const {
+    if (!best_model_) throw invalid_parameter("refit = false: the search kept no model; set .refit = true", kind);
+    return *best_model_;
+  }
+
+  vector predict(const matrix_view& X) const
+    requires fitted_predictor<Fitted>
+  {
+    return best_model().predict(X);
+  }
+  matrix predict_proba(const matrix_view& X) const
+    requires fitted_classifier<Fitted>
+  {
+    return best_model().predict_proba(X);
+  }
+  auto decision_function(const matrix_view& X) const
+    requires requires(const Fitted& f) { f.decision_function(X); }
+  {
+    return best_model().decision_function(X);
+  }
+  const vector& classes() const
+    requires fitted_classifier<Fitted>
+  {
+    return best_model().classes();
+  }
+  matrix transform(const matrix_view& X) const
+    requires fitted_transformer<Fitted>
+  {
+    return best_model().transform(X);
+  }
+  index n_features_out() const
+    requires fitted_transformer<Fitted>
+  {
+    return best_model().n_features_out();
+  }
+  double predict_one(std::span<const double> row) const
+    requires fitted_row_predictor<Fitted>
+  {
+    return best_model().predict_one(row);
+  }
+  void predict_proba_one(std::span<const double> row, std::span<double> out) const
+    requires fitted_row_classifier<Fitted>
+  {
+    best_model().predict_proba_one(row, out);
+  }
+
+ private:
+  search_results results_;
+  std::size_t best_index_ = 0;
+  std::optional<Fitted> best_model_;
+  index n_features_in_ = 0;
+  double refit_time_ = 0.0;
+};
+
+template <class Spec>
+typename grid_search<Spec>::fitted grid_search<Spec>::fit(const matrix_view& X, const vector_view& y) const {
+  const std::vector<Spec> specs = candidate_specs();  // every path, type and range error before any fit
+  const std::vector<scorer> scorers = detail::resolve_scoring<Spec>(options.scoring);
+  resolve_n_jobs(options.n_jobs);
+  if (y.size() != X.rows()) {
+    throw invalid_input("y has " + std::to_string(y.size()) + " values but X has " + std::to_string(X.rows()) +
+                            " rows; expected one target per row",
+                        kind);
+  }
+  std::vector<split> splits;
+  if (!options.cv.empty()) {
+    splits = options.cv.splits(X.rows(), y);
+  } else if constexpr (classifier<Spec>) {
+    splits = stratified_kfold{}.splits(X.rows(), y);
+  } else {
+    splits = kfold{}.splits(X.rows(), y);
+  }
+  const std::vector<detail::fold_data> folds = detail::make_folds(X, y, splits);
+
+  std::vector<std::string> names;
+  for (const auto& s : scorers) names.emplace_back(s.name);
+  search_results results(space.candidates(), std::move(names), splits.size(), options.return_train_score);
+  const std::size_t n_splits = splits.size();
+  parallel_for(specs.size() * n_splits, options.n_jobs, [&](std::size_t task) {
+    const std::size_t c = task / n_splits;
+    const std::size_t s = task % n_splits;
+    try {
+      auto outcome = detail::fit_and_score(specs[c], folds[s], scorers, options.return_train_score, s, n_splits);
+      results.record(c, s, outcome.test_scores, outcome.train_scores, outcome.fit_time, outcome.score_time);
+    } catch (error& e) {
+      e.add_note("grid candidate " + std::to_string(c) + ": " + format_params(results.params()[c]));
+      throw;
+    }
+  });
+
+  const std::size_t best = results.best_index();
+  std::optional<typename Spec::fitted> model;
+  double refit_time = 0.0;
+  if (options.refit) {
+    const auto start = std::chrono::steady_clock::now();
+    model = specs[best].fit(X, y);
+    refit_time = detail::seconds_since(start);
+  }
+  return fitted(std::move(results), best, std::move(model), X.cols(), refit_time);
+}
+
+}  // namespace mlpipe

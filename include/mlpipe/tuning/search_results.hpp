@@ -1,0 +1,222 @@
+#pragma once
+
+#include <algorithm>    // std::stable_sort
+#include <cmath>        // std::isnan
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mlpipe/core/error.hpp"
+#include "mlpipe/core/param_value.hpp"
+#include "mlpipe/core/paths.hpp"  // did_you_mean, join
+#include "mlpipe/tuning/grid.hpp"
+
+namespace mlpipe {
+
+// search_results -- a search's table, with scikit-learn's cv_results_ columns: params, param_<path>,
+// split<i>_test_<scorer>, mean_test_<scorer>, std_test_<scorer>, rank_test_<scorer> (with one scorer the suffix
+// is "score": mean_test_score), the same for train when asked, and mean/std fit and score times.
+class search_results {
+ public:
+  search_results() = default;
+  search_results(std::vector<param_set> candidates, std::vector<std::string> scorer_names, std::size_t n_splits,
+                 bool has_train)
+      : candidates_(std::move(candidates)), scorer_names_(std::move(scorer_names)), n_splits_(n_splits),
+        test_(scorer_names_.size(), std::vector<double>(candidates_.size() * n_splits)),
+        train_(has_train ? scorer_names_.size() : 0, std::vector<double>(candidates_.size() * n_splits)),
+        fit_time_(candidates_.size() * n_splits), score_time_(candidates_.size() * n_splits) {}
+
+  std::size_t n_candidates() const { return candidates_.size(); }
+  std::size_t n_splits() const { return n_splits_; }
+  const std::vector<std::string>& scorer_names() const { return scorer_names_; }
+  // Each candidate's parameters, in the grid's order.
+  const std::vector<param_set>& params() const { return candidates_; }
+
+  double split_test_score(std::size_t candidate, std::size_t split, std::string_view scorer = {}) const {
+    return test_[position(scorer)][candidate * n_splits_ + split];
+  }
+  double split_train_score(std::size_t candidate, std::size_t split, std::string_view scorer = {}) const {
+    if (train_.empty()) throw invalid_parameter("train scores were not computed; set .return_train_score = true");
+    return train_[position(scorer)][candidate * n_splits_ + split];
+  }
+  std::vector<double> mean_test_score(std::string_view scorer = {}) const { return means(test_[position(scorer)]); }
+  std::vector<double> std_test_score(std::string_view scorer = {}) const { return stds(test_[position(scorer)]); }
+  // 1 is best; equal means share the smallest rank (scikit-learn's rankdata(method="min")).
+  std::vector<int> rank_test_score(std::string_view scorer = {}) const {
+    const std::vector<double> m = mean_test_score(scorer);
+    std::vector<int> rank(m.size(), 1);
+    for (std::size_t i = 0; i < m.size(); ++i)
+      for (std::size_t j = 0; j < m.size(); ++j)
+        if (better(m[j], m[i])) ++rank[i];
+    return rank;
+  }
+  std::vector<double> mean_fit_time() const { return means(fit_time_); }
+  std::vector<double> std_fit_time() const { return stds(fit_time_); }
+  std::vector<double> mean_score_time() const { return means(score_time_); }
+  std::vector<double> std_score_time() const { return stds(score_time_); }
+
+  // The first candidate with rank 1 for the scorer, as scikit-learn's best_index_.
+  std::size_t best_index(std::string_view scorer = {}) const {
+    const std::vector<int> rank = rank_test_score(scorer);
+    for (std::size_t i = 0; i < rank.size(); ++i)
+      if (rank[i] == 1) return i;
+    return 0;
+  }
+
+  // The table as JSON: an object of columns, each a list with one entry per candidate (scikit-learn's layout).
+  std::string to_json() const {
+    std::string out = "{\n";
+    auto column = [&](const std::string& name, const std::string& values) {
+      out += (out.size() > 2 ? ",\n" : "") + std::string(" \"") + name + "\": [" + values + "]";
+    };
+    std::string params;
+    for (std::size_t c = 0; c < n_candidates(); ++c) {
+      params += (c ? ", {" : "{");
+      for (std::size_t p = 0; p < candidates_[c].size(); ++p)
+        params += (p ? ", \"" : "\"") + candidates_[c][p].first + "\": " + json_value(candidates_[c][p].second);
+      params += "}";
+    }
+    column("params", params);
+    for (std::size_t p = 0; p < param_names().size(); ++p) {
+      std::string values;
+      for (std::size_t c = 0; c < n_candidates(); ++c) values += (c ? ", " : "") + json_value(candidates_[c][p].second);
+      column("param_" + param_names()[p], values);
+    }
+    for_each_column([&](const std::string& name, const std::vector<double>& values) {
+      std::string text;
+      for (std::size_t i = 0; i < values.size(); ++i) text += (i ? ", " : "") + json_number(values[i]);
+      column(name, text);
+    });
+    return out + "\n}\n";
+  }
+
+  // The table as CSV: a header row, then one row per candidate.
+  std::string to_csv() const {
+    std::vector<std::string> names;
+    std::vector<std::vector<double>> columns;
+    for_each_column([&](const std::string& name, const std::vector<double>& values) {
+      names.push_back(name);
+      columns.push_back(values);
+    });
+    std::string out;
+    for (std::size_t p = 0; p < param_names().size(); ++p) out += (p ? "," : "") + std::string("param_") + param_names()[p];
+    for (const auto& name : names) out += (out.empty() ? "" : ",") + name;
+    out += "\n";
+    for (std::size_t c = 0; c < n_candidates(); ++c) {
+      std::string row;
+      for (std::size_t p = 0; p < param_names().size(); ++p) row += (p ? "," : "") + csv_value(candidates_[c][p].second);
+      for (const auto& col : columns) row += (row.empty() && param_names().empty() ? "" : ",") + format_double(col[c]);
+      out += row + "\n";
+    }
+    return out;
+  }
+
+  // The grid's paths, in order.
+  std::vector<std::string> param_names() const {
+    std::vector<std::string> out;
+    if (!candidates_.empty())
+      for (const auto& [path, value] : candidates_.front()) out.push_back(path);
+    return out;
+  }
+
+  // Filled in by the search, one (candidate, split) task at a time.
+  void record(std::size_t candidate, std::size_t split, const std::vector<double>& test, const std::vector<double>& train,
+              double fit_time, double score_time) {
+    const std::size_t at = candidate * n_splits_ + split;
+    for (std::size_t s = 0; s < test_.size(); ++s) test_[s][at] = test[s];
+    for (std::size_t s = 0; s < train_.size(); ++s) train_[s][at] = train[s];
+    fit_time_[at] = fit_time;
+    score_time_[at] = score_time;
+  }
+
+ private:
+  static bool better(double a, double b) {  // NaN (a failed candidate) ranks last
+    if (std::isnan(a)) return false;
+    if (std::isnan(b)) return true;
+    return a > b;
+  }
+
+  std::size_t position(std::string_view scorer) const {
+    if (scorer.empty()) return 0;  // the first scorer is the one that ranks, as refit=<first> would
+    for (std::size_t s = 0; s < scorer_names_.size(); ++s)
+      if (scorer_names_[s] == scorer) return s;
+    const std::string suggestion = detail::did_you_mean(scorer, scorer_names_);
+    throw invalid_parameter("no scores for '" + std::string(scorer) + "'" + (suggestion.empty() ? "." : suggestion) +
+                            " Computed: " + detail::join(scorer_names_, 20));
+  }
+
+  std::vector<double> means(const std::vector<double>& per_split) const {
+    std::vector<double> out(n_candidates());
+    for (std::size_t c = 0; c < n_candidates(); ++c) {
+      double sum = 0.0;
+      for (std::size_t s = 0; s < n_splits_; ++s) sum += per_split[c * n_splits_ + s];
+      out[c] = sum / static_cast<double>(n_splits_);
+    }
+    return out;
+  }
+
+  std::vector<double> stds(const std::vector<double>& per_split) const {
+    const std::vector<double> m = means(per_split);
+    std::vector<double> out(n_candidates());
+    for (std::size_t c = 0; c < n_candidates(); ++c) {
+      double sum = 0.0;
+      for (std::size_t s = 0; s < n_splits_; ++s) sum += (per_split[c * n_splits_ + s] - m[c]) * (per_split[c * n_splits_ + s] - m[c]);
+      out[c] = std::sqrt(sum / static_cast<double>(n_splits_));
+    }
+    return out;
+  }
+
+  // Every numeric column in scikit-learn's order.
+  template <class F>
+  void for_each_column(F&& f) const {
+    auto suffix = [&](std::size_t s) { return scorer_names_.size() == 1 ? std::string("score") : scorer_names_[s]; };
+    f("mean_fit_time", mean_fit_time());
+    f("std_fit_time", std_fit_time());
+    f("mean_score_time", mean_score_time());
+    f("std_score_time", std_score_time());
+    for (std::size_t s = 0; s < scorer_names_.size(); ++s) {
+      for (std::size_t i = 0; i < n_splits_; ++i) {
+        std::vector<double> column(n_candidates());
+        for (std::size_t c = 0; c < n_candidates(); ++c) column[c] = test_[s][c * n_splits_ + i];
+        f("split" + std::to_string(i) + "_test_" + suffix(s), column);
+      }
+      f("mean_test_" + suffix(s), means(test_[s]));
+      f("std_test_" + suffix(s), stds(test_[s]));
+      const std::vector<int> rank = rank_test_score(scorer_names_[s]);
+      f("rank_test_" + suffix(s), std::vector<double>(rank.begin(), rank.end()));
+      if (!train_.empty()) {
+        for (std::size_t i = 0; i < n_splits_; ++i) {
+          std::vector<double> column(n_candidates());
+          for (std::size_t c = 0; c < n_candidates(); ++c) column[c] = train_[s][c * n_splits_ + i];
+          f("split" + std::to_string(i) + "_train_" + suffix(s), column);
+        }
+        f("mean_train_" + suffix(s), means(train_[s]));
+        f("std_train_" + suffix(s), stds(train_[s]));
+      }
+    }
+  }
+
+  static std::string json_number(double x) {
+    return std::isfinite(x) ? format_double(x) : std::string("null");
+  }
+  static std::string json_value(const param_value& v) {
+    if (const auto* d = std::get_if<double>(&v)) return json_number(*d);
+    return format_value(v);  // booleans, integers, "strings" and [lists] are already JSON
+  }
+  static std::string csv_value(const param_value& v) {
+    if (const auto* s = std::get_if<std::string>(&v)) return *s;
+    const std::string text = format_value(v);
+    return text.find(',') == std::string::npos ? text : "\"" + text + "\"";
+  }
+
+  std::vector<param_set> candidates_;
+  std::vector<std::string> scorer_names_;
+  std::size_t n_splits_ = 0;
+  std::vector<std::vector<double>> test_;   // [scorer][candidate * n_splits + split]
+  std::vector<std::vector<double>> train_;
+  std::vector<double> fit_time_;
+  std::vector<double> score_time_;
+};
+
+}  // namespace mlpipe

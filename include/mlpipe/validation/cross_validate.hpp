@@ -1,0 +1,216 @@
+#pragma once
+
+#include <chrono>
+#include <cmath>        // std::sqrt
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <utility>      // std::move
+#include <vector>
+
+#include "mlpipe/core/concepts.hpp"
+#include "mlpipe/core/error.hpp"
+#include "mlpipe/core/parallel.hpp"
+#include "mlpipe/core/paths.hpp"
+#include "mlpipe/core/types.hpp"
+#include "mlpipe/validation/scorers.hpp"
+#include "mlpipe/validation/splitters.hpp"
+
+namespace mlpipe {
+
+// scoring_list -- the scorers to compute, by name: "accuracy", or {"accuracy", "roc_auc"}. Empty: the model's
+// default (accuracy for classifiers, r2 for regressors), as scikit-learn's estimator.score.
+struct scoring_list {
+  std::vector<std::string> names;
+
+  scoring_list() = default;
+  scoring_list(const char* name) : names{name} {}                             // NOLINT: "accuracy" converts
+  scoring_list(std::string name) : names{std::move(name)} {}                  // NOLINT
+  scoring_list(std::initializer_list<std::string> list) : names(list) {}      // NOLINT
+  scoring_list(std::vector<std::string> list) : names(std::move(list)) {}     // NOLINT
+};
+
+// cv_options -- how cross_validate runs.
+struct cv_options {
+  scoring_list scoring{};           // the scorers, by name; empty: accuracy for classifiers, r2 for regressors
+  int n_jobs = 1;                   // threads for the folds; -1: every core. Results are the same for any value
+  bool return_train_score = false;  // also score each fold's model on its own training rows
+  bool return_estimator = false;    // keep each fold's fitted model
+};
+
+namespace detail {
+
+// The rows of one split, copied once and shared by every task that fits on it.
+struct fold_data {
+  matrix X_train, X_test;
+  vector y_train, y_test;
+};
+
+inline std::vector<fold_data> make_folds(const matrix_view& X, const vector_view& y, const std::vector<split>& splits) {
+  std::vector<fold_data> folds(splits.size());
+  for (std::size_t i = 0; i < splits.size(); ++i) {
+    folds[i].X_train = X(splits[i].train, Eigen::all);
+    folds[i].X_test = X(splits[i].test, Eigen::all);
+    folds[i].y_train = y(splits[i].train);
+    folds[i].y_test = y(splits[i].test);
+  }
+  return folds;
+}
+
+template <class Spec>
+std::vector<scorer> resolve_scoring(const scoring_list& scoring) {
+  std::vector<std::string> names = scoring.names;
+  if (names.empty()) {
+    if constexpr (classifier<Spec>) names = {"accuracy"};
+    else if constexpr (regressor<Spec>) names = {"r2"};
+    else
+      throw invalid_parameter("scoring is empty and a " + std::string(Spec::kind) +
+                              " has no default score; name a scorer, e.g. .scoring = \"r2\"");
+  }
+  std::vector<scorer> out;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j)
+      if (names[i] == names[j]) throw invalid_parameter("scoring names '" + names[i] + "' twice");
+    out.push_back(get_scorer(names[i]));
+  }
+  return out;
+}
+
+template <class Fitted>
+struct fold_outcome {
+  Fitted model;
+  std::vector<double> test_scores;
+  std::vector<double> train_scores;
+  double fit_time = 0.0;
+  double score_time = 0.0;
+};
+
+inline double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Fits spec on one fold's training rows and scores it; an error names the split it happened in.
+template <class Spec>
+fold_outcome<typename Spec::fitted> fit_and_score(const Spec& spec, const fold_data& fold,
+                                                  const std::vector<scorer>& scorers, bool train_score,
+                                                  std::size_t split_index, std::size_t n_splits) {
+  try {
+    const auto start = std::chrono::steady_clock::now();
+    auto model = spec.fit(fold.X_train, fold.y_train);
+    const double fit_time = seconds_since(start);
+    const auto scoring_start = std::chrono::steady_clock::now();
+    std::vector<double> test = score_all(scorers, model, fold.X_test, fold.y_test);
+    const double score_time = seconds_since(scoring_start);
+    std::vector<double> train;
+    if (train_score) train = score_all(scorers, model, fold.X_train, fold.y_train);
+    return {std::move(model), std::move(test), std::move(train), fit_time, score_time};
+  } catch (error& e) {
+    e.add_note("cross-validation split " + std::to_string(split_index) + " of " + std::to_string(n_splits) + ", " +
+               std::to_string(fold.X_train.rows()) + " training rows");
+    throw;
+  }
+}
+
+inline double mean_of(const std::vector<double>& v) {
+  double sum = 0.0;
+  for (double x : v) sum += x;  // in order, as numpy does for short arrays: ties between candidates stay ties
+  return v.empty() ? 0.0 : sum / static_cast<double>(v.size());
+}
+
+inline double std_of(const std::vector<double>& v) {
+  const double m = mean_of(v);
+  double sum = 0.0;
+  for (double x : v) sum += (x - m) * (x - m);
+  return v.empty() ? 0.0 : std::sqrt(sum / static_cast<double>(v.size()));  // population std, as numpy's
+}
+
+}  // namespace detail
+
+// cv_results -- what cross_validate returns: per split, the scores of every scorer, fit and score times, and on
+// request each split's fitted model.
+template <class Fitted>
+class cv_results {
+ public:
+  cv_results(std::vector<std::string> scorer_names, std::vector<split> splits)
+      : scorer_names_(std::move(scorer_names)), splits_(std::move(splits)),
+        test_(scorer_names_.size()), train_(scorer_names_.size()) {}
+
+  std::size_t n_splits() const { return splits_.size(); }
+  const std::vector<std::string>& scorer_names() const { return scorer_names_; }
+  const std::vector<split>& splits() const { return splits_; }
+
+  // One score per split, for the named scorer (the only one when the name is omitted).
+  const std::vector<double>& test_scores(std::string_view scorer = {}) const { return test_[position(scorer)]; }
+  const std::vector<double>& train_scores(std::string_view scorer = {}) const {
+    const auto& scores = train_[position(scorer)];
+    if (scores.empty()) throw invalid_parameter("train scores were not computed; set .return_train_score = true");
+    return scores;
+  }
+  double mean_test_score(std::string_view scorer = {}) const { return detail::mean_of(test_scores(scorer)); }
+  double std_test_score(std::string_view scorer = {}) const { return detail::std_of(test_scores(scorer)); }
+  // Wall-clock seconds per split.
+  const std::vector<double>& fit_times() const { return fit_times_; }
+  const std::vector<double>& score_times() const { return score_times_; }
+  // Each split's fitted model, when asked for with .return_estimator = true.
+  const std::vector<Fitted>& estimators() const { return estimators_; }
+
+  void add(detail::fold_outcome<Fitted>&& outcome, bool keep_model) {
+    for (std::size_t s = 0; s < scorer_names_.size(); ++s) {
+      test_[s].push_back(outcome.test_scores[s]);
+      if (!outcome.train_scores.empty()) train_[s].push_back(outcome.train_scores[s]);
+    }
+    fit_times_.push_back(outcome.fit_time);
+    score_times_.push_back(outcome.score_time);
+    if (keep_model) estimators_.push_back(std::move(outcome.model));
+  }
+
+ private:
+  std::size_t position(std::string_view scorer) const {
+    if (scorer.empty()) {
+      if (scorer_names_.size() == 1) return 0;
+      throw invalid_parameter("several scorers were computed (" + detail::join(scorer_names_, 20) +
+                              "); name the one you want");
+    }
+    for (std::size_t s = 0; s < scorer_names_.size(); ++s)
+      if (scorer_names_[s] == scorer) return s;
+    const std::string suggestion = detail::did_you_mean(scorer, scorer_names_);
+    throw invalid_parameter("no scores for '" + std::string(scorer) + "'" + (suggestion.empty() ? "." : suggestion) +
+                            " Computed: " + detail::join(scorer_names_, 20));
+  }
+
+  std::vector<std::string> scorer_names_;
+  std::vector<split> splits_;
+  std::vector<std::vector<double>> test_;
+  std::vector<std::vector<double>> train_;
+  std::vector<double> fit_times_;
+  std::vector<double> score_times_;
+  std::vector<Fitted> estimators_;
+};
+
+// cross_validate(spec, X, y, cv, {.scoring, .n_jobs, .return_train_score}) -- fits a fresh copy of spec on each
+// split's training rows (so preprocessing never sees the test rows) and scores it on the test rows, the splits
+// running in parallel. A tuner is a stage too, so cross_validate(search, X, y, outer_cv) is nested CV.
+template <class Spec, class CV>
+cv_results<typename Spec::fitted> cross_validate(const Spec& spec, const matrix_view& X, const vector_view& y,
+                                                 const CV& cv, const cv_options& options = {}) {
+  const std::vector<scorer> scorers = detail::resolve_scoring<Spec>(options.scoring);
+  resolve_n_jobs(options.n_jobs);
+  if (y.size() != X.rows()) {
+    throw invalid_input("y has " + std::to_string(y.size()) + " values but X has " + std::to_string(X.rows()) +
+                            " rows; expected one target per row",
+                        "cross_validate");
+  }
+  std::vector<split> splits = cv.splits(X.rows(), y);
+  const std::vector<detail::fold_data> folds = detail::make_folds(X, y, splits);
+  std::vector<detail::fold_outcome<typename Spec::fitted>> outcomes(splits.size());
+  parallel_for(splits.size(), options.n_jobs, [&](std::size_t i) {
+    outcomes[i] = detail::fit_and_score(spec, folds[i], scorers, options.return_train_score, i, splits.size());
+  });
+  std::vector<std::string> names;
+  for (const auto& s : scorers) names.emplace_back(s.name);
+  cv_results<typename Spec::fitted> results(std::move(names), std::move(splits));
+  for (auto& outcome : outcomes) results.add(std::move(outcome), options.return_estimator);
+  return results;
+}
+
+}  // namespace mlpipe

@@ -1,0 +1,191 @@
+#pragma once
+
+#include <concepts>     // std::convertible_to
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mlpipe/core/concepts.hpp"
+#include "mlpipe/core/error.hpp"
+#include "mlpipe/core/paths.hpp"  // detail::did_you_mean, detail::join
+#include "mlpipe/core/types.hpp"
+#include "mlpipe/validation/metrics.hpp"
+
+// Scorers: a metric together with the model output it reads, so that cross-validation and tuning can score a fitted
+// model by name ("accuracy", "neg_log_loss", ...) and get several scores from one predict.
+
+namespace mlpipe {
+
+// scorer_input -- which method of a fitted model a scorer reads.
+enum class scorer_input {
+  predict,            // predicted labels (classifiers) or values (regressors): one column
+  predict_proba,      // class probabilities: one column per class, in classes() order
+  decision_function,  // decision values: one column (binary) or one per class
+};
+
+// scorer -- a metric bound to the model output it needs, as scikit-learn's scorers. score() is always "greater is
+// better": a metric where smaller is better is negated (neg_mean_squared_error returns -MSE).
+struct scorer {
+  // metric(y_true, output, classes): the metric of the model's output for `input` (one row per value of y_true)
+  // given the model's classes() (empty for a regressor).
+  using metric_fn = double (*)(const vector_view& y_true, const matrix_view& output, const vector_view& classes);
+
+  std::string name;                           // the name get_scorer knows it by: "accuracy", "neg_log_loss", ...
+  scorer_input input = scorer_input::predict;  // the model output the metric reads
+  bool greater_is_better = true;              // whether the metric grows with quality; if not, score() negates it
+  metric_fn metric = nullptr;                 // the metric itself
+
+  // The score of output against y_true: metric(...), negated when !greater_is_better.
+  double score(const vector_view& y_true, const matrix_view& output, const vector_view& classes) const {
+    if (metric == nullptr) throw invalid_parameter("scorer '" + name + "' has no metric; expected a function to call");
+    const double value = metric(y_true, output, classes);
+    return greater_is_better ? value : -value;
+  }
+};
+
+namespace detail {
+
+// Metrics of predict's output read its single column.
+inline void check_one_column(std::string_view metric, const matrix_view& output) {
+  if (output.cols() != 1)
+    throw invalid_input("the predictions have " + std::to_string(output.cols()) +
+                            " columns; expected one column of predictions",
+                        metric);
+}
+
+inline double accuracy_metric(const vector_view& y, const matrix_view& out, const vector_view&) {
+  check_one_column("accuracy", out);
+  return accuracy(y, out.col(0));
+}
+
+// Binary: the AUC of the positive (larger) class's probability column; more classes: one-vs-rest macro average.
+inline double roc_auc_metric(const vector_view& y, const matrix_view& proba, const vector_view& classes) {
+  if (classes.size() != 2) return roc_auc_ovr(y, proba, classes);
+  check_proba_input("roc_auc", y, proba, classes);
+  return roc_auc(y, proba.col(1));
+}
+
+inline double log_loss_metric(const vector_view& y, const matrix_view& proba, const vector_view& classes) {
+  return log_loss(y, proba, classes);
+}
+
+// scikit-learn's "f1" scorer: positive label 1.
+inline double f1_metric(const vector_view& y, const matrix_view& out, const vector_view&) {
+  check_one_column("f1", out);
+  return f1(y, out.col(0), 1.0);
+}
+
+inline double f1_macro_metric(const vector_view& y, const matrix_view& out, const vector_view&) {
+  check_one_column("f1_macro", out);
+  return f1_macro(y, out.col(0));
+}
+
+inline double r2_metric(const vector_view& y, const matrix_view& out, const vector_view&) {
+  check_one_column("r2", out);
+  return r2(y, out.col(0));
+}
+
+inline double mean_squared_error_metric(const vector_view& y, const matrix_view& out, const vector_view&) {
+  check_one_column("mean_squared_error", out);
+  return mean_squared_error(y, out.col(0));
+}
+
+inline double mean_absolute_error_metric(const vector_view& y, const matrix_view& out, const vector_view&) {
+  check_one_column("mean_absolute_error", out);
+  return mean_absolute_error(y, out.col(0));
+}
+
+inline const std::vector<scorer>& builtin_scorers() {
+  static const std::vector<scorer> all{
+      {"accuracy", scorer_input::predict, true, accuracy_metric},
+      {"roc_auc", scorer_input::predict_proba, true, roc_auc_metric},
+      {"neg_log_loss", scorer_input::predict_proba, false, log_loss_metric},
+      {"f1", scorer_input::predict, true, f1_metric},
+      {"f1_macro", scorer_input::predict, true, f1_macro_metric},
+      {"r2", scorer_input::predict, true, r2_metric},
+      {"neg_mean_squared_error", scorer_input::predict, false, mean_squared_error_metric},
+      {"neg_mean_absolute_error", scorer_input::predict, false, mean_absolute_error_metric},
+  };
+  return all;
+}
+
+template <class F>
+concept has_decision_function = requires(const F& f, const matrix_view& X) {
+  { f.decision_function(X) } -> std::convertible_to<matrix>;
+};
+
+}  // namespace detail
+
+// scorer_names() -- the names get_scorer accepts, in a fixed order.
+inline std::vector<std::string> scorer_names() {
+  std::vector<std::string> names;
+  for (const auto& s : detail::builtin_scorers()) names.push_back(s.name);
+  return names;
+}
+
+// get_scorer("accuracy") -- a built-in scorer by its scikit-learn name: accuracy, roc_auc (binary: the positive
+// class's probability; more classes: one-vs-rest macro average), neg_log_loss, f1 (positive label 1), f1_macro,
+// r2, neg_mean_squared_error, neg_mean_absolute_error.
+inline scorer get_scorer(std::string_view name) {
+  for (const auto& s : detail::builtin_scorers())
+    if (s.name == name) return s;
+  const std::vector<std::string> valid = scorer_names();
+  const std::string suggestion = detail::did_you_mean(name, valid);
+  throw invalid_parameter("unknown scorer '" + std::string(name) + "'" + (suggestion.empty() ? "." : suggestion) +
+                          " Valid scorers: " + detail::join(valid, valid.size()));
+}
+
+// score_all(scorers, model, X, y) -- every scorer's score of a fitted model on (X, y), in order. Calls predict,
+// predict_proba and decision_function at most once each, and only those some scorer needs; a scorer that needs an
+// output the model does not have is an invalid_parameter, raised before anything is predicted.
+template <fitted_predictor Fitted>
+std::vector<double> score_all(const std::vector<scorer>& scorers, const Fitted& model, const matrix_view& X,
+                              const vector_view& y) {
+  const std::string kind(Fitted::kind);
+  for (const auto& s : scorers) {
+    if (s.metric == nullptr)
+      throw invalid_parameter("scorer '" + s.name + "' has no metric; expected a function to call");
+    if (s.input == scorer_input::predict_proba && !fitted_classifier<Fitted>)
+      throw invalid_parameter("scorer '" + s.name + "' needs predict_proba, which " + kind +
+                              " does not have; expected a classifier");
+    if (s.input == scorer_input::decision_function && !detail::has_decision_function<Fitted>)
+      throw invalid_parameter("scorer '" + s.name + "' needs decision_function, which " + kind +
+                              " does not have; expected a model with decision values");
+  }
+  if (y.size() != X.rows())
+    throw invalid_input("y has " + std::to_string(y.size()) + " values but X has " + std::to_string(X.rows()) +
+                        " rows; expected one target per row");
+
+  vector classes;
+  if constexpr (fitted_classifier<Fitted>) classes = model.classes();
+  std::optional<matrix> predicted;
+  std::optional<matrix> proba;
+  std::optional<matrix> decision;
+  std::vector<double> scores;
+  scores.reserve(scorers.size());
+  for (const auto& s : scorers) {
+    const matrix* output = nullptr;
+    if (s.input == scorer_input::predict) {
+      if (!predicted) predicted.emplace(model.predict(X));
+      output = &*predicted;
+    } else if (s.input == scorer_input::predict_proba) {
+      if constexpr (fitted_classifier<Fitted>) {
+        if (!proba) proba.emplace(model.predict_proba(X));
+        output = &*proba;
+      }
+    } else if (s.input == scorer_input::decision_function) {
+      if constexpr (detail::has_decision_function<Fitted>) {
+        if (!decision) decision.emplace(model.decision_function(X));
+        output = &*decision;
+      }
+    }
+    if (output == nullptr)
+      throw invalid_parameter("scorer '" + s.name + "' asks for an unknown model output; expected predict, "
+                              "predict_proba or decision_function");
+    scores.push_back(s.score(y, *output, classes));
+  }
+  return scores;
+}
+
+}  // namespace mlpipe
