@@ -19,6 +19,7 @@
 #include "mlpipe/core/pipeline.hpp"
 #include "mlpipe/core/random.hpp"
 #include "mlpipe/core/scratch.hpp"
+#include "mlpipe/core/special_functions.hpp"
 #include "mlpipe/core/step.hpp"
 #include "mlpipe/core/transform_fn.hpp"
 #include "mlpipe/core/types.hpp"
@@ -30,6 +31,11 @@
 #include "mlpipe/preprocessing/min_max_scaler.hpp"
 #include "mlpipe/preprocessing/simple_imputer.hpp"
 #include "mlpipe/preprocessing/standard_scaler.hpp"
+
+#include "mlpipe/feature_selection/feature_count.hpp"
+#include "mlpipe/feature_selection/select_k_best.hpp"
+#include "mlpipe/feature_selection/univariate.hpp"
+#include "mlpipe/feature_selection/variance_threshold.hpp"
 
 #include "mlpipe/models/logistic_regression.hpp"
 #include "mlpipe/models/ridge.hpp"

@@ -1,6 +1,13 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>  // std::stable_sort
+#include <numeric>    // std::iota
+
 #include "mlpipe/core/pipeline.hpp"
+#include "mlpipe/feature_selection/select_k_best.hpp"
+#include "mlpipe/io/csv.hpp"
+#include "mlpipe/io/serialize.hpp"
+#include "mlpipe/models/logistic_regression.hpp"
 #include "mlpipe/models/ridge.hpp"
 #include "mlpipe/preprocessing/standard_scaler.hpp"
 #include "mlpipe/tuning/grid_search.hpp"
@@ -12,6 +19,23 @@ using mp::test::error_message;
 
 namespace {
 auto scaler_ridge() { return mp::step<"scale">(mp::standard_scaler{}) | mp::step<"model">(mp::ridge{}); }
+
+// The pipeline of the quickstart and of scikit-learn's reference: StandardScaler -> SelectKBest -> LogisticRegression.
+auto scale_select_logistic() {
+  return mp::step<"scale">(mp::standard_scaler{}) | mp::step<"select">(mp::select_k_best{.k = 10, .score = mp::f_classif}) |
+         mp::step<"model">(mp::logistic_regression{.C = 1.0});
+}
+
+// scikit-learn's StratifiedKFold(5, shuffle=True, random_state=0) folds of breast_cancer, as shipped.
+mp::predefined_split sklearn_folds() {
+  const auto folds = mp::read_csv(mp::test::data_path("breast_cancer_folds_sklearn_skf5_shuffle_seed0.csv"), {.target = "fold"});
+  std::vector<mp::index> test_fold(static_cast<std::size_t>(folds.y.size()));
+  for (mp::index i = 0; i < folds.y.size(); ++i) {
+    REQUIRE(folds.X(i, 0) == static_cast<double>(i));  // the file's "row" column
+    test_fold[static_cast<std::size_t>(i)] = static_cast<mp::index>(folds.y(i));
+  }
+  return mp::predefined_split{.test_fold = test_fold};
+}
 }  // namespace
 
 TEST_CASE("grid enumerates candidates in scikit-learn's ParameterGrid order", "[tuning][grid]") {
@@ -132,4 +156,83 @@ TEST_CASE("a grid_search is a stage: cross-validating it is nested cross-validat
     CHECK(nested.estimators()[i].best_index() == inner.best_index());
     CHECK(nested.test_scores()[i] == mp::r2(d.y(splits[i].test), inner.predict(d.X(splits[i].test, Eigen::all))));
   }
+}
+
+TEST_CASE("scaler | select_k_best | logistic_regression matches scikit-learn's reference pipeline", "[tuning][reference]") {
+  const auto& d = mp::test::load("breast_cancer.csv");
+  const auto& ref = mp::test::sklearn_reference()["w3_pipeline_breast_cancer"];
+  const auto fitted = scale_select_logistic().fit(d.X, d.y);
+  CHECK(fitted.get<"select">().support() == ref["selected_idx"].get<std::vector<mp::index>>());
+  // scikit-learn's lbfgs stops about 1e-4 from the optimum that mlpipe reaches, so its numbers are that close.
+  CHECK(mp::test::max_relative_error(fitted.get<"model">().coef().row(0).transpose(), mp::test::to_vector(ref["coef_"])) < 1e-3);
+  const mp::matrix proba = fitted.predict_proba(d.X.topRows(5));
+  for (std::size_t i = 0; i < 5; ++i)
+    for (std::size_t j = 0; j < 2; ++j)
+      CHECK(std::abs(proba(static_cast<mp::index>(i), static_cast<mp::index>(j)) - ref["proba_first5_rows"][i][j].get<double>()) < 1e-4);
+  CHECK(mp::accuracy(d.y, fitted.predict(d.X)) == ref["train_accuracy"].get<double>());
+}
+
+TEST_CASE("the reference grid over scikit-learn's folds gives scikit-learn's scores and best parameters", "[tuning][reference]") {
+  const auto& d = mp::test::load("breast_cancer.csv");
+  const auto& ref = mp::test::sklearn_reference()["w1_breast_cancer_cv"];
+  const auto search = mp::grid_search{scale_select_logistic(),
+                                      mp::grid{{"select.k", {5, 10, 20, "all"}}, {"model.C", {0.01, 0.1, 1.0, 10.0, 100.0}}},
+                                      {.cv = sklearn_folds(), .scoring = "accuracy", .n_jobs = 2}};
+  const auto tuned = search.fit(d.X, d.y);
+  const auto& r = tuned.results();
+  REQUIRE(r.n_candidates() == 20);
+  const auto& order = ref["grid_candidate_order"];
+  const auto means = r.mean_test_score();
+  for (std::size_t c = 0; c < 20; ++c) {
+    CAPTURE(c, mp::format_params(r.params()[c]));
+    // The same candidate order as scikit-learn's ParameterGrid.
+    CHECK(std::get<double>(r.params()[c][0].second) == order[c]["clf__C"].get<double>());
+    const auto& k = r.params()[c][1].second;
+    if (order[c]["select__k"].is_string()) CHECK(std::get<std::string>(k) == "all");
+    else CHECK(std::get<std::int64_t>(k) == order[c]["select__k"].get<std::int64_t>());
+    // Within 1e-3: a test row at the decision boundary may fall either way between two solvers' solutions.
+    CHECK(std::abs(means[c] - ref["grid_mean_test_score"][c].get<double>()) < 1e-3);
+  }
+  CHECK(mp::format_params(tuned.best_params()) == "model.C = 1, select.k = 20");
+  CHECK(tuned.best_score() == Approx(ref["best_cv_score"].get<double>()).margin(1e-3));
+}
+
+TEST_CASE("the quickstart pipeline turns every kind of bad input into an mlpipe::error", "[tuning][errors]") {
+  const auto& d = mp::test::load("breast_cancer.csv");
+  auto pipe = scale_select_logistic();
+  mp::matrix with_nan = d.X;
+  with_nan(3, 7) = std::numeric_limits<double>::quiet_NaN();
+  CHECK(error_message<mp::invalid_input>([&] { pipe.fit(with_nan, d.y); }) ==
+        "step 'scale' (standard_scaler): X has nan at row 3, column 7; expected finite values (impute missing values "
+        "first, e.g. with simple_imputer)");
+  const auto fitted = pipe.fit(d.X, d.y);
+  CHECK(error_message<mp::invalid_input>([&] { fitted.predict(d.X.leftCols(29)); }) ==
+        "step 'scale' (standard_scaler): X has 29 columns but this step was fitted on 30; expected 30 columns");
+  auto too_many = scale_select_logistic();
+  too_many.set<"select.k">(50);
+  CHECK(error_message<mp::invalid_parameter>([&] { too_many.fit(d.X, d.y); }) ==
+        "step 'select' (select_k_best): k = 50 but the input has 30 features; expected k <= 30 or \"all\"");
+  auto zero_c = scale_select_logistic();
+  zero_c.set<"model.C">(0.0);
+  CHECK(error_message<mp::invalid_parameter>([&] { zero_c.fit(d.X, d.y); }) ==
+        "step 'model' (logistic_regression): C = 0 is out of range; expected C > 0");
+  CHECK(error_message<mp::invalid_parameter>([&] {
+          (void)mp::grid_search{pipe, mp::grid{{"model.c", {1.0}}}}.fit(d.X, d.y);
+        }) == "grid_search: unknown parameter path 'model.c'; did you mean 'model.C'? Valid paths: scale.with_mean, "
+              "scale.with_std, select.k, select.score, model.C, model.fit_intercept, model.max_iter, model.tol (grid "
+              "candidate 0: model.c = 1)");
+  // Rows sorted by class, two unshuffled folds: each split trains on one class only.
+  std::vector<mp::index> order(static_cast<std::size_t>(d.y.size()));
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](mp::index a, mp::index b) { return d.y(a) < d.y(b); });
+  const mp::matrix X_sorted = d.X(order, Eigen::all);
+  const mp::vector y_sorted = d.y(order);
+  CHECK(error_message<mp::invalid_input>([&] { mp::cross_validate(pipe, X_sorted, y_sorted, mp::kfold{.n_splits = 2}); }) ==
+        "step 'select' (select_k_best): y has a single class (1); expected at least 2 classes to compare (score "
+        "f_classif) (cross-validation split 0 of 2, 284 training rows)");
+  auto no_selection = mp::step<"scale">(mp::standard_scaler{}) | mp::step<"model">(mp::logistic_regression{});
+  CHECK(error_message<mp::invalid_input>([&] {
+          mp::cross_validate(no_selection, X_sorted, y_sorted, mp::kfold{.n_splits = 2});
+        }) == "step 'model' (logistic_regression): y has a single class (1); expected at least two classes "
+              "(cross-validation split 0 of 2, 284 training rows)");
 }

@@ -51,10 +51,26 @@ inline void check_target(std::string_view kind, const matrix_view& X, const vect
   }
 }
 
-// What X must be for fit: non-empty and, unless the stage handles missing values, finite.
+// Rejects infinities in X, naming the first one; NaN (a missing value) passes. For stages that read NaN as missing.
+inline void check_no_infinity(std::string_view kind, const matrix_view& X) {
+  if (!X.array().isInf().any()) return;
+  for (index j = 0; j < X.cols(); ++j) {
+    for (index i = 0; i < X.rows(); ++i) {
+      if (std::isinf(X(i, j))) {
+        throw invalid_input("X has " + format_double(X(i, j)) + " at row " + std::to_string(i) + ", column " +
+                                std::to_string(j) + "; expected finite values, or nan for a missing value",
+                            kind);
+      }
+    }
+  }
+}
+
+// What X must be for fit: non-empty, and finite, or, for stages that handle missing values (allow_nan), free of
+// infinities.
 inline void check_fit_input(std::string_view kind, const matrix_view& X, bool allow_nan = false) {
   check_not_empty(kind, X);
-  if (!allow_nan) check_finite(kind, X);
+  if (allow_nan) check_no_infinity(kind, X);
+  else check_finite(kind, X);
 }
 
 // What a supervised stage needs at fit: a valid X and one finite target per row.
@@ -63,7 +79,8 @@ inline void check_fit_input(std::string_view kind, const matrix_view& X, const v
   check_target(kind, X, y);
 }
 
-// What X must be at transform or predict: as many columns as at fit, at least one row, finite unless allowed.
+// What X must be at transform or predict: as many columns as at fit, at least one row, finite (or, with allow_nan,
+// free of infinities).
 inline void check_predict_input(std::string_view kind, const matrix_view& X, index n_features_in,
                                 bool allow_nan = false) {
   if (X.cols() != n_features_in) {
@@ -73,11 +90,13 @@ inline void check_predict_input(std::string_view kind, const matrix_view& X, ind
                         kind);
   }
   check_not_empty(kind, X);
-  if (!allow_nan) check_finite(kind, X);
+  if (allow_nan) check_no_infinity(kind, X);
+  else check_finite(kind, X);
 }
 
-// What one row must be for transform_one / predict_one: as many values as features at fit, all finite.
-inline void check_row(std::string_view kind, std::span<const double> row, index n_features_in) {
+// What one row must be for transform_one / predict_one: as many values as features at fit, all finite (NaN allowed,
+// as a missing value, for stages that handle it).
+inline void check_row(std::string_view kind, std::span<const double> row, index n_features_in, bool allow_nan = false) {
   if (static_cast<index>(row.size()) != n_features_in) {
     throw invalid_input("the row has " + std::to_string(row.size()) + " values but this step was fitted on " +
                             std::to_string(n_features_in) + " features; expected " + std::to_string(n_features_in) +
@@ -85,9 +104,11 @@ inline void check_row(std::string_view kind, std::span<const double> row, index 
                         kind);
   }
   for (std::size_t j = 0; j < row.size(); ++j) {
-    if (!std::isfinite(row[j])) {
+    if (allow_nan ? std::isinf(row[j]) : !std::isfinite(row[j])) {
       throw invalid_input("the row has " + format_double(row[j]) + " at column " + std::to_string(j) +
-                              "; expected finite values (impute missing values first, e.g. with simple_imputer)",
+                              (allow_nan ? "; expected finite values, or nan for a missing value"
+                                         : "; expected finite values (impute missing values first, e.g. with "
+                                           "simple_imputer)"),
                           kind);
     }
   }

@@ -15,7 +15,6 @@
 #include "mlpipe/core/param_value.hpp"
 #include "mlpipe/core/params.hpp"
 #include "mlpipe/core/types.hpp"
-#include "mlpipe/preprocessing/simple_imputer.hpp"  // detail::check_no_infinity, detail::check_row_allow_nan
 
 namespace mlpipe {
 
@@ -68,7 +67,6 @@ class min_max_scaler::fitted {
   // x * scale + min per feature, clamped to feature_range when clip is set. NaN stays NaN; infinities are rejected.
   matrix transform(const matrix_view& X) const {
     detail::check_predict_input(kind, X, n_features_in(), /*allow_nan=*/true);
-    detail::check_no_infinity(kind, X);
     matrix out(X.rows(), X.cols());
     for (index j = 0; j < X.cols(); ++j)
       for (index i = 0; i < X.rows(); ++i) out(i, j) = apply(X(i, j), j);
@@ -77,7 +75,7 @@ class min_max_scaler::fitted {
 
   // One row, no allocation: out[j] = in[j] * scale[j] + min[j] (clamped when clip is set).
   void transform_one(std::span<const double> in, std::span<double> out) const {
-    detail::check_row_allow_nan(kind, in, n_features_in());
+    detail::check_row(kind, in, n_features_in(), true);
     for (index j = 0; j < n_features_in(); ++j) {
       const auto u = static_cast<std::size_t>(j);
       out[u] = apply(in[u], j);
@@ -87,7 +85,6 @@ class min_max_scaler::fitted {
   // Maps scaled rows back to the original units: (x - min) / scale. NaN stays NaN.
   matrix inverse_transform(const matrix_view& X) const {
     detail::check_predict_input(kind, X, n_features_in(), /*allow_nan=*/true);
-    detail::check_no_infinity(kind, X);
     matrix out(X.rows(), X.cols());
     for (index j = 0; j < X.cols(); ++j) out.col(j) = (X.col(j).array() - min_(j)) / scale_(j);
     return out;
@@ -142,7 +139,6 @@ inline min_max_scaler::fitted min_max_scaler::fit(const matrix_view& X, const ve
                             kind);
   }
   detail::check_fit_input(kind, X, /*allow_nan=*/true);
-  detail::check_no_infinity(kind, X);
 
   const index p = X.cols();
   vector data_min(p), data_max(p), data_range(p), scale(p), min(p);

@@ -38,42 +38,7 @@ struct enum_names<imputation> {
 
 }  // namespace mlpipe
 
-// Input checks for stages that read NaN as "missing": like those of core/check.hpp, but only infinities are
-// rejected. (Shared with min_max_scaler; candidates for core/check.hpp.)
-namespace mlpipe::detail {
 
-// Rejects infinities in X, naming the first one; NaN (a missing value) passes.
-inline void check_no_infinity(std::string_view kind, const matrix_view& X) {
-  if (!X.array().isInf().any()) return;
-  for (index j = 0; j < X.cols(); ++j) {
-    for (index i = 0; i < X.rows(); ++i) {
-      if (std::isinf(X(i, j))) {
-        throw invalid_input("X has " + format_double(X(i, j)) + " at row " + std::to_string(i) + ", column " +
-                                std::to_string(j) + "; expected finite values, or nan for a missing value",
-                            kind);
-      }
-    }
-  }
-}
-
-// check_row for stages that accept missing values: the row's width must match, NaN passes, infinities do not.
-inline void check_row_allow_nan(std::string_view kind, std::span<const double> row, index n_features_in) {
-  if (static_cast<index>(row.size()) != n_features_in) {
-    throw invalid_input("the row has " + std::to_string(row.size()) + " values but this step was fitted on " +
-                            std::to_string(n_features_in) + " features; expected " + std::to_string(n_features_in) +
-                            " values",
-                        kind);
-  }
-  for (std::size_t j = 0; j < row.size(); ++j) {
-    if (std::isinf(row[j])) {
-      throw invalid_input("the row has " + format_double(row[j]) + " at column " + std::to_string(j) +
-                              "; expected finite values, or nan for a missing value",
-                          kind);
-    }
-  }
-}
-
-}  // namespace mlpipe::detail
 
 namespace mlpipe {
 
@@ -117,7 +82,6 @@ class simple_imputer::fitted {
   // X with each NaN replaced by its column's statistic, without the dropped columns. X may hold NaN, not infinities.
   matrix transform(const matrix_view& X) const {
     detail::check_predict_input(kind, X, n_features_in(), /*allow_nan=*/true);
-    detail::check_no_infinity(kind, X);
     matrix out(X.rows(), n_features_out());
     index k = 0;
     for (index j = 0; j < X.cols(); ++j) {
@@ -131,7 +95,7 @@ class simple_imputer::fitted {
 
   // One row, no allocation: out (n_features_out() values) is in with its NaNs filled and dropped columns left out.
   void transform_one(std::span<const double> in, std::span<double> out) const {
-    detail::check_row_allow_nan(kind, in, n_features_in());
+    detail::check_row(kind, in, n_features_in(), true);
     std::size_t k = 0;
     for (index j = 0; j < n_features_in(); ++j) {
       const double fill = statistics_(j);
@@ -212,7 +176,6 @@ inline simple_imputer::fitted simple_imputer::fit(const matrix_view& X, const ve
                             kind);
   }
   detail::check_fit_input(kind, X, /*allow_nan=*/true);
-  detail::check_no_infinity(kind, X);
   vector statistics(X.cols());
   if (strategy == imputation::constant) {
     statistics.setConstant(fill_value);

@@ -1,0 +1,140 @@
+#pragma once
+
+#include <algorithm>    // std::stable_sort, std::sort
+#include <cmath>        // std::isnan
+#include <cstddef>
+#include <limits>
+#include <numeric>      // std::iota
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>      // std::move
+#include <vector>
+
+#include "mlpipe/core/check.hpp"
+#include "mlpipe/core/error.hpp"
+#include "mlpipe/core/params.hpp"
+#include "mlpipe/core/types.hpp"
+#include "mlpipe/feature_selection/feature_count.hpp"
+#include "mlpipe/feature_selection/univariate.hpp"
+
+namespace mlpipe {
+
+// select_k_best -- keeps the k features with the highest univariate score, as scikit-learn's SelectKBest: ties and
+// NaN scores are broken exactly as it does (NaN counts as the lowest score; among equal scores the later columns
+// are kept), so the same data selects the same columns.
+struct select_k_best {
+  static constexpr std::string_view kind = "select_k_best";
+
+  feature_count k = 10;         // how many features to keep: 1 <= k <= the number of input features, or `all`
+  score_func score = f_classif;  // what ranks the features: f_classif (class labels) or f_regression (real targets)
+
+  static constexpr auto params = std::tuple{param<"k">(&select_k_best::k, detail::one_or_more_or_all{}),
+                                            param<"score">(&select_k_best::score)};
+
+  class fitted;
+  fitted fit(const matrix_view& X, const vector_view& y) const;
+};
+
+class select_k_best::fitted {
+ public:
+  static constexpr std::string_view kind = select_k_best::kind;
+  static constexpr int schema_version = 1;
+
+  fitted() = default;  // an empty shell for load() to fill
+  fitted(select_k_best spec, univariate_scores scores, std::vector<index> support)
+      : spec_(spec), scores_(std::move(scores.scores)), pvalues_(std::move(scores.pvalues)),
+        support_(std::move(support)) {}
+
+  const select_k_best& spec() const { return spec_; }
+  // The kept input columns, ascending (scikit-learn's get_support(indices=True)).
+  const std::vector<index>& support() const { return support_; }
+  // Every input feature's score (scikit-learn's scores_) and p-value (pvalues_; empty if the score has none).
+  const vector& scores() const { return scores_; }
+  const vector& pvalues() const { return pvalues_; }
+  index n_features_in() const { return scores_.size(); }
+  index n_features_out() const { return static_cast<index>(support_.size()); }
+
+  // The kept columns of X, in ascending order.
+  matrix transform(const matrix_view& X) const {
+    detail::check_predict_input(kind, X, n_features_in());
+    return X(Eigen::all, support_);
+  }
+
+  // One row, no allocation: out[j] = in[support()[j]].
+  void transform_one(std::span<const double> in, std::span<double> out) const {
+    detail::check_row(kind, in, n_features_in());
+    for (std::size_t j = 0; j < support_.size(); ++j) out[j] = in[static_cast<std::size_t>(support_[j])];
+  }
+
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar.params(spec_);
+    ar("scores", scores_);
+    ar("pvalues", pvalues_);
+    ar("support", support_);
+  }
+
+ private:
+  select_k_best spec_;
+  vector scores_;
+  vector pvalues_;
+  std::vector<index> support_;
+};
+
+namespace detail {
+
+// Calls a selector's score function and checks what it returns. Errors it raises about the data are reported as
+// the selector's, naming the score function.
+inline univariate_scores score_features(const score_func& score, std::string_view kind, const matrix_view& X,
+                                        const vector_view& y) {
+  univariate_scores out;
+  try {
+    out = score(X, y);
+  } catch (const invalid_input& e) {
+    throw invalid_input(e.detail() + " (score " + std::string(score.name) + ")", kind);
+  }
+  const auto count = [](const vector& v) { return std::to_string(v.size()); };
+  if (out.scores.size() != X.cols() || (out.pvalues.size() != 0 && out.pvalues.size() != X.cols())) {
+    throw invalid_parameter("score " + std::string(score.name) + " returned " + count(out.scores) + " scores and " +
+                                count(out.pvalues) + " p-values for " + std::to_string(X.cols()) +
+                                " features; expected one score per feature, and one p-value per feature or none",
+                            kind);
+  }
+  return out;
+}
+
+// The k columns with the highest scores, ascending, exactly as scikit-learn's SelectKBest picks them: NaN scores
+// replaced by the lowest double, a stable ascending sort (np.argsort(kind="mergesort")), the last k positions.
+inline std::vector<index> top_k(const vector& scores, index k) {
+  std::vector<index> order(static_cast<std::size_t>(scores.size()));
+  std::iota(order.begin(), order.end(), index{0});
+  const auto score = [&](index j) { return std::isnan(scores(j)) ? std::numeric_limits<double>::lowest() : scores(j); };
+  std::stable_sort(order.begin(), order.end(), [&](index a, index b) { return score(a) < score(b); });
+  std::vector<index> kept(order.end() - k, order.end());
+  std::sort(kept.begin(), kept.end());
+  return kept;
+}
+
+}  // namespace detail
+
+inline select_k_best::fitted select_k_best::fit(const matrix_view& X, const vector_view& y) const {
+  validate_params(*this);
+  if (score.function == nullptr) {
+    throw invalid_parameter("score \"" + std::string(score.name) +
+                                "\" has no function; expected f_classif, f_regression or score_func{name, function}",
+                            kind);
+  }
+  detail::check_fit_input(kind, X, y);
+  if (!k.is_all() && k.count() > X.cols()) {
+    throw invalid_parameter("k = " + std::to_string(k.count()) + " but the input has " + std::to_string(X.cols()) +
+                                " features; expected k <= " + std::to_string(X.cols()) + " or \"all\"",
+                            kind);
+  }
+  univariate_scores scores = detail::score_features(score, kind, X, y);
+  std::vector<index> support = detail::top_k(scores.scores, k.resolve(X.cols()));
+  return fitted(*this, std::move(scores), std::move(support));
+}
+
+}  // namespace mlpipe
