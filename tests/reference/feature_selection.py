@@ -13,9 +13,6 @@ values come from the continued fraction evaluated at 60 digits, checked against 
 wherever that converges. NaN in a result is written as null and infinities as "inf" and "-inf" (JSON has neither).
 """
 import json
-import math
-import os
-import sys
 import warnings
 
 import mpmath
@@ -28,37 +25,10 @@ from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from common import load, floats, rows
+
 warnings.simplefilter("ignore")  # constant features, NaN columns: scikit-learn warns, the values are what we want
 mpmath.mp.dps = 60
-
-DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples", "data")
-
-
-def load(name):
-    with open(os.path.join(DATA, name)) as f:
-        header = f.readline().strip().split(",")
-    values = np.loadtxt(os.path.join(DATA, name), delimiter=",", skiprows=1)
-    target = header.index("target")
-    X = np.delete(values, target, axis=1)
-    return X, values[:, target]
-
-
-def number(v):
-    """A number for JSON: NaN as null, infinities as "inf" and "-inf"."""
-    v = float(v)
-    if math.isnan(v):
-        return None
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    return v
-
-
-def floats(a):
-    return [number(v) for v in np.ravel(np.asarray(a, dtype=float))]
-
-
-def rows(a):
-    return [floats(r) for r in np.asarray(a, dtype=float)]
 
 
 def indices(a):

@@ -18,7 +18,6 @@ whose coef_ and intercept_ were set to the exact optimum.
 """
 import copy
 import json
-import os
 import sys
 
 import numpy as np
@@ -26,24 +25,7 @@ import sklearn
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples", "data")
-
-
-def load(name):
-    with open(os.path.join(DATA, name)) as f:
-        header = f.readline().strip().split(",")
-    values = np.loadtxt(os.path.join(DATA, name), delimiter=",", skiprows=1)
-    target = header.index("target")
-    X = np.delete(values, target, axis=1)
-    return X, values[:, target]
-
-
-def floats(a):
-    return [float(v) for v in np.ravel(a)]
-
-
-def rows(a):
-    return [floats(r) for r in np.atleast_2d(a)]
+from common import load, floats, rows
 
 
 def log1pexp(z):

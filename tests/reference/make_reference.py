@@ -6,7 +6,6 @@ Run with Debian's scikit-learn (apt-get install python3-sklearn):
 The tests read the JSON; they never need Python.
 """
 import json
-import os
 import sys
 
 import numpy as np
@@ -15,20 +14,7 @@ from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples", "data")
-
-
-def load(name):
-    with open(os.path.join(DATA, name)) as f:
-        header = f.readline().strip().split(",")
-    values = np.loadtxt(os.path.join(DATA, name), delimiter=",", skiprows=1)
-    target = header.index("target")
-    X = np.delete(values, target, axis=1)
-    return X, values[:, target]
-
-
-def floats(a):
-    return [float(v) for v in np.ravel(a)]
+from common import load, floats
 
 
 out = {"produced_by": f"scikit-learn {sklearn.__version__}, numpy {np.__version__}", "values": {}}

@@ -10,9 +10,6 @@ Missing values are injected into the real datasets with a fixed numpy seed; the 
 matrices from examples/data. NaN in a result is written as null (JSON has no NaN).
 """
 import json
-import math
-import os
-import sys
 
 import numpy as np
 import sklearn
@@ -21,25 +18,7 @@ from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 
-DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples", "data")
-
-
-def load(name):
-    with open(os.path.join(DATA, name)) as f:
-        header = f.readline().strip().split(",")
-    values = np.loadtxt(os.path.join(DATA, name), delimiter=",", skiprows=1)
-    target = header.index("target")
-    X = np.delete(values, target, axis=1)
-    return X, values[:, target]
-
-
-def floats(a):
-    """A list of numbers, NaN as null."""
-    return [None if math.isnan(v) else float(v) for v in np.ravel(np.asarray(a, dtype=float))]
-
-
-def rows(a):
-    return [floats(r) for r in np.asarray(a, dtype=float)]
+from common import load, floats, rows
 
 
 def with_missing(X, rate, seed):

@@ -7,7 +7,6 @@ Run with Debian's scikit-learn (apt-get install python3-sklearn):
 The tests read the JSON; they never need Python.
 """
 import json
-import os
 import sys
 import warnings
 
@@ -19,23 +18,7 @@ from sklearn.metrics import (accuracy_score, f1_score, get_scorer, log_loss, mea
                              mean_squared_error, r2_score, roc_auc_score)
 from sklearn.model_selection import KFold, PredefinedSplit, StratifiedKFold
 
-DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples", "data")
-
-
-def load(name):
-    with open(os.path.join(DATA, name)) as f:
-        header = f.readline().strip().split(",")
-    values = np.loadtxt(os.path.join(DATA, name), delimiter=",", skiprows=1)
-    target = header.index("target")
-    return np.delete(values, target, axis=1), values[:, target]
-
-
-def floats(a):
-    return [float(v) for v in np.ravel(a)]
-
-
-def ints(a):
-    return [int(v) for v in np.ravel(a)]
+from common import load, floats, ints
 
 
 out = {"produced_by": f"scikit-learn {sklearn.__version__}, numpy {np.__version__}", "values": {}}
