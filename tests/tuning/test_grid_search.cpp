@@ -236,3 +236,53 @@ TEST_CASE("the quickstart pipeline turns every kind of bad input into an mlpipe:
         }) == "step 'model' (logistic_regression): y has a single class (1); expected at least two classes "
               "(cross-validation split 0 of 2, 284 training rows)");
 }
+
+TEST_CASE("prefix reuse and warm starts save fits without changing any score", "[tuning][reuse]") {
+  const auto& d = mp::test::load("breast_cancer.csv");
+  const mp::grid g{{"select.k", {5, 10, 20, 30}}, {"model.C", {0.01, 0.1, 1.0, 10.0, 100.0}}};
+  auto spec = scale_select_logistic();
+  spec.set<"model.tol">(1e-10);  // solved tightly, so that cold and warm starts meet at the optimum to ~1e-12
+  auto run = [&](bool reuse, bool warm_start, int n_jobs) {
+    return mp::grid_search{spec, g,
+                           {.cv = sklearn_folds(), .scoring = {"accuracy", "neg_log_loss"}, .n_jobs = n_jobs,
+                            .return_train_score = true, .reuse = reuse, .warm_start = warm_start}}
+        .fit(d.X, d.y);
+  };
+  const auto plain = run(false, false, 1);
+  const auto reused = run(true, false, 2);
+  const auto warm = run(true, true, 1);
+  const auto warm2 = run(true, true, 2);
+  // Without reuse: 20 candidates x 5 splits x 3 steps. With it, per split: one scaler, one selector per k (the
+  // scores computed once), and one model per candidate: 5 x (1 + 4 + 20).
+  CHECK(plain.results().stage_fits() == 300);
+  CHECK(plain.results().fits_saved() == 0);
+  CHECK(reused.results().stage_fits() == 125);
+  CHECK(reused.results().fits_saved() == 175);
+  for (std::size_t c = 0; c < 20; ++c) {
+    for (std::size_t s = 0; s < 5; ++s) {
+      CAPTURE(c, s);
+      // Reuse does the same arithmetic in the same order: bit-identical.
+      CHECK(reused.results().split_test_score(c, s, "neg_log_loss") == plain.results().split_test_score(c, s, "neg_log_loss"));
+      CHECK(reused.results().split_train_score(c, s, "accuracy") == plain.results().split_train_score(c, s, "accuracy"));
+      // A warm start reaches the same optimum (to ~1e-12) by another path: the same labels, log-loss to rounding.
+      CHECK(warm.results().split_test_score(c, s, "accuracy") == plain.results().split_test_score(c, s, "accuracy"));
+      CHECK(warm.results().split_test_score(c, s, "neg_log_loss") ==
+            Approx(plain.results().split_test_score(c, s, "neg_log_loss")).epsilon(1e-9));
+      // And the same for any n_jobs.
+      CHECK(warm2.results().split_test_score(c, s, "neg_log_loss") == warm.results().split_test_score(c, s, "neg_log_loss"));
+    }
+  }
+  CHECK(warm.best_index() == plain.best_index());
+  CHECK(warm.predict_proba(d.X) == plain.predict_proba(d.X));  // the refit is the same cold fit
+}
+
+TEST_CASE("a grid over a bare stage warm-starts along C and matches cold fits", "[tuning][reuse]") {
+  const auto& d = mp::test::load("iris.csv");
+  const mp::grid g{{"C", {100.0, 0.01, 1.0}}, {"fit_intercept", {true, false}}};
+  const auto cv = mp::stratified_kfold{.n_splits = 3, .shuffle = true, .seed = 2};
+  const auto cold = mp::grid_search{mp::logistic_regression{}, g, {.cv = cv, .reuse = false}}.fit(d.X, d.y);
+  const auto warm = mp::grid_search{mp::logistic_regression{}, g, {.cv = cv}}.fit(d.X, d.y);
+  CHECK(warm.results().stage_fits() == 18);
+  CHECK(warm.results().mean_test_score() == cold.results().mean_test_score());
+  CHECK(mp::format_params(warm.best_params()) == mp::format_params(cold.best_params()));
+}

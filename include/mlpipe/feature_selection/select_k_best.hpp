@@ -1,6 +1,7 @@
 #pragma once
 
 #include <algorithm>    // std::stable_sort, std::sort
+#include <array>
 #include <cmath>        // std::isnan
 #include <cstddef>
 #include <limits>
@@ -35,6 +36,12 @@ struct select_k_best {
 
   class fitted;
   fitted fit(const matrix_view& X, const vector_view& y) const;
+
+  // What fit computes that does not depend on k: the univariate scores. A search sweeping k computes them once
+  // per split (see mlpipe/core/reuse.hpp); fit(X, y) is fit_precomputed(precompute(X, y), X, y).
+  static constexpr std::array precompute_params{std::string_view("score")};
+  univariate_scores precompute(const matrix_view& X, const vector_view& y) const;
+  fitted fit_precomputed(const univariate_scores& scores, const matrix_view& X, const vector_view& y) const;
 };
 
 class select_k_best::fitted {
@@ -119,7 +126,7 @@ inline std::vector<index> top_k(const vector& scores, index k) {
 
 }  // namespace detail
 
-inline select_k_best::fitted select_k_best::fit(const matrix_view& X, const vector_view& y) const {
+inline univariate_scores select_k_best::precompute(const matrix_view& X, const vector_view& y) const {
   validate_params(*this);
   if (score.function == nullptr) {
     throw invalid_parameter("score \"" + std::string(score.name) +
@@ -127,14 +134,23 @@ inline select_k_best::fitted select_k_best::fit(const matrix_view& X, const vect
                             kind);
   }
   detail::check_fit_input(kind, X, y);
+  return detail::score_features(score, kind, X, y);
+}
+
+inline select_k_best::fitted select_k_best::fit_precomputed(const univariate_scores& scores, const matrix_view& X,
+                                                            const vector_view&) const {
+  validate_params(*this);
   if (!k.is_all() && k.count() > X.cols()) {
     throw invalid_parameter("k = " + std::to_string(k.count()) + " but the input has " + std::to_string(X.cols()) +
                                 " features; expected k <= " + std::to_string(X.cols()) + " or \"all\"",
                             kind);
   }
-  univariate_scores scores = detail::score_features(score, kind, X, y);
   std::vector<index> support = detail::top_k(scores.scores, k.resolve(X.cols()));
-  return fitted(*this, std::move(scores), std::move(support));
+  return fitted(*this, scores, std::move(support));
+}
+
+inline select_k_best::fitted select_k_best::fit(const matrix_view& X, const vector_view& y) const {
+  return fit_precomputed(precompute(X, y), X, y);
 }
 
 }  // namespace mlpipe

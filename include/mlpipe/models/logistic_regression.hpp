@@ -44,6 +44,11 @@ struct logistic_regression {
 
   class fitted;
   fitted fit(const matrix_view& X, const vector_view& y) const;
+
+  // A search fits candidates along C in ascending order, each starting from the last solution (see
+  // mlpipe/core/reuse.hpp): the optimum is the same, Newton just needs fewer steps to reach it.
+  static constexpr std::string_view warm_start_param = "C";
+  fitted fit_warm(const matrix_view& X, const vector_view& y, const fitted& previous) const;
 };
 
 namespace detail {
@@ -540,6 +545,12 @@ inline logistic_regression::fitted fit_logistic(const logistic_regression& spec,
 
 inline logistic_regression::fitted logistic_regression::fit(const matrix_view& X, const vector_view& y) const {
   return detail::fit_logistic(*this, X, y, nullptr);
+}
+
+inline logistic_regression::fitted logistic_regression::fit_warm(const matrix_view& X, const vector_view& y,
+                                                                 const fitted& previous) const {
+  const matrix start = detail::logistic_warm_start(previous);
+  return detail::fit_logistic(*this, X, y, &start);
 }
 
 }  // namespace mlpipe

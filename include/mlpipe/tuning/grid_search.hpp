@@ -13,6 +13,7 @@
 #include "mlpipe/core/parallel.hpp"
 #include "mlpipe/core/paths.hpp"
 #include "mlpipe/core/types.hpp"
+#include "mlpipe/tuning/evaluate.hpp"
 #include "mlpipe/tuning/grid.hpp"
 #include "mlpipe/tuning/search_results.hpp"
 #include "mlpipe/validation/any_splitter.hpp"
@@ -28,6 +29,8 @@ struct search_options {
   int n_jobs = 1;                   // threads for the candidate x split tasks; -1: every core. Same result for any value
   bool refit = true;                // refit the best candidate on all rows (needed to predict with the search)
   bool return_train_score = false;  // also score each model on its training rows
+  bool reuse = true;                // fit a pipeline prefix shared by several candidates once per split (same scores)
+  bool warm_start = true;           // fit along the last step's warm_start_param (C) from the previous solution
 };
 
 template <class Fitted>
@@ -177,17 +180,26 @@ typename grid_search<Spec>::fitted grid_search<Spec>::fit(const matrix_view& X, 
   for (const auto& s : scorers) names.emplace_back(s.name);
   search_results results(space.candidates(), std::move(names), splits.size(), options.return_train_score);
   const std::size_t n_splits = splits.size();
-  parallel_for(specs.size() * n_splits, options.n_jobs, [&](std::size_t task) {
-    const std::size_t c = task / n_splits;
-    const std::size_t s = task % n_splits;
-    try {
-      auto outcome = detail::fit_and_score(specs[c], folds[s], scorers, options.return_train_score, s, n_splits);
-      results.record(c, s, outcome.test_scores, outcome.train_scores, outcome.fit_time, outcome.score_time);
-    } catch (error& e) {
-      e.add_note("grid candidate " + std::to_string(c) + ": " + format_params(results.params()[c]));
-      throw;
-    }
-  });
+  if (options.reuse) {
+    detail::search_evaluator<Spec> evaluator(specs, results.params(), folds, scorers, options.return_train_score,
+                                             options.warm_start);
+    evaluator.run(results, options.n_jobs);
+  } else {
+    // Every candidate's whole pipeline on every split, cold: the reference the reuse path is tested against.
+    parallel_for(specs.size() * n_splits, options.n_jobs, [&](std::size_t task) {
+      const std::size_t c = task / n_splits;
+      const std::size_t s = task % n_splits;
+      try {
+        auto outcome = detail::fit_and_score(specs[c], folds[s], scorers, options.return_train_score, s, n_splits);
+        results.record(c, s, outcome.test_scores, outcome.train_scores, outcome.fit_time, outcome.score_time);
+      } catch (error& e) {
+        e.add_note("grid candidate " + std::to_string(c) + ": " + format_params(results.params()[c]));
+        throw;
+      }
+    });
+    const auto all = static_cast<long>(specs.size() * n_splits * detail::chain_of<Spec>::size);
+    results.set_stage_fits(all, all);
+  }
 
   const std::size_t best = results.best_index();
   std::optional<typename Spec::fitted> model;

@@ -88,6 +88,8 @@ class search_results {
       for (std::size_t i = 0; i < values.size(); ++i) text += (i ? ", " : "") + json_number(values[i]);
       column(name, text);
     });
+    out += ",\n \"stage_fits\": " + std::to_string(stage_fits_) +
+           ",\n \"stage_fits_without_reuse\": " + std::to_string(stage_fits_without_reuse_);
     return out + "\n}\n";
   }
 
@@ -118,6 +120,16 @@ class search_results {
     if (!candidates_.empty())
       for (const auto& [path, value] : candidates_.front()) out.push_back(path);
     return out;
+  }
+
+  // How many stage fits the search made, and how many it would have made fitting every candidate's whole pipeline
+  // on every split: the difference is what prefix reuse saved.
+  long stage_fits() const { return stage_fits_; }
+  long stage_fits_without_reuse() const { return stage_fits_without_reuse_; }
+  long fits_saved() const { return stage_fits_without_reuse_ - stage_fits_; }
+  void set_stage_fits(long made, long without_reuse) {
+    stage_fits_ = made;
+    stage_fits_without_reuse_ = without_reuse;
   }
 
   // Filled in by the search, one (candidate, split) task at a time.
@@ -217,6 +229,8 @@ class search_results {
   std::vector<std::vector<double>> train_;
   std::vector<double> fit_time_;
   std::vector<double> score_time_;
+  long stage_fits_ = 0;
+  long stage_fits_without_reuse_ = 0;
 };
 
 }  // namespace mlpipe
