@@ -206,3 +206,23 @@ TEST_CASE("fitted pipelines are values: copies predict the same and threads can 
   STATIC_REQUIRE_FALSE(mp::fitted_transformer<fitted_type>);
   STATIC_REQUIRE_FALSE(mp::fitted_classifier<fitted_type>);
 }
+
+TEST_CASE("large inputs go through the pipeline in row blocks with the same results and errors", "[core][graph]") {
+  const auto& d = diabetes();
+  mp::matrix X(5000, 10);  // more than two blocks of 2048 rows
+  for (mp::index i = 0; i < X.rows(); ++i) X.row(i) = d.X.row(i % d.X.rows()) * (1.0 + 1e-3 * static_cast<double>(i % 7));
+  const auto fitted = (mp::step<"scale">(mp::standard_scaler{}) | mp::step<"model">(mp::ridge{})).fit(d.X, d.y);
+  // Step by step on the whole input, as an unblocked pipeline would do it.
+  const mp::vector expected = fitted.get<"model">().predict(fitted.get<"scale">().transform(X));
+  const mp::vector blocked = fitted.predict(X);
+  CHECK((blocked - expected).cwiseAbs().maxCoeff() <= 1e-12 * expected.cwiseAbs().maxCoeff());
+  for (mp::index i : {0, 2047, 2048, 4095, 4096, 4999}) CHECK(blocked(i) == Approx(expected(i)).epsilon(1e-14));
+
+  const auto scale_only = (mp::step<"a">(mp::standard_scaler{}) | mp::step<"b">(mp::standard_scaler{})).fit(d.X);
+  CHECK(scale_only.transform(X).isApprox(scale_only.get<"b">().transform(scale_only.get<"a">().transform(X)), 1e-15));
+
+  X(4500, 6) = std::numeric_limits<double>::infinity();  // in the third block: still reported by its own row number
+  CHECK(error_message<mp::invalid_input>([&] { fitted.predict(X); }) ==
+        "step 'scale' (standard_scaler): X has inf at row 4500, column 6; expected finite values (impute missing "
+        "values first, e.g. with simple_imputer)");
+}

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>    // std::min
 #include <cstddef>
 #include <span>
 #include <string>
@@ -139,33 +140,41 @@ class fitted_pipeline {
   matrix transform(const matrix_view& X) const
     requires fitted_transformer<last_type>
   {
-    return through<n_steps - 1>(X, [&](const matrix_view& Xt) { return at_last([&](const auto& f) -> matrix {
-      return f.transform(Xt);
-    }); });
+    return by_blocks(X, [&](const matrix_view& Xb) {
+      return through<n_steps - 1>(Xb, [&](const matrix_view& Xt) { return at_last([&](const auto& f) -> matrix {
+        return f.transform(Xt);
+      }); });
+    });
   }
 
   vector predict(const matrix_view& X) const
     requires fitted_predictor<last_type>
   {
-    return through<n_steps - 1>(X, [&](const matrix_view& Xt) { return at_last([&](const auto& f) -> vector {
-      return f.predict(Xt);
-    }); });
+    return by_blocks(X, [&](const matrix_view& Xb) {
+      return through<n_steps - 1>(Xb, [&](const matrix_view& Xt) { return at_last([&](const auto& f) -> vector {
+        return f.predict(Xt);
+      }); });
+    });
   }
 
   matrix predict_proba(const matrix_view& X) const
     requires requires(const last_type& f) { { f.predict_proba(X) } -> std::convertible_to<matrix>; }
   {
-    return through<n_steps - 1>(X, [&](const matrix_view& Xt) { return at_last([&](const auto& f) -> matrix {
-      return f.predict_proba(Xt);
-    }); });
+    return by_blocks(X, [&](const matrix_view& Xb) {
+      return through<n_steps - 1>(Xb, [&](const matrix_view& Xt) { return at_last([&](const auto& f) -> matrix {
+        return f.predict_proba(Xt);
+      }); });
+    });
   }
 
   auto decision_function(const matrix_view& X) const
     requires requires(const last_type& f) { f.decision_function(X); }
   {
-    return through<n_steps - 1>(X, [&](const matrix_view& Xt) { return at_last([&](const auto& f) {
-      return f.decision_function(Xt);
-    }); });
+    return by_blocks(X, [&](const matrix_view& Xb) {
+      return through<n_steps - 1>(Xb, [&](const matrix_view& Xt) { return at_last([&](const auto& f) {
+        return f.decision_function(Xt);
+      }); });
+    });
   }
 
   const vector& classes() const
@@ -227,6 +236,31 @@ class fitted_pipeline {
   template <class F>
   decltype(auto) at_last(F&& f) const {
     return at_step<n_steps - 1>(std::forward<F>(f));
+  }
+
+  // Large inputs go through the chain a block of rows at a time, so each step's output stays in cache instead of
+  // making a full-size intermediate matrix per step. Errors must not depend on the blocking (a row number inside a
+  // block would mislead), so on any error the whole input goes through unblocked, which reports it as usual.
+  static constexpr index block_rows = 2048;
+
+  template <class F>
+  auto by_blocks(const matrix_view& X, F&& f) const {
+    if (n_steps == 1 || X.rows() <= 2 * block_rows) return f(X);
+    using result_type = decltype(f(X.topRows(1)));
+    try {
+      result_type first = f(X.topRows(block_rows));
+      result_type out;
+      if constexpr (result_type::ColsAtCompileTime == 1) out.resize(X.rows());
+      else out.resize(X.rows(), first.cols());
+      out.topRows(block_rows) = first;
+      for (index start = block_rows; start < X.rows(); start += block_rows) {
+        const index n = std::min(block_rows, X.rows() - start);
+        out.middleRows(start, n) = f(X.middleRows(start, n));
+      }
+      return out;
+    } catch (const error&) {
+      return f(X);
+    }
   }
 
   // Transforms X through steps [0, End) and hands the result to f (X itself when End is 0: no copy).

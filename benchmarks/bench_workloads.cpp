@@ -1,0 +1,139 @@
+// The workloads compared with scikit-learn (benchmarks/compare_sklearn.py runs the same ones there).
+//   mlpipe_bench_workloads [--write_synthetic=PATH] [Google Benchmark flags]
+#include <benchmark/benchmark.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <new>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "workloads.hpp"
+
+namespace mp = mlpipe;
+
+// Counts the program's heap allocations, to show that predict_one makes none.
+static std::atomic<long> heap_allocations{0};
+// GCC cannot see that these replacements pair malloc with free on purpose.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+void* operator new(std::size_t size) {
+  ++heap_allocations;
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t size) { return operator new(size); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+namespace {
+
+// Workload 1: the quickstart grid on breast_cancer, 20 candidates x 5 splits, n_jobs = 1.
+void grid_search_breast_cancer(benchmark::State& state) {
+  const auto& d = bench::breast_cancer();
+  const auto search = mp::grid_search{bench::scale_select_logistic(), bench::workload_grid(),
+                                      {.cv = bench::workload_cv, .scoring = "accuracy", .n_jobs = 1,
+                                       .reuse = state.range(0) != 0, .warm_start = state.range(0) != 0}};
+  long saved = 0;
+  for (auto _ : state) saved = search.fit(d.X, d.y).results().fits_saved();
+  state.counters["fits_saved"] = static_cast<double>(saved);
+}
+
+// Workload 2: the same grid on 20,000 x 100 synthetic rows; n_jobs from the argument.
+void grid_search_synthetic(benchmark::State& state) {
+  const auto& d = bench::synthetic();
+  const auto search = mp::grid_search{bench::scale_select_logistic(), bench::workload_grid(),
+                                      {.cv = bench::workload_cv, .scoring = "accuracy",
+                                       .n_jobs = static_cast<int>(state.range(0))}};
+  for (auto _ : state) benchmark::DoNotOptimize(search.fit(d.X, d.y));
+}
+
+// Workload 3: one row through the fitted pipeline (k = 10, C = 1); counts heap allocations per row.
+void predict_one(benchmark::State& state) {
+  const auto& d = bench::breast_cancer();
+  const auto model = bench::scale_select_logistic().fit(d.X, d.y);
+  std::vector<std::vector<double>> rows;
+  for (mp::index i = 0; i < 64; ++i) rows.emplace_back(d.X.row(i).begin(), d.X.row(i).end());
+  model.predict_one(rows[0]);  // this thread's scratch memory is sized by its first row
+  const long before = heap_allocations.load();
+  std::size_t i = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(model.predict_one(rows[i++ & 63]));
+  state.counters["allocations_per_row"] =
+      static_cast<double>(heap_allocations.load() - before) / static_cast<double>(state.iterations());
+  state.SetItemsProcessed(state.iterations());
+}
+
+// Workload 4: batch predict of 1,000,000 x 30 rows, and a plain copy of the same bytes for the memory bandwidth.
+void predict_batch(benchmark::State& state) {
+  const auto& d = bench::breast_cancer();
+  const auto model = bench::scale_select_logistic().fit(d.X, d.y);
+  const mp::matrix& X = bench::million_rows();
+  for (auto _ : state) benchmark::DoNotOptimize(model.predict(X));
+  state.SetItemsProcessed(state.iterations() * X.rows());
+  state.SetBytesProcessed(state.iterations() * X.size() * 8);
+}
+
+void copy_same_bytes(benchmark::State& state) {
+  const mp::matrix& X = bench::million_rows();
+  mp::matrix copy = mp::matrix::Zero(X.rows(), X.cols());  // touched once, so page faults are not timed
+  for (auto _ : state) {
+    std::memcpy(copy.data(), X.data(), sizeof(double) * static_cast<std::size_t>(X.size()));
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(state.iterations() * X.size() * 8);
+}
+
+// cross_validate of the pipeline on breast_cancer, 5 splits, accuracy and roc_auc.
+void cross_validate_breast_cancer(benchmark::State& state) {
+  const auto& d = bench::breast_cancer();
+  const auto pipe = bench::scale_select_logistic();
+  for (auto _ : state)
+    benchmark::DoNotOptimize(mp::cross_validate(pipe, d.X, d.y, bench::workload_cv, {.scoring = {"accuracy", "roc_auc"}}));
+}
+
+// save and load of the fitted pipeline, JSON and CBOR.
+void save_load(benchmark::State& state) {
+  const auto& d = bench::breast_cancer();
+  const auto model = bench::scale_select_logistic().fit(d.X, d.y);
+  const std::string path = (std::filesystem::temp_directory_path() / (state.range(0) ? "mlpipe_bench.cbor" : "mlpipe_bench.json")).string();
+  for (auto _ : state) {
+    mp::save(model, path);
+    benchmark::DoNotOptimize(mp::load<std::remove_cvref_t<decltype(model)>>(path));
+  }
+  std::filesystem::remove(path);
+}
+
+}  // namespace
+
+BENCHMARK(grid_search_breast_cancer)->ArgName("reuse")->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond);
+BENCHMARK(grid_search_synthetic)->ArgName("n_jobs")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();
+BENCHMARK(predict_one);
+BENCHMARK(predict_batch)->Unit(benchmark::kMillisecond);
+BENCHMARK(copy_same_bytes)->Unit(benchmark::kMillisecond);
+BENCHMARK(cross_validate_breast_cancer)->Unit(benchmark::kMillisecond);
+BENCHMARK(save_load)->ArgName("cbor")->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+
+int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.rfind("--write_synthetic=", 0) == 0) {
+      bench::write_csv(bench::synthetic(), arg.substr(std::strlen("--write_synthetic=")));
+      return 0;
+    }
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
