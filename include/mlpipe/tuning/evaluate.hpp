@@ -151,8 +151,11 @@ class search_evaluator {
   // Runs every (group, split) task on n_jobs threads and fills the results.
   void run(search_results& results, int n_jobs) {
     const std::size_t n_splits = folds_.size();
+    // Splits vary fastest, so the first tasks compute every split's shared prefix in parallel; the groups run last
+    // to first, as later grid values are usually the costlier ones (more features kept, weaker penalty), and
+    // starting with the longest tasks keeps the threads' finishing times close.
     parallel_for(groups_.size() * n_splits, n_jobs, [&](std::size_t task) {
-      const std::size_t g = task / n_splits;
+      const std::size_t g = groups_.size() - 1 - task / n_splits;
       const std::size_t s = task % n_splits;
       evaluate(groups_[g], s, results);
     });
