@@ -21,7 +21,10 @@ namespace detail {
 
 inline std::string format_columns(const std::vector<index>& columns) {
   std::string out = "[";
-  for (std::size_t i = 0; i < columns.size(); ++i) out += (i ? ", " : "") + std::to_string(columns[i]);
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    if (i) out += ", ";  // two appends: GCC 12 misreads "a" + std::string&& at -O3 (-Wrestrict)
+    out += std::to_string(columns[i]);
+  }
   return out + "]";
 }
 

@@ -41,7 +41,10 @@ inline std::string format_value(const param_value& v) {
     std::string operator()(const std::string& s) const { return "\"" + s + "\""; }
     std::string operator()(const std::vector<double>& list) const {
       std::string out = "[";
-      for (std::size_t i = 0; i < list.size(); ++i) out += (i ? ", " : "") + format_double(list[i]);
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        if (i) out += ", ";  // two appends: GCC 12 misreads "a" + std::string&& at -O3 (-Wrestrict)
+        out += format_double(list[i]);
+      }
       return out + "]";
     }
   } visitor;

@@ -2,7 +2,6 @@
 
 #include <algorithm>    // std::min, std::max
 #include <cstddef>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -144,7 +143,10 @@ inline std::size_t edit_distance(std::string_view a, std::string_view b) {
 
 inline std::string join(const std::vector<std::string>& names, std::size_t at_most) {
   std::string out;
-  for (std::size_t i = 0; i < names.size() && i < at_most; ++i) out += (i ? ", " : "") + names[i];
+  for (std::size_t i = 0; i < names.size() && i < at_most; ++i) {
+    if (i) out += ", ";  // two appends: GCC 12 misreads "a" + std::string&& at -O3 (-Wrestrict)
+    out += names[i];
+  }
   if (names.size() > at_most) out += ", ... (" + std::to_string(names.size() - at_most) + " more)";
   return out;
 }
@@ -206,12 +208,12 @@ void set_param(S& s, std::string_view path, const param_value& value) {
 // get_param(stage, "model.C") -- a parameter's value, named at run time.
 template <class S>
 param_value get_param(const S& s, std::string_view path) {
-  std::optional<param_value> out;
-  detail::visit_param(s, path, [&](const auto& ref, const auto&, std::string_view) {
+  param_value out;
+  const bool found = detail::visit_param(s, path, [&](const auto& ref, const auto&, std::string_view) {
     out = param_traits<std::remove_cvref_t<decltype(ref)>>::to_value(ref);
   });
-  if (!out) throw detail::unknown_path_error(path, param_names(s));
-  return *out;
+  if (!found) throw detail::unknown_path_error(path, param_names(s));
+  return out;
 }
 
 // validate_all(stage) -- checks the hyperparameters of a stage and of every stage nested in it against their ranges,

@@ -61,8 +61,8 @@ std::string signature() {
   if constexpr (has_steps_type<F>) {
     out += "(";
     [&]<std::size_t... I>(std::index_sequence<I...>) {
-      ((out += (I ? "," : "") + std::string(std::tuple_element_t<I, typename F::steps_type>::name.view()) + ":" +
-               signature<typename std::tuple_element_t<I, typename F::steps_type>::fitted_type>()),
+      ((out += std::string(I ? "," : "") + std::string(std::tuple_element_t<I, typename F::steps_type>::name.view()) +
+               ":" + signature<typename std::tuple_element_t<I, typename F::steps_type>::fitted_type>()),
        ...);
     }(std::make_index_sequence<std::tuple_size_v<typename F::steps_type>>{});
     out += ")";

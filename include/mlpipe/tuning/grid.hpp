@@ -70,8 +70,10 @@ class grid {
 // "model.C = 0.1, select.k = 10": a candidate as text, for messages and tables.
 inline std::string format_params(const param_set& params) {
   std::string out;
-  for (std::size_t i = 0; i < params.size(); ++i)
-    out += (i ? ", " : "") + params[i].first + " = " + format_value(params[i].second);
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    if (i) out += ", ";
+    out += params[i].first + " = " + format_value(params[i].second);
+  }
   return out;
 }
 

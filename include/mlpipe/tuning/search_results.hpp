@@ -68,7 +68,8 @@ class search_results {
   std::string to_json() const {
     std::string out = "{\n";
     auto column = [&](const std::string& name, const std::string& values) {
-      out += (out.size() > 2 ? ",\n" : "") + std::string(" \"") + name + "\": [" + values + "]";
+      if (out.size() > 2) out += ",\n";
+      out += " \"" + name + "\": [" + values + "]";
     };
     std::string params;
     for (std::size_t c = 0; c < n_candidates(); ++c) {
@@ -80,12 +81,18 @@ class search_results {
     column("params", params);
     for (std::size_t p = 0; p < param_names().size(); ++p) {
       std::string values;
-      for (std::size_t c = 0; c < n_candidates(); ++c) values += (c ? ", " : "") + json_value(candidates_[c][p].second);
+      for (std::size_t c = 0; c < n_candidates(); ++c) {
+        if (c) values += ", ";  // two appends: GCC 12 misreads "a" + std::string&& at -O3 (-Wrestrict)
+        values += json_value(candidates_[c][p].second);
+      }
       column("param_" + param_names()[p], values);
     }
     for_each_column([&](const std::string& name, const std::vector<double>& values) {
       std::string text;
-      for (std::size_t i = 0; i < values.size(); ++i) text += (i ? ", " : "") + json_number(values[i]);
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        if (i) text += ", ";  // two appends: GCC 12 misreads "a" + std::string&& at -O3 (-Wrestrict)
+        text += json_number(values[i]);
+      }
       column(name, text);
     });
     out += ",\n \"stage_fits\": " + std::to_string(stage_fits_) +
@@ -102,13 +109,25 @@ class search_results {
       columns.push_back(values);
     });
     std::string out;
-    for (std::size_t p = 0; p < param_names().size(); ++p) out += (p ? "," : "") + std::string("param_") + param_names()[p];
-    for (const auto& name : names) out += (out.empty() ? "" : ",") + name;
+    for (std::size_t p = 0; p < param_names().size(); ++p) {
+      if (p) out += ",";  // two appends: GCC 12 misreads "a" + std::string&& at -O3 (-Wrestrict)
+      out += std::string("param_") + param_names()[p];
+    }
+    for (const auto& name : names) {
+      if (!out.empty()) out += ",";
+      out += name;
+    }
     out += "\n";
     for (std::size_t c = 0; c < n_candidates(); ++c) {
       std::string row;
-      for (std::size_t p = 0; p < param_names().size(); ++p) row += (p ? "," : "") + csv_value(candidates_[c][p].second);
-      for (const auto& col : columns) row += (row.empty() && param_names().empty() ? "" : ",") + format_double(col[c]);
+      for (std::size_t p = 0; p < param_names().size(); ++p) {
+        if (p) row += ",";  // two appends: GCC 12 misreads "a" + std::string&& at -O3 (-Wrestrict)
+        row += csv_value(candidates_[c][p].second);
+      }
+      for (const auto& col : columns) {
+        if (!row.empty() || !param_names().empty()) row += ",";
+        row += format_double(col[c]);
+      }
       out += row + "\n";
     }
     return out;
