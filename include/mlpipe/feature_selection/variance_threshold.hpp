@@ -30,6 +30,7 @@ struct variance_threshold {
   static constexpr auto params = std::tuple{param<"threshold">(&variance_threshold::threshold, at_least(0.0))};
 
   class fitted;
+  template <class Deferred = void>  // a template, so only programs that fit one compile its body
   fitted fit(const matrix_view& X, const vector_view& y = vector()) const;
 };
 
@@ -77,7 +78,8 @@ class variance_threshold::fitted {
   std::vector<index> support_;
 };
 
-inline variance_threshold::fitted variance_threshold::fit(const matrix_view& X, const vector_view&) const {
+template <class Deferred>
+variance_threshold::fitted variance_threshold::fit(const matrix_view& X, const vector_view&) const {
   validate_params(*this);
   detail::check_fit_input(kind, X, /*allow_nan=*/true);
   constexpr double nan = std::numeric_limits<double>::quiet_NaN();

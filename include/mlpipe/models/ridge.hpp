@@ -26,6 +26,7 @@ struct ridge {
                                             param<"fit_intercept">(&ridge::fit_intercept)};
 
   class fitted;
+  template <class Deferred = void>  // a template so that only programs that fit a ridge compile its solver
   fitted fit(const matrix_view& X, const vector_view& y) const;
 };
 
@@ -67,7 +68,8 @@ class ridge::fitted {
   double intercept_ = 0.0;
 };
 
-inline ridge::fitted ridge::fit(const matrix_view& X, const vector_view& y) const {
+template <class>
+ridge::fitted ridge::fit(const matrix_view& X, const vector_view& y) const {
   validate_params(*this);
   detail::check_fit_input(kind, X, y);
   const index n = X.rows();

@@ -34,6 +34,7 @@ struct min_max_scaler {
                                             param<"clip">(&min_max_scaler::clip)};
 
   class fitted;
+  template <class Deferred = void>  // a template, so only programs that fit one compile its body
   fitted fit(const matrix_view& X, const vector_view& y = vector()) const;
 };
 
@@ -119,7 +120,8 @@ class min_max_scaler::fitted {
   index n_samples_seen_ = 0;
 };
 
-inline min_max_scaler::fitted min_max_scaler::fit(const matrix_view& X, const vector_view&) const {
+template <class Deferred>
+min_max_scaler::fitted min_max_scaler::fit(const matrix_view& X, const vector_view&) const {
   validate_params(*this);
   const auto [lo, hi] = feature_range;
   const std::string range_text = format_value(param_traits<std::pair<double, double>>::to_value(feature_range));

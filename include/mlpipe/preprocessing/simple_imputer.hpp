@@ -56,6 +56,7 @@ struct simple_imputer {
                                             param<"fill_value">(&simple_imputer::fill_value)};
 
   class fitted;
+  template <class Deferred = void>  // a template, so only programs that fit one compile its body
   fitted fit(const matrix_view& X, const vector_view& y = vector()) const;
 };
 
@@ -167,7 +168,8 @@ inline double imputation_statistic(imputation strategy, std::vector<double>& obs
 
 }  // namespace detail
 
-inline simple_imputer::fitted simple_imputer::fit(const matrix_view& X, const vector_view&) const {
+template <class Deferred>
+simple_imputer::fitted simple_imputer::fit(const matrix_view& X, const vector_view&) const {
   validate_params(*this);
   if (strategy != imputation::mean && strategy != imputation::median && strategy != imputation::most_frequent &&
       strategy != imputation::constant) {

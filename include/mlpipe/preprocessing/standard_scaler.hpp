@@ -25,6 +25,7 @@ struct standard_scaler {
                                             param<"with_std">(&standard_scaler::with_std)};
 
   class fitted;
+  template <class Deferred = void>  // a template, so only programs that fit one compile its body
   fitted fit(const matrix_view& X, const vector_view& y = vector()) const;
 };
 
@@ -97,7 +98,8 @@ class standard_scaler::fitted {
   index n_samples_seen_ = 0;
 };
 
-inline standard_scaler::fitted standard_scaler::fit(const matrix_view& X, const vector_view&) const {
+template <class Deferred>
+standard_scaler::fitted standard_scaler::fit(const matrix_view& X, const vector_view&) const {
   validate_params(*this);
   detail::check_fit_input(kind, X);
   const auto n = static_cast<double>(X.rows());
