@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "mlpipe/core/linalg.hpp"
 #include "mlpipe/core/pipeline.hpp"
 #include "mlpipe/io/serialize.hpp"
 #include "mlpipe/models/logistic_regression.hpp"
@@ -401,6 +402,40 @@ TEST_CASE("logistic_regression's L-BFGS solver reaches the same optimum and take
   CHECK(automatic.n_iter() == lbfgs.n_iter());
   CHECK(objective(automatic, X, y).max_abs_grad() <= 1e-6);
   CHECK(automatic.predict(X) == y);  // 340 features for 60 rows: the classes separate
+}
+
+TEST_CASE("the Newton step's Cholesky kernel solves positive definite systems and rejects the others",
+          "[models][logistic_regression][linalg]") {
+  // A = B^T B + I is positive definite; the factor must reproduce A and the solve must satisfy A x = b.
+  mp::matrix B(40, 12);
+  for (mp::index j = 0; j < B.cols(); ++j)
+    for (mp::index i = 0; i < B.rows(); ++i) B(i, j) = std::sin(1.0 + 0.37 * static_cast<double>(i * 13 + j * 7));
+  mp::matrix A(12, 12);
+  mp::detail::multiply_transposed(A, B, B);
+  A.diagonal().array() += 1.0;
+  mp::matrix L = A;
+  REQUIRE(mp::detail::cholesky_in_place(L));
+  const mp::matrix lower = L.triangularView<Eigen::Lower>();
+  CHECK(max_abs_diff(lower * lower.transpose(), A) < 1e-12 * A.cwiseAbs().maxCoeff());
+  mp::vector b(12);
+  for (mp::index i = 0; i < b.size(); ++i) b(i) = std::cos(static_cast<double>(i));
+  mp::vector x = b;
+  mp::detail::cholesky_solve_in_place(L, x);
+  CHECK((A * x - b).cwiseAbs().maxCoeff() < 1e-12 * A.cwiseAbs().maxCoeff() * x.cwiseAbs().maxCoeff());
+  // The strict upper triangle is left as it was.
+  CHECK(L(0, 11) == A(0, 11));
+
+  mp::matrix indefinite = mp::matrix::Identity(3, 3);
+  indefinite(2, 2) = -1.0;
+  CHECK_FALSE(mp::detail::cholesky_in_place(indefinite));
+  mp::matrix singular = mp::matrix::Ones(3, 3);  // rank 1: the second pivot is exactly zero
+  CHECK_FALSE(mp::detail::cholesky_in_place(singular));
+  mp::matrix not_finite = mp::matrix::Identity(2, 2);
+  not_finite(1, 1) = std::numeric_limits<double>::infinity();
+  CHECK_FALSE(mp::detail::cholesky_in_place(not_finite));
+  mp::matrix nan_pivot = mp::matrix::Identity(2, 2);
+  nan_pivot(0, 0) = std::numeric_limits<double>::quiet_NaN();
+  CHECK_FALSE(mp::detail::cholesky_in_place(nan_pivot));
 }
 
 TEST_CASE("logistic_regression rejects bad hyperparameters and bad data with precise messages",

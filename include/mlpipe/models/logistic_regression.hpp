@@ -11,10 +11,9 @@
 #include <utility>      // std::move
 #include <vector>
 
-#include <Eigen/Cholesky>  // Eigen::LDLT
-
 #include "mlpipe/core/check.hpp"
 #include "mlpipe/core/error.hpp"
+#include "mlpipe/core/linalg.hpp"  // cholesky_in_place
 #include "mlpipe/core/param_value.hpp"  // format_double
 #include "mlpipe/core/params.hpp"
 #include "mlpipe/core/types.hpp"
@@ -43,11 +42,13 @@ struct logistic_regression {
                                             param<"tol">(&logistic_regression::tol, greater_than(0.0))};
 
   class fitted;
+  template <class Deferred = void>  // a template, so only programs that fit one compile the solvers
   fitted fit(const matrix_view& X, const vector_view& y) const;
 
   // A search fits candidates along C in ascending order, each starting from the last solution (see
   // mlpipe/core/reuse.hpp): the optimum is the same, Newton just needs fewer steps to reach it.
   static constexpr std::string_view warm_start_param = "C";
+  template <class Deferred = void>
   fitted fit_warm(const matrix_view& X, const vector_view& y, const fitted& previous) const;
 };
 
@@ -106,7 +107,8 @@ class logistic_regression::fitted {
   // Scores X coef^T + intercept: n x 1 (the positive class's log-odds) for two classes, n x K otherwise.
   matrix decision_function(const matrix_view& X) const {
     detail::check_predict_input(kind, X, n_features_in());
-    matrix scores = X * coef_.transpose();
+    matrix scores(X.rows(), coef_.rows());
+    detail::multiply(scores, X, coef_.transpose());
     scores.rowwise() += intercept_.transpose();
     return scores;
   }
@@ -215,11 +217,14 @@ inline constexpr index logistic_newton_max_unknowns = 1000;
 // The objective C * sum log_loss + ||W||^2 / 2 over a parameter vector theta made of one block per coefficient
 // row, [w_k (n_features values), b_k (when fit_intercept)]. Binary problems have one block (scores for class 1);
 // multinomial ones have one per class. evaluate() keeps the scores and probabilities for hessian(). It views X's
-// memory, which must outlive it.
+// memory, which must outlive it. Design is the type of that view (a template, so the objective is compiled only
+// where a logistic regression is fitted).
+template <class Design = Eigen::Map<const matrix, 0, Eigen::OuterStride<>>>
 class logistic_objective {
  public:
   logistic_objective(const matrix_view& X, std::vector<index> labels, index n_classes, double C, bool fit_intercept)
-      : X_(X.data(), X.rows(), X.cols(), Eigen::OuterStride<>(X.outerStride())), labels_(std::move(labels)), n_classes_(n_classes), C_(C), fit_intercept_(fit_intercept),
+      : X_(X.data(), X.rows(), X.cols(), Eigen::OuterStride<>(X.outerStride())), labels_(std::move(labels)),
+        n_classes_(n_classes), C_(C), fit_intercept_(fit_intercept),
         scores_(X.rows(), n_outputs()), residual_(X.rows(), n_outputs()),
         proba_(multinomial() ? X.rows() : 0, n_outputs()) {}
 
@@ -234,7 +239,7 @@ class logistic_objective {
     const index p = X_.cols();
     const index n = X_.rows();
     const Eigen::Map<const matrix> T(theta.data(), block(), n_outputs());
-    scores_.noalias() = X_ * T.topRows(p);
+    multiply(scores_, X_, T.topRows(p));
     if (fit_intercept_) scores_.rowwise() += T.row(p);
     double loss = 0.0;
     if (!multinomial()) {
@@ -259,7 +264,7 @@ class logistic_objective {
     if (grad != nullptr) {
       grad->resize(size());
       Eigen::Map<matrix> G(grad->data(), block(), n_outputs());
-      G.topRows(p).noalias() = C_ * (X_.transpose() * residual_);
+      multiply_transposed(G.topRows(p), X_, residual_, C_);
       G.topRows(p) += T.topRows(p);
       if (fit_intercept_) G.row(p) = C_ * residual_.colwise().sum();
     }
@@ -292,7 +297,7 @@ class logistic_objective {
         }
         weighted_X.noalias() = weight.asDiagonal() * X_;
         auto hkl = H.block(k * B, l * B, B, B);
-        hkl.topLeftCorner(p, p).noalias() = C_ * (X_.transpose() * weighted_X);
+        multiply_transposed(hkl.topLeftCorner(p, p), X_, weighted_X, C_);
         if (fit_intercept_) {
           hkl.col(p).head(p) = C_ * weighted_X.colwise().sum().transpose();
           hkl.row(p).head(p) = hkl.col(p).head(p).transpose();
@@ -305,7 +310,7 @@ class logistic_objective {
   }
 
  private:
-  Eigen::Map<const matrix, 0, Eigen::OuterStride<>> X_;
+  Design X_;
   std::vector<index> labels_;  // class index of each row
   index n_classes_;
   double C_;
@@ -330,7 +335,8 @@ struct logistic_solution {
 }
 
 // Sets the multinomial intercepts to sum to zero: they are defined only up to a common constant.
-inline void centre_intercepts(const logistic_objective& f, vector& theta) {
+template <class Objective>
+void centre_intercepts(const Objective& f, vector& theta) {
   if (!f.multinomial() || !f.fit_intercept()) return;
   Eigen::Map<matrix> T(theta.data(), f.block(), f.n_outputs());
   const index p = f.block() - 1;
@@ -339,8 +345,9 @@ inline void centre_intercepts(const logistic_objective& f, vector& theta) {
 
 // Armijo backtracking from a full step along d: theta_new = theta + t d with the objective decreasing by at least
 // 1e-4 t |g.d| (up to rounding of the objective). Returns false when 60 halvings find no such step.
-inline bool armijo_step(logistic_objective& f, const vector& theta, double value, const vector& g, const vector& d,
-                        vector& theta_new, double& value_new, vector& g_new) {
+template <class Objective>
+bool armijo_step(Objective& f, const vector& theta, double value, const vector& g, const vector& d, vector& theta_new,
+                 double& value_new, vector& g_new) {
   const double slope = g.dot(d);
   const double rounding = 16.0 * std::numeric_limits<double>::epsilon() * std::abs(value);
   double t = 1.0;
@@ -352,13 +359,14 @@ inline bool armijo_step(logistic_objective& f, const vector& theta, double value
   return false;
 }
 
-// Newton's method: LDLT of the Hessian, Armijo backtracking. Once |gradient|_max <= tol * C it takes one last step
-// (that squares the remaining error, for the price of one Hessian) and stops, converged; so it does when the Newton
-// decrement says the objective is optimal to rounding before the gradient test can hold.
-inline logistic_solution newton_logistic(logistic_objective& f, vector theta, double C, double tol, int max_iter) {
+// Newton's method: Cholesky factorization of the Hessian, Armijo backtracking. Once |gradient|_max <= tol * C it
+// takes one last step (that squares the remaining error, for the price of one Hessian) and stops, converged; so it
+// does when the Newton decrement says the objective is optimal to rounding before the gradient test can hold.
+template <class Objective>
+logistic_solution newton_logistic(Objective& f, vector theta, double C, double tol, int max_iter) {
   const index m = f.size();
   vector g(m), g_new(m), d(m), theta_new(m);
-  matrix H;
+  matrix H, L;
   double value = f.evaluate(theta, &g);
   if (!std::isfinite(value) || !g.allFinite()) throw_logistic_overflow();
   logistic_solution out;
@@ -381,14 +389,16 @@ inline logistic_solution newton_logistic(logistic_objective& f, vector theta, do
       for (index k = 0; k < n_out; ++k)
         for (index l = 0; l < n_out; ++l) H(k * B + B - 1, l * B + B - 1) += s / static_cast<double>(n_out);
     }
-    Eigen::LDLT<matrix> ldlt(H);
-    // A saturated fit can make an unpenalized direction numerically flat: shift the diagonal until LDLT succeeds.
+    // A saturated fit can make an unpenalized direction numerically flat: shift the diagonal until the Cholesky
+    // factorization succeeds.
     const double scale = std::max(1.0, H.diagonal().cwiseAbs().maxCoeff());
     double shift = 0.0;
     bool newton_direction = false;
     for (int attempt = 0; attempt < 12; ++attempt) {
-      if (ldlt.info() == Eigen::Success && ldlt.isPositive() && ldlt.vectorD().minCoeff() > 0.0) {
-        d = ldlt.solve(-g);
+      L = H;
+      if (cholesky_in_place(L)) {
+        d = -g;
+        cholesky_solve_in_place(L, d);
         if (d.allFinite() && g.dot(d) < 0.0) {
           newton_direction = true;
           break;
@@ -397,7 +407,6 @@ inline logistic_solution newton_logistic(logistic_objective& f, vector theta, do
       const double next = shift == 0.0 ? scale * 1e-12 : shift * 100.0;
       H.diagonal().array() += next - shift;
       shift = next;
-      ldlt.compute(H);
     }
     if (!newton_direction) d = -g;
     centre_intercepts(f, d);
@@ -425,7 +434,8 @@ inline logistic_solution newton_logistic(logistic_objective& f, vector theta, do
 
 // L-BFGS (10 pairs of history) with Armijo backtracking, for problems too large for a dense Hessian. Stops when
 // |gradient|_max <= tol * C.
-inline logistic_solution lbfgs_logistic(logistic_objective& f, vector theta, double C, double tol, int max_iter) {
+template <class Objective>
+logistic_solution lbfgs_logistic(Objective& f, vector theta, double C, double tol, int max_iter) {
   constexpr std::size_t memory = 10;
   const index m = f.size();
   vector g(m), g_new(m), d(m), theta_new(m);
@@ -488,9 +498,10 @@ inline matrix logistic_warm_start(const logistic_regression::fitted& f) {
 // fit_logistic -- logistic_regression::fit, optionally starting from given coefficients (a warm start along a grid
 // of C values): warm_start is (1 for two classes, else K) x (n_features + 1), coef with the intercepts as the last
 // column (ignored when !fit_intercept). solver forces Newton or L-BFGS (for tests); automatic picks by size.
-inline logistic_regression::fitted fit_logistic(const logistic_regression& spec, const matrix_view& X,
-                                                const vector_view& y, const matrix* warm_start,
-                                                logistic_solver solver = logistic_solver::automatic) {
+template <class Deferred = void>
+logistic_regression::fitted fit_logistic(const logistic_regression& spec, const matrix_view& X, const vector_view& y,
+                                         const matrix* warm_start,
+                                         logistic_solver solver = logistic_solver::automatic) {
   constexpr std::string_view kind = logistic_regression::kind;
   validate_params(spec);
   check_fit_input(kind, X, y);
@@ -508,7 +519,7 @@ inline logistic_regression::fitted fit_logistic(const logistic_regression& spec,
   const auto n_classes = static_cast<index>(values.size());
   const vector classes = Eigen::Map<const vector>(values.data(), n_classes);
 
-  logistic_objective objective(X, std::move(labels), n_classes, spec.C, spec.fit_intercept);
+  logistic_objective<> objective(X, std::move(labels), n_classes, spec.C, spec.fit_intercept);
   const index p = X.cols();
   const index n_out = objective.n_outputs();
   const index B = objective.block();
@@ -543,14 +554,16 @@ inline logistic_regression::fitted fit_logistic(const logistic_regression& spec,
 
 }  // namespace detail
 
-inline logistic_regression::fitted logistic_regression::fit(const matrix_view& X, const vector_view& y) const {
-  return detail::fit_logistic(*this, X, y, nullptr);
+template <class Deferred>
+logistic_regression::fitted logistic_regression::fit(const matrix_view& X, const vector_view& y) const {
+  return detail::fit_logistic<Deferred>(*this, X, y, nullptr);
 }
 
-inline logistic_regression::fitted logistic_regression::fit_warm(const matrix_view& X, const vector_view& y,
-                                                                 const fitted& previous) const {
+template <class Deferred>
+logistic_regression::fitted logistic_regression::fit_warm(const matrix_view& X, const vector_view& y,
+                                                          const fitted& previous) const {
   const matrix start = detail::logistic_warm_start(previous);
-  return detail::fit_logistic(*this, X, y, &start);
+  return detail::fit_logistic<Deferred>(*this, X, y, &start);
 }
 
 }  // namespace mlpipe
