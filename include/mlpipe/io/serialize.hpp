@@ -469,11 +469,14 @@ Fitted load(const std::filesystem::path& path) {
   if (!in) throw load_error(path.string() + ": cannot open the file: " + std::strerror(errno));
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   nlohmann::json envelope;
+  // Pointer ranges: nlohmann/json's _json literal already compiles its parser for const char*, so this shares it.
+  const char* const first = bytes.data();
+  const char* const last = first + bytes.size();
   try {
     switch (detail::format_of(path)) {
-      case detail::file_format::json: envelope = nlohmann::json::parse(bytes); break;
-      case detail::file_format::cbor: envelope = nlohmann::json::from_cbor(bytes); break;
-      case detail::file_format::msgpack: envelope = nlohmann::json::from_msgpack(bytes); break;
+      case detail::file_format::json: envelope = nlohmann::json::parse(first, last); break;
+      case detail::file_format::cbor: envelope = nlohmann::json::from_cbor(first, last); break;
+      case detail::file_format::msgpack: envelope = nlohmann::json::from_msgpack(first, last); break;
     }
   } catch (const nlohmann::json::exception& e) {
     throw load_error(path.string() + ": the file is truncated or corrupt (" + e.what() + ")");

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>      // std::pair
 #include <vector>
 
 #include "mlpipe/core/error.hpp"
@@ -87,14 +88,14 @@ class search_results {
       }
       column("param_" + param_names()[p], values);
     }
-    for_each_column([&](const std::string& name, const std::vector<double>& values) {
+    for (const auto& [name, values] : numeric_columns()) {
       std::string text;
       for (std::size_t i = 0; i < values.size(); ++i) {
         if (i) text += ", ";  // two appends: GCC 12 misreads "a" + std::string&& at -O3 (-Wrestrict)
         text += json_number(values[i]);
       }
       column(name, text);
-    });
+    }
     out += ",\n \"stage_fits\": " + std::to_string(stage_fits_) +
            ",\n \"stage_fits_without_reuse\": " + std::to_string(stage_fits_without_reuse_);
     return out + "\n}\n";
@@ -102,20 +103,15 @@ class search_results {
 
   // The table as CSV: a header row, then one row per candidate.
   std::string to_csv() const {
-    std::vector<std::string> names;
-    std::vector<std::vector<double>> columns;
-    for_each_column([&](const std::string& name, const std::vector<double>& values) {
-      names.push_back(name);
-      columns.push_back(values);
-    });
+    const std::vector<named_column> columns = numeric_columns();
     std::string out;
     for (std::size_t p = 0; p < param_names().size(); ++p) {
       if (p) out += ",";  // two appends: GCC 12 misreads "a" + std::string&& at -O3 (-Wrestrict)
       out += std::string("param_") + param_names()[p];
     }
-    for (const auto& name : names) {
+    for (const auto& column : columns) {
       if (!out.empty()) out += ",";
-      out += name;
+      out += column.first;
     }
     out += "\n";
     for (std::size_t c = 0; c < n_candidates(); ++c) {
@@ -124,9 +120,9 @@ class search_results {
         if (p) row += ",";  // two appends: GCC 12 misreads "a" + std::string&& at -O3 (-Wrestrict)
         row += csv_value(candidates_[c][p].second);
       }
-      for (const auto& col : columns) {
+      for (const auto& column : columns) {
         if (!row.empty() || !param_names().empty()) row += ",";
-        row += format_double(col[c]);
+        row += format_double(column.second[c]);
       }
       out += row + "\n";
     }
@@ -198,34 +194,36 @@ class search_results {
     return out;
   }
 
-  // Every numeric column in scikit-learn's order.
-  template <class F>
-  void for_each_column(F&& f) const {
+  using named_column = std::pair<std::string, std::vector<double>>;
+
+  // Every numeric column in scikit-learn's order, with its name.
+  std::vector<named_column> numeric_columns() const {
+    std::vector<named_column> out;
     auto suffix = [&](std::size_t s) { return scorer_names_.size() == 1 ? std::string("score") : scorer_names_[s]; };
-    f("mean_fit_time", mean_fit_time());
-    f("std_fit_time", std_fit_time());
-    f("mean_score_time", mean_score_time());
-    f("std_score_time", std_score_time());
+    auto per_split = [&](const std::vector<double>& scores, std::size_t split) {
+      std::vector<double> column(n_candidates());
+      for (std::size_t c = 0; c < n_candidates(); ++c) column[c] = scores[c * n_splits_ + split];
+      return column;
+    };
+    out.emplace_back("mean_fit_time", mean_fit_time());
+    out.emplace_back("std_fit_time", std_fit_time());
+    out.emplace_back("mean_score_time", mean_score_time());
+    out.emplace_back("std_score_time", std_score_time());
     for (std::size_t s = 0; s < scorer_names_.size(); ++s) {
-      for (std::size_t i = 0; i < n_splits_; ++i) {
-        std::vector<double> column(n_candidates());
-        for (std::size_t c = 0; c < n_candidates(); ++c) column[c] = test_[s][c * n_splits_ + i];
-        f("split" + std::to_string(i) + "_test_" + suffix(s), column);
-      }
-      f("mean_test_" + suffix(s), means(test_[s]));
-      f("std_test_" + suffix(s), stds(test_[s]));
+      for (std::size_t i = 0; i < n_splits_; ++i)
+        out.emplace_back("split" + std::to_string(i) + "_test_" + suffix(s), per_split(test_[s], i));
+      out.emplace_back("mean_test_" + suffix(s), means(test_[s]));
+      out.emplace_back("std_test_" + suffix(s), stds(test_[s]));
       const std::vector<int> rank = rank_test_score(scorer_names_[s]);
-      f("rank_test_" + suffix(s), std::vector<double>(rank.begin(), rank.end()));
+      out.emplace_back("rank_test_" + suffix(s), std::vector<double>(rank.begin(), rank.end()));
       if (!train_.empty()) {
-        for (std::size_t i = 0; i < n_splits_; ++i) {
-          std::vector<double> column(n_candidates());
-          for (std::size_t c = 0; c < n_candidates(); ++c) column[c] = train_[s][c * n_splits_ + i];
-          f("split" + std::to_string(i) + "_train_" + suffix(s), column);
-        }
-        f("mean_train_" + suffix(s), means(train_[s]));
-        f("std_train_" + suffix(s), stds(train_[s]));
+        for (std::size_t i = 0; i < n_splits_; ++i)
+          out.emplace_back("split" + std::to_string(i) + "_train_" + suffix(s), per_split(train_[s], i));
+        out.emplace_back("mean_train_" + suffix(s), means(train_[s]));
+        out.emplace_back("std_train_" + suffix(s), stds(train_[s]));
       }
     }
+    return out;
   }
 
   static std::string json_number(double x) {
