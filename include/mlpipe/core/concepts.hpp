@@ -60,6 +60,9 @@ concept fitted_row_classifier =
     requires(const F& f, std::span<const double> in, std::span<double> out) { f.predict_proba_one(in, out); };
 
 // stage -- a spec: an aggregate of hyperparameters with a kind and a const fit that returns its fitted type.
+// mlpipe's stages declare fit as `template <class Deferred = void> fitted fit(...) const`: a header-only library
+// compiles the body of a non-template inline function in every program that includes it, so a plain fit would
+// make every program pay for every stage's solver; as a template it is compiled only where it is called.
 template <class S>
 concept stage = std::copy_constructible<S> && requires(const S& s, const matrix_view& X, const vector_view& y) {
   { S::kind } -> std::convertible_to<std::string_view>;
