@@ -35,12 +35,15 @@ struct select_k_best {
                                             param<"score">(&select_k_best::score)};
 
   class fitted;
+  template <class Deferred = void>  // a template, so only programs that fit one compile its body
   fitted fit(const matrix_view& X, const vector_view& y) const;
 
   // What fit computes that does not depend on k: the univariate scores. A search sweeping k computes them once
   // per split (see mlpipe/core/reuse.hpp); fit(X, y) is fit_precomputed(precompute(X, y), X, y).
   static constexpr std::array precompute_params{std::string_view("score")};
+  template <class Deferred = void>
   univariate_scores precompute(const matrix_view& X, const vector_view& y) const;
+  template <class Deferred = void>
   fitted fit_precomputed(const univariate_scores& scores, const matrix_view& X, const vector_view& y) const;
 };
 
@@ -126,7 +129,8 @@ inline std::vector<index> top_k(const vector& scores, index k) {
 
 }  // namespace detail
 
-inline univariate_scores select_k_best::precompute(const matrix_view& X, const vector_view& y) const {
+template <class Deferred>
+univariate_scores select_k_best::precompute(const matrix_view& X, const vector_view& y) const {
   validate_params(*this);
   if (score.function == nullptr) {
     throw invalid_parameter("score \"" + std::string(score.name) +
@@ -137,8 +141,9 @@ inline univariate_scores select_k_best::precompute(const matrix_view& X, const v
   return detail::score_features(score, kind, X, y);
 }
 
-inline select_k_best::fitted select_k_best::fit_precomputed(const univariate_scores& scores, const matrix_view& X,
-                                                            const vector_view&) const {
+template <class Deferred>
+select_k_best::fitted select_k_best::fit_precomputed(const univariate_scores& scores, const matrix_view& X,
+                                                     const vector_view&) const {
   validate_params(*this);
   if (!k.is_all() && k.count() > X.cols()) {
     throw invalid_parameter("k = " + std::to_string(k.count()) + " but the input has " + std::to_string(X.cols()) +
@@ -149,7 +154,8 @@ inline select_k_best::fitted select_k_best::fit_precomputed(const univariate_sco
   return fitted(*this, scores, std::move(support));
 }
 
-inline select_k_best::fitted select_k_best::fit(const matrix_view& X, const vector_view& y) const {
+template <class Deferred>
+select_k_best::fitted select_k_best::fit(const matrix_view& X, const vector_view& y) const {
   return fit_precomputed(precompute(X, y), X, y);
 }
 

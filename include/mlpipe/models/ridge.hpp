@@ -68,7 +68,7 @@ class ridge::fitted {
   double intercept_ = 0.0;
 };
 
-template <class>
+template <class Deferred>
 ridge::fitted ridge::fit(const matrix_view& X, const vector_view& y) const {
   validate_params(*this);
   detail::check_fit_input(kind, X, y);
