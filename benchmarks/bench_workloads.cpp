@@ -2,39 +2,16 @@
 //   mlpipe_bench_workloads [--write_synthetic=PATH] [Google Benchmark flags]
 #include <benchmark/benchmark.h>
 
-#include <atomic>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <new>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "counting_new.hpp"  // tests/counting_new.hpp: operator new counts, per thread
 #include "workloads.hpp"
 
 namespace mp = mlpipe;
-
-// Counts the program's heap allocations, to show that predict_one makes none.
-static std::atomic<long> heap_allocations{0};
-// GCC cannot see that these replacements pair malloc with free on purpose.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-void* operator new(std::size_t size) {
-  ++heap_allocations;
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) { return operator new(size); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
 
 namespace {
 
@@ -65,11 +42,11 @@ void predict_one(benchmark::State& state) {
   std::vector<std::vector<double>> rows;
   for (mp::index i = 0; i < 64; ++i) rows.emplace_back(d.X.row(i).begin(), d.X.row(i).end());
   model.predict_one(rows[0]);  // this thread's scratch memory is sized by its first row
-  const long before = heap_allocations.load();
+  const long before = mp::test::allocations;
   std::size_t i = 0;
   for (auto _ : state) benchmark::DoNotOptimize(model.predict_one(rows[i++ & 63]));
   state.counters["allocations_per_row"] =
-      static_cast<double>(heap_allocations.load() - before) / static_cast<double>(state.iterations());
+      static_cast<double>(mp::test::allocations - before) / static_cast<double>(state.iterations());
   state.SetItemsProcessed(state.iterations());
 }
 

@@ -4,8 +4,6 @@
 // (an Eigen allocation there stops the program on Eigen's assertion, failing the test).
 #include <catch2/catch.hpp>
 
-#include <cstdlib>
-#include <new>
 #include <span>
 #include <vector>
 
@@ -20,43 +18,7 @@
 #include "mlpipe/preprocessing/standard_scaler.hpp"
 #include "support.hpp"
 
-// AddressSanitizer has its own allocation functions, which must not be replaced; under it only Eigen's heap is
-// watched (the default build runs the full check).
-#if defined(__SANITIZE_ADDRESS__)
-#define MLPIPE_COUNT_ALLOCATIONS 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MLPIPE_COUNT_ALLOCATIONS 0
-#endif
-#endif
-#ifndef MLPIPE_COUNT_ALLOCATIONS
-#define MLPIPE_COUNT_ALLOCATIONS 1
-#endif
-
-namespace {
-thread_local long allocations = 0;
-}  // namespace
-
-#if MLPIPE_COUNT_ALLOCATIONS
-// GCC cannot see that these replacements pair malloc with free on purpose.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-void* operator new(std::size_t size) {
-  ++allocations;
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) { return operator new(size); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
-#endif
+#include "counting_new.hpp"  // replaces operator new for the whole test program, counting per thread
 
 namespace mp = mlpipe;
 
@@ -66,11 +28,11 @@ namespace {
 template <class F>
 long allocations_per_call(F&& f, int calls = 500) {
   f();
-  const long before = allocations;
+  const long before = mp::test::allocations;
   Eigen::internal::set_is_malloc_allowed(false);
   for (int i = 0; i < calls; ++i) f();
   Eigen::internal::set_is_malloc_allowed(true);
-  return allocations - before;
+  return mp::test::allocations - before;
 }
 
 }  // namespace
@@ -80,9 +42,9 @@ TEST_CASE("predict_one and predict_proba_one allocate nothing after a thread's f
   const mp::vector row = d.X.row(7).transpose();
   const std::span<const double> r(row.data(), static_cast<std::size_t>(row.size()));
 
-  const long counted = allocations;
+  const long counted = mp::test::allocations;
   { const std::vector<double> probe(10); }
-  REQUIRE(allocations == counted + MLPIPE_COUNT_ALLOCATIONS);  // the counter sees allocations: this test can fail
+  REQUIRE(mp::test::allocations == counted + MLPIPE_COUNT_ALLOCATIONS);  // the counter sees allocations: this test can fail
 
   const auto classifier = (mp::step<"scale">(mp::standard_scaler{}) |
                            mp::step<"select">(mp::select_k_best{.k = 10}) |

@@ -14,6 +14,7 @@
 #include "mlpipe/core/fit_transform.hpp"
 #include "mlpipe/core/fixed_string.hpp"
 #include "mlpipe/core/scratch.hpp"
+#include "mlpipe/core/text.hpp"
 #include "mlpipe/core/types.hpp"
 
 namespace mlpipe {
@@ -21,10 +22,7 @@ namespace detail {
 
 inline std::string format_columns(const std::vector<index>& columns) {
   std::string out = "[";
-  for (std::size_t i = 0; i < columns.size(); ++i) {
-    if (i) out += ", ";  // two appends: GCC 12 misreads "a" + std::string&& at -O3 (-Wrestrict)
-    out += std::to_string(columns[i]);
-  }
+  out += join_formatted(columns, [](index c) { return std::to_string(c); });
   return out + "]";
 }
 

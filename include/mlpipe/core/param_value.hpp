@@ -13,6 +13,8 @@
 #include <variant>
 #include <vector>
 
+#include "mlpipe/core/text.hpp"
+
 namespace mlpipe {
 
 // param_value -- a hyperparameter's value when it comes from a grid, a file or a command line.
@@ -41,10 +43,7 @@ inline std::string format_value(const param_value& v) {
     std::string operator()(const std::string& s) const { return "\"" + s + "\""; }
     std::string operator()(const std::vector<double>& list) const {
       std::string out = "[";
-      for (std::size_t i = 0; i < list.size(); ++i) {
-        if (i) out += ", ";  // two appends: GCC 12 misreads "a" + std::string&& at -O3 (-Wrestrict)
-        out += format_double(list[i]);
-      }
+      out += detail::join_formatted(list, format_double);
       return out + "]";
     }
   } visitor;

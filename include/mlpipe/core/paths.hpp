@@ -2,6 +2,8 @@
 
 #include <algorithm>    // std::min, std::max
 #include <cstddef>
+#include <functional>   // std::identity
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -13,6 +15,7 @@
 #include "mlpipe/core/param_value.hpp"
 #include "mlpipe/core/params.hpp"
 #include "mlpipe/core/step.hpp"
+#include "mlpipe/core/text.hpp"
 
 // Parameter paths: "model.C", "features.num.scale.with_mean". A path walks through composite stages (those
 // with a `steps` tuple of named steps: pipelines, unions, column transformers), through transparent wrappers
@@ -142,11 +145,7 @@ inline std::size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 inline std::string join(const std::vector<std::string>& names, std::size_t at_most) {
-  std::string out;
-  for (std::size_t i = 0; i < names.size() && i < at_most; ++i) {
-    if (i) out += ", ";  // two appends: GCC 12 misreads "a" + std::string&& at -O3 (-Wrestrict)
-    out += names[i];
-  }
+  std::string out = join_formatted(std::span(names.data(), std::min(names.size(), at_most)), std::identity{});
   if (names.size() > at_most) out += ", ... (" + std::to_string(names.size() - at_most) + " more)";
   return out;
 }

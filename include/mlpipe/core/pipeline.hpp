@@ -140,41 +140,25 @@ class fitted_pipeline {
   matrix transform(const matrix_view& X) const
     requires fitted_transformer<last_type>
   {
-    return by_blocks(X, [&](const matrix_view& Xb) {
-      return through<n_steps - 1>(Xb, [&](const matrix_view& Xt) { return at_last([&](const auto& f) -> matrix {
-        return f.transform(Xt);
-      }); });
-    });
+    return through_all(X, [](const auto& f, const matrix_view& Xt) -> matrix { return f.transform(Xt); });
   }
 
   vector predict(const matrix_view& X) const
     requires fitted_predictor<last_type>
   {
-    return by_blocks(X, [&](const matrix_view& Xb) {
-      return through<n_steps - 1>(Xb, [&](const matrix_view& Xt) { return at_last([&](const auto& f) -> vector {
-        return f.predict(Xt);
-      }); });
-    });
+    return through_all(X, [](const auto& f, const matrix_view& Xt) -> vector { return f.predict(Xt); });
   }
 
   matrix predict_proba(const matrix_view& X) const
     requires requires(const last_type& f) { { f.predict_proba(X) } -> std::convertible_to<matrix>; }
   {
-    return by_blocks(X, [&](const matrix_view& Xb) {
-      return through<n_steps - 1>(Xb, [&](const matrix_view& Xt) { return at_last([&](const auto& f) -> matrix {
-        return f.predict_proba(Xt);
-      }); });
-    });
+    return through_all(X, [](const auto& f, const matrix_view& Xt) -> matrix { return f.predict_proba(Xt); });
   }
 
   auto decision_function(const matrix_view& X) const
     requires requires(const last_type& f) { f.decision_function(X); }
   {
-    return by_blocks(X, [&](const matrix_view& Xb) {
-      return through<n_steps - 1>(Xb, [&](const matrix_view& Xt) { return at_last([&](const auto& f) {
-        return f.decision_function(Xt);
-      }); });
-    });
+    return through_all(X, [](const auto& f, const matrix_view& Xt) { return f.decision_function(Xt); });
   }
 
   const vector& classes() const
@@ -236,6 +220,16 @@ class fitted_pipeline {
   template <class F>
   decltype(auto) at_last(F&& f) const {
     return at_step<n_steps - 1>(std::forward<F>(f));
+  }
+
+  // X through every step but the last, then call(last step's fitted, its input), in row blocks (see by_blocks).
+  template <class Call>
+  auto through_all(const matrix_view& X, Call call) const {
+    return by_blocks(X, [&](const matrix_view& Xb) {
+      return through<n_steps - 1>(Xb, [&](const matrix_view& Xt) {
+        return at_last([&](const auto& f) { return call(f, Xt); });
+      });
+    });
   }
 
   // Large inputs go through the chain a block of rows at a time, so each step's output stays in cache instead of

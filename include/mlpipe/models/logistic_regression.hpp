@@ -108,7 +108,7 @@ class logistic_regression::fitted {
   matrix decision_function(const matrix_view& X) const {
     detail::check_predict_input(kind, X, n_features_in());
     matrix scores(X.rows(), coef_.rows());
-    detail::multiply(scores, X, coef_.transpose());
+    scores.noalias() = X * coef_.transpose();  // not detail::multiply: a Ref would copy the transpose per call
     scores.rowwise() += intercept_.transpose();
     return scores;
   }

@@ -8,6 +8,7 @@
 
 #include "mlpipe/core/error.hpp"
 #include "mlpipe/core/param_value.hpp"
+#include "mlpipe/core/text.hpp"
 
 namespace mlpipe {
 
@@ -69,12 +70,7 @@ class grid {
 
 // "model.C = 0.1, select.k = 10": a candidate as text, for messages and tables.
 inline std::string format_params(const param_set& params) {
-  std::string out;
-  for (std::size_t i = 0; i < params.size(); ++i) {
-    if (i) out += ", ";
-    out += params[i].first + " = " + format_value(params[i].second);
-  }
-  return out;
+  return detail::join_formatted(params, [](const auto& p) { return p.first + " = " + format_value(p.second); });
 }
 
 }  // namespace mlpipe

@@ -3,6 +3,7 @@
 #include <algorithm>    // std::stable_sort
 #include <cmath>        // std::isnan
 #include <cstddef>
+#include <functional>   // std::identity
 #include <string>
 #include <string_view>
 #include <utility>      // std::pair
@@ -11,6 +12,7 @@
 #include "mlpipe/core/error.hpp"
 #include "mlpipe/core/param_value.hpp"
 #include "mlpipe/core/paths.hpp"  // did_you_mean, join
+#include "mlpipe/core/text.hpp"
 #include "mlpipe/tuning/grid.hpp"
 
 namespace mlpipe {
@@ -72,30 +74,20 @@ class search_results {
       if (out.size() > 2) out += ",\n";
       out += " \"" + name + "\": [" + values + "]";
     };
-    std::string params;
-    for (std::size_t c = 0; c < n_candidates(); ++c) {
-      params += (c ? ", {" : "{");
-      for (std::size_t p = 0; p < candidates_[c].size(); ++p)
-        params += (p ? ", \"" : "\"") + candidates_[c][p].first + "\": " + json_value(candidates_[c][p].second);
-      params += "}";
+    column("params", detail::join_formatted(candidates_, [](const param_set& candidate) {
+             std::string object = "{";
+             object += detail::join_formatted(candidate, [](const auto& p) {
+               return "\"" + p.first + "\": " + json_value(p.second);
+             });
+             return object + "}";
+           }));
+    const std::vector<std::string> paths = param_names();
+    for (std::size_t p = 0; p < paths.size(); ++p) {
+      column("param_" + paths[p], detail::join_formatted(candidates_, [&](const param_set& candidate) {
+               return json_value(candidate[p].second);
+             }));
     }
-    column("params", params);
-    for (std::size_t p = 0; p < param_names().size(); ++p) {
-      std::string values;
-      for (std::size_t c = 0; c < n_candidates(); ++c) {
-        if (c) values += ", ";  // two appends: GCC 12 misreads "a" + std::string&& at -O3 (-Wrestrict)
-        values += json_value(candidates_[c][p].second);
-      }
-      column("param_" + param_names()[p], values);
-    }
-    for (const auto& [name, values] : numeric_columns()) {
-      std::string text;
-      for (std::size_t i = 0; i < values.size(); ++i) {
-        if (i) text += ", ";  // two appends: GCC 12 misreads "a" + std::string&& at -O3 (-Wrestrict)
-        text += json_number(values[i]);
-      }
-      column(name, text);
-    }
+    for (const auto& [name, values] : numeric_columns()) column(name, detail::join_formatted(values, json_number));
     out += ",\n \"stage_fits\": " + std::to_string(stage_fits_) +
            ",\n \"stage_fits_without_reuse\": " + std::to_string(stage_fits_without_reuse_);
     return out + "\n}\n";
@@ -104,27 +96,15 @@ class search_results {
   // The table as CSV: a header row, then one row per candidate.
   std::string to_csv() const {
     const std::vector<named_column> columns = numeric_columns();
-    std::string out;
-    for (std::size_t p = 0; p < param_names().size(); ++p) {
-      if (p) out += ",";  // two appends: GCC 12 misreads "a" + std::string&& at -O3 (-Wrestrict)
-      out += std::string("param_") + param_names()[p];
-    }
-    for (const auto& column : columns) {
-      if (!out.empty()) out += ",";
-      out += column.first;
-    }
-    out += "\n";
+    std::vector<std::string> cells;
+    for (const auto& path : param_names()) cells.push_back("param_" + path);
+    for (const auto& column : columns) cells.push_back(column.first);
+    std::string out = detail::join_formatted(cells, std::identity{}, ",") + "\n";
     for (std::size_t c = 0; c < n_candidates(); ++c) {
-      std::string row;
-      for (std::size_t p = 0; p < param_names().size(); ++p) {
-        if (p) row += ",";  // two appends: GCC 12 misreads "a" + std::string&& at -O3 (-Wrestrict)
-        row += csv_value(candidates_[c][p].second);
-      }
-      for (const auto& column : columns) {
-        if (!row.empty() || !param_names().empty()) row += ",";
-        row += format_double(column.second[c]);
-      }
-      out += row + "\n";
+      cells.clear();
+      for (const auto& [path, value] : candidates_[c]) cells.push_back(csv_value(value));
+      for (const auto& column : columns) cells.push_back(format_double(column.second[c]));
+      out += detail::join_formatted(cells, std::identity{}, ",") + "\n";
     }
     return out;
   }
