@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "counting_new.hpp"  // tests/counting_new.hpp: operator new counts, per thread
+#include "mlpipe/io/binary_formats.hpp"  // the CBOR half of save_load
 #include "workloads.hpp"
 
 namespace mp = mlpipe;

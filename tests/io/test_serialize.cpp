@@ -5,11 +5,13 @@
 #include <fstream>
 #include <random>  // std::random_device
 #include <string>
+#include <utility>  // std::exchange
 
 #include "mlpipe/core/column_transformer.hpp"
 #include "mlpipe/core/pipeline.hpp"
 #include "mlpipe/core/transform_fn.hpp"
 #include "mlpipe/core/union.hpp"
+#include "mlpipe/io/binary_formats.hpp"  // .cbor and .msgpack
 #include "mlpipe/io/serialize.hpp"
 #include "mlpipe/models/ridge.hpp"
 #include "mlpipe/preprocessing/standard_scaler.hpp"
@@ -67,6 +69,29 @@ TEST_CASE("a saved and reloaded pipeline predicts bit-identically in every forma
   }
   // Nothing but the three models is left in the folder: the temporary files were renamed into place.
   CHECK(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 3);
+}
+
+TEST_CASE("without binary_formats.hpp, the binary formats are refused by name", "[io][serialize]") {
+  const auto& d = mp::test::load("diabetes.csv");
+  const auto fitted = scaler_ridge().fit(d.X, d.y);
+  using fitted_type = std::remove_cvref_t<decltype(fitted)>;
+  temp_dir dir;
+  mp::save(fitted, dir / "model.cbor");
+  // What a program that never includes the header sees: no codec registered.
+  struct unregister {
+    const mp::detail::binary_codec* saved = std::exchange(mp::detail::registered_binary_codec(), nullptr);
+    ~unregister() { mp::detail::registered_binary_codec() = saved; }
+  } scope;
+  const std::string needs = " format is compiled only into programs that include <mlpipe/io/binary_formats.hpp>; "
+                            "include it in one source file, or use .json";
+  CHECK(error_message<mp::error>([&] { mp::save(fitted, dir / "other.msgpack"); }) ==
+        "save: '" + (dir / "other.msgpack").string() + "': the MessagePack" + needs);
+  CHECK(error_message<mp::load_error>([&] { (void)mp::load<fitted_type>(dir / "model.cbor"); }) ==
+        (dir / "model.cbor").string() + ": the CBOR" + needs);
+  CHECK_FALSE(fs::exists(dir / "other.msgpack"));
+  // JSON needs nothing more.
+  mp::save(fitted, dir / "model.json");
+  CHECK(mp::load<fitted_type>(dir / "model.json").predict(d.X) == fitted.predict(d.X));
 }
 
 TEST_CASE("the envelope names the format, the versions, the graph and the state", "[io][serialize]") {

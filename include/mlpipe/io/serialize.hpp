@@ -39,6 +39,11 @@
 // the shortest decimal that reads back as the same double; NaN and infinities are written as "nan", "inf",
 // "-inf"). Loading checks the format, the signature and every stage's kind and schema version, and names the
 // first thing that differs.
+//
+// The two binary formats are compiled only into programs that include <mlpipe/io/binary_formats.hpp> (in any one
+// source file): nlohmann/json's binary reader brings CBOR, MessagePack, UBJSON, BJData and BSON together, about a
+// second of compile time in every file that saves or loads. Without it, save and load of .cbor/.msgpack throw an
+// error that names the header.
 
 namespace mlpipe {
 namespace detail {
@@ -355,6 +360,29 @@ inline file_format format_of(const std::filesystem::path& path) {
   return file_format::json;
 }
 
+// The binary formats' encoder and decoder; <mlpipe/io/binary_formats.hpp> sets them when the program starts.
+struct binary_codec {
+  std::vector<std::uint8_t> (*encode)(const json& envelope, file_format format);
+  json (*decode)(const char* first, const char* last, file_format format);
+};
+
+inline const binary_codec*& registered_binary_codec() noexcept {
+  static const binary_codec* codec = nullptr;
+  return codec;
+}
+
+template <class Error>
+const binary_codec& binary_codec_for(file_format format, const std::string& where) {
+  const binary_codec* codec = registered_binary_codec();
+  if (codec == nullptr) {
+    throw Error(where + ": the " +
+                (format == file_format::cbor ? "CBOR" : "MessagePack") +
+                " format is compiled only into programs that include <mlpipe/io/binary_formats.hpp>; include it "
+                "in one source file, or use .json");
+  }
+  return *codec;
+}
+
 inline std::string utc_now() {
   const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   std::tm utc{};
@@ -421,23 +449,16 @@ Fitted from_json(const nlohmann::json& envelope, const std::string& source = "<j
 
 // save(fitted, "model.json") -- writes a fitted stage or pipeline atomically (a temporary file in the same folder,
 // then a rename): a crash never leaves a half-written model behind. The extension picks the format: .json,
-// .cbor or .msgpack.
+// .cbor or .msgpack (the binary two need <mlpipe/io/binary_formats.hpp>; anything else is JSON).
 template <class Fitted>
 void save(const Fitted& fitted, const std::filesystem::path& path) {
   const nlohmann::json envelope = to_json(fitted);
   std::string bytes;
-  switch (detail::format_of(path)) {
-    case detail::file_format::json: bytes = envelope.dump(1) + "\n"; break;
-    case detail::file_format::cbor: {
-      const auto v = nlohmann::json::to_cbor(envelope);
-      bytes.assign(v.begin(), v.end());
-      break;
-    }
-    case detail::file_format::msgpack: {
-      const auto v = nlohmann::json::to_msgpack(envelope);
-      bytes.assign(v.begin(), v.end());
-      break;
-    }
+  if (const auto format = detail::format_of(path); format == detail::file_format::json) {
+    bytes = envelope.dump(1) + "\n";
+  } else {
+    const auto v = detail::binary_codec_for<error>(format, "save: '" + path.string() + "'").encode(envelope, format);
+    bytes.assign(v.begin(), v.end());
   }
   std::random_device random;
   std::filesystem::path temp = path;
@@ -472,12 +493,11 @@ Fitted load(const std::filesystem::path& path) {
   // Pointer ranges: nlohmann/json's _json literal already compiles its parser for const char*, so this shares it.
   const char* const first = bytes.data();
   const char* const last = first + bytes.size();
+  const auto format = detail::format_of(path);
+  const detail::binary_codec* binary =
+      format == detail::file_format::json ? nullptr : &detail::binary_codec_for<load_error>(format, path.string());
   try {
-    switch (detail::format_of(path)) {
-      case detail::file_format::json: envelope = nlohmann::json::parse(first, last); break;
-      case detail::file_format::cbor: envelope = nlohmann::json::from_cbor(first, last); break;
-      case detail::file_format::msgpack: envelope = nlohmann::json::from_msgpack(first, last); break;
-    }
+    envelope = binary ? binary->decode(first, last, format) : nlohmann::json::parse(first, last);
   } catch (const nlohmann::json::exception& e) {
     throw load_error(path.string() + ": the file is truncated or corrupt (" + e.what() + ")");
   }
