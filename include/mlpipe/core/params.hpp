@@ -117,6 +117,24 @@ constexpr std::size_t own_param_index() {
 
 }  // namespace detail
 
+namespace detail {
+
+// The errors of validate_params, built out of line: the check itself stays a comparison per parameter.
+[[noreturn]] inline void throw_not_finite(std::string_view name, double value, const std::string& expected,
+                                          std::string_view kind) {
+  throw invalid_parameter(std::string(name) + " = " + format_double(value) + " is not a finite number" +
+                              (expected.empty() ? std::string() : "; expected " + expected),
+                          kind);
+}
+
+[[noreturn]] inline void throw_out_of_range(std::string_view name, const param_value& value,
+                                            const std::string& expected, std::string_view kind) {
+  throw invalid_parameter(std::string(name) + " = " + format_value(value) + " is out of range; expected " + expected,
+                          kind);
+}
+
+}  // namespace detail
+
 // validate_params(spec) -- checks every hyperparameter of a stage against its declared range and finiteness.
 // Stages call it as fit starts; the error names the parameter, the value and the valid range.
 template <class S>
@@ -124,19 +142,13 @@ void validate_params(const S& spec) {
   detail::find_param<S>([&](const auto& desc) {
     const auto& value = spec.*(desc.member);
     using M = std::remove_cvref_t<decltype(value)>;
-    std::string name(desc.name.view());
     if constexpr (std::is_floating_point_v<M>) {
-      if (!std::isfinite(value)) {
-        std::string expected = desc.range.describe(name);
-        throw invalid_parameter(name + " = " + format_double(value) + " is not a finite number" +
-                                    (expected.empty() ? std::string() : "; expected " + expected),
-                                S::kind);
-      }
+      if (!std::isfinite(value))
+        detail::throw_not_finite(desc.name.view(), value, desc.range.describe(desc.name.view()), S::kind);
     }
     if (!desc.range.contains(value)) {
-      throw invalid_parameter(name + " = " + format_value(param_traits<M>::to_value(value)) +
-                                  " is out of range; expected " + desc.range.describe(name),
-                              S::kind);
+      detail::throw_out_of_range(desc.name.view(), param_traits<M>::to_value(value),
+                                 desc.range.describe(desc.name.view()), S::kind);
     }
     return false;
   });

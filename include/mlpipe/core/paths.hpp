@@ -178,6 +178,13 @@ inline invalid_parameter unknown_path_error(std::string_view path, const std::ve
                            (suggestion.empty() ? "." : suggestion) + " Valid paths: " + join(valid, 40));
 }
 
+[[noreturn]] inline void throw_wrong_type(std::string_view path, std::string_view kind, std::string_view expected,
+                                          const param_value& value) {
+  throw invalid_parameter("parameter '" + std::string(path) + "' of " + std::string(kind) + " expects " +
+                          std::string(expected) + ", got " + format_value(value) + " (" + std::string(value_kind(value)) +
+                          ")");
+}
+
 }  // namespace detail
 
 // param_names(stage) -- every parameter path of a stage, in declaration order ("scale.with_mean", ...).
@@ -194,11 +201,7 @@ void set_param(S& s, std::string_view path, const param_value& value) {
   const bool found = detail::visit_param(s, path, [&](auto& ref, const auto&, std::string_view kind) {
     using M = std::remove_cvref_t<decltype(ref)>;
     auto converted = param_traits<M>::from_value(value);
-    if (!converted) {
-      throw invalid_parameter("parameter '" + std::string(path) + "' of " + std::string(kind) + " expects " +
-                              std::string(param_traits<M>::expected) + ", got " + format_value(value) + " (" +
-                              std::string(value_kind(value)) + ")");
-    }
+    if (!converted) detail::throw_wrong_type(path, kind, param_traits<M>::expected, value);
     ref = std::move(*converted);
   });
   if (!found) throw detail::unknown_path_error(path, param_names(s));

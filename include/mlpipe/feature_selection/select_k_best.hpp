@@ -1,11 +1,10 @@
 #pragma once
 
-#include <algorithm>    // std::stable_sort, std::sort
+#include <algorithm>    // std::sort
 #include <array>
 #include <cmath>        // std::isnan
 #include <cstddef>
 #include <limits>
-#include <numeric>      // std::iota
 #include <span>
 #include <string>
 #include <string_view>
@@ -15,6 +14,7 @@
 
 #include "mlpipe/core/check.hpp"
 #include "mlpipe/core/error.hpp"
+#include "mlpipe/core/order.hpp"
 #include "mlpipe/core/params.hpp"
 #include "mlpipe/core/types.hpp"
 #include "mlpipe/feature_selection/feature_count.hpp"
@@ -118,10 +118,10 @@ inline univariate_scores score_features(const score_func& score, std::string_vie
 // The k columns with the highest scores, ascending, exactly as scikit-learn's SelectKBest picks them: NaN scores
 // replaced by the lowest double, a stable ascending sort (np.argsort(kind="mergesort")), the last k positions.
 inline std::vector<index> top_k(const vector& scores, index k) {
-  std::vector<index> order(static_cast<std::size_t>(scores.size()));
-  std::iota(order.begin(), order.end(), index{0});
-  const auto score = [&](index j) { return std::isnan(scores(j)) ? std::numeric_limits<double>::lowest() : scores(j); };
-  std::stable_sort(order.begin(), order.end(), [&](index a, index b) { return score(a) < score(b); });
+  std::vector<double> key(static_cast<std::size_t>(scores.size()));
+  for (index j = 0; j < scores.size(); ++j)
+    key[static_cast<std::size_t>(j)] = std::isnan(scores(j)) ? std::numeric_limits<double>::lowest() : scores(j);
+  const std::vector<index> order = sorted_order(key);
   std::vector<index> kept(order.end() - k, order.end());
   std::sort(kept.begin(), kept.end());
   return kept;

@@ -178,31 +178,167 @@ json encode_fitted(const F& fitted) {
 }
 
 // ---- reading -------------------------------------------------------------------------------------------------------
+// What does not depend on a stage's type is written once, in plain functions, so that a program with many fitted
+// types compiles one copy of it; error messages are built only on the way out.
 
 class json_reader;
 
 template <class F>
 void decode_fitted(const json& node, F& fitted, const std::string& where);
 
+[[noreturn]] inline void throw_load_error(const std::string& where, const std::string& what) {
+  throw load_error(where + ": " + what);
+}
+
+inline const json& member(const json& node, std::string_view name, const std::string& where) {
+  if (!node.is_object()) throw_load_error(where, "expected an object, found " + std::string(node.type_name()));
+  const auto it = node.find(name);
+  if (it == node.end()) throw_load_error(where, "'" + std::string(name) + "' is missing");
+  return *it;
+}
+
+// A number, or one of the strings "nan", "inf", "-inf" that encode_double writes.
+inline double decode_double(const json& j, const std::string& where) {
+  if (j.is_number()) return j.get<double>();
+  if (j.is_string()) {
+    const auto& s = j.get_ref<const std::string&>();
+    if (s == "nan") return std::numeric_limits<double>::quiet_NaN();
+    if (s == "inf") return std::numeric_limits<double>::infinity();
+    if (s == "-inf") return -std::numeric_limits<double>::infinity();
+  }
+  throw_load_error(where, "expected a number, found " + j.dump());
+}
+
+inline param_value decode_param(const json& j, const std::string& where) {
+  if (j.is_boolean()) return j.get<bool>();
+  if (j.is_number_integer()) return j.get<std::int64_t>();
+  if (j.is_number_float()) return j.get<double>();
+  if (j.is_string()) {
+    const auto& s = j.get_ref<const std::string&>();
+    if (s == "nan" || s == "inf" || s == "-inf") return decode_double(j, where);
+    return s;
+  }
+  if (j.is_array()) {
+    std::vector<double> list;
+    for (const json& x : j) list.push_back(decode_double(x, where));
+    return list;
+  }
+  throw_load_error(where, "expected a parameter value, found " + j.dump());
+}
+
+[[noreturn]] inline void throw_param_mismatch(const std::string& where, std::string_view expected,
+                                              const param_value& found) {
+  throw_load_error(where, "expected " + std::string(expected) + ", found " + format_value(found));
+}
+
+inline std::int64_t decode_integer(const json& j, std::int64_t min, std::uint64_t max, const std::string& where) {
+  if (!j.is_number_integer()) throw_load_error(where, "expected an integer, found " + j.dump());
+  const auto i = j.get<std::int64_t>();
+  if (i < min || static_cast<std::uint64_t>(i > 0 ? i : 0) > max) throw_load_error(where, std::to_string(i) + " is out of range");
+  return i;
+}
+
+inline const json& decode_array(const json& j, std::string_view expected, const std::string& where) {
+  if (!j.is_array()) throw_load_error(where, "expected " + std::string(expected) + ", found " + std::string(j.type_name()));
+  return j;
+}
+
+inline std::string element_where(const std::string& where, std::size_t i) {
+  return where + "[" + std::to_string(i) + "]";
+}
+
+// The elements of a list of numbers, through `out(i, x)`; positions are named only when one is not a number.
+template <class Out>
+void decode_numbers(const json& list, const std::string& where, bool name_positions, Out&& out) {
+  std::size_t i = 0;
+  for (const json& x : list) {
+    out(i, x.is_number() ? x.get<double>() : decode_double(x, name_positions ? element_where(where, i) : where));
+    ++i;
+  }
+}
+
+inline void decode_value(const json& j, bool& value, const std::string& where) {
+  if (!j.is_boolean()) throw_load_error(where, "expected true or false, found " + j.dump());
+  value = j.get<bool>();
+}
+
+inline void decode_value(const json& j, std::string& value, const std::string& where) {
+  if (!j.is_string()) throw_load_error(where, "expected a string, found " + j.dump());
+  value = j.get<std::string>();
+}
+
+inline void decode_value(const json& j, vector& value, const std::string& where) {
+  decode_array(j, "a list of numbers", where);
+  value.resize(static_cast<index>(j.size()));
+  decode_numbers(j, where, true, [&](std::size_t i, double x) { value[static_cast<index>(i)] = x; });
+}
+
+inline void decode_value(const json& j, std::vector<double>& value, const std::string& where) {
+  decode_array(j, "a list of numbers", where);
+  value.resize(j.size());
+  decode_numbers(j, where, true, [&](std::size_t i, double x) { value[i] = x; });
+}
+
+inline void decode_value(const json& j, std::vector<index>& value, const std::string& where) {
+  decode_array(j, "a list of integers", where);
+  value.resize(j.size());
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    const json& x = j[i];
+    value[i] = x.is_number_integer() ? x.get<index>()
+                                     : static_cast<index>(decode_integer(x, std::numeric_limits<index>::min(),
+                                                                         std::numeric_limits<index>::max(),
+                                                                         element_where(where, i)));
+  }
+}
+
+inline void decode_value(const json& j, matrix& value, const std::string& where) {
+  if (!j.is_object() || !j.contains("rows") || !j.contains("cols") || !j.contains("data"))
+    throw_load_error(where, "expected a matrix {rows, cols, data}, found " + std::string(j.type_name()));
+  const auto max = static_cast<std::uint64_t>(std::numeric_limits<index>::max());
+  const auto rows = static_cast<index>(decode_integer(j["rows"], std::numeric_limits<index>::min(), max, where + ".rows"));
+  const auto cols = static_cast<index>(decode_integer(j["cols"], std::numeric_limits<index>::min(), max, where + ".cols"));
+  const json& data = j["data"];
+  if (rows < 0 || cols < 0 || !data.is_array() || data.size() != static_cast<std::size_t>(rows * cols)) {
+    throw_load_error(where, "a " + std::to_string(rows) + " x " + std::to_string(cols) + " matrix needs " +
+                                std::to_string(rows * cols) + " values, found " +
+                                (data.is_array() ? std::to_string(data.size()) : std::string(data.type_name())));
+  }
+  value.resize(rows, cols);
+  decode_numbers(data, where + ".data", false, [&](std::size_t k, double x) { value.data()[k] = x; });
+}
+
+// Opens the node of one fitted stage: checks its kind and schema version against the type's.
+inline void check_fitted_node(const json& node, std::string_view kind, int schema_version, const std::string& where) {
+  if (!node.is_object()) throw_load_error(where, "expected an object, found " + std::string(node.type_name()));
+  const auto found = node.find("kind");
+  if (found == node.end() || !found->is_string()) throw_load_error(where, "'kind' is missing");
+  if (found->get_ref<const std::string&>() != kind) {
+    throw_load_error(where, "the file holds a " + found->get<std::string>() + " where the type expects a " +
+                                std::string(kind));
+  }
+  const auto version = node.find("schema_version");
+  if (version == node.end() || !version->is_number_integer() || version->get<int>() != schema_version) {
+    throw load_error(where + " (" + std::string(kind) + "): schema version " +
+                     (version == node.end() ? std::string("missing") : version->dump()) + " in the file; this build " +
+                     "reads version " + std::to_string(schema_version));
+  }
+}
+
 class json_reader {
  public:
   json_reader(const json& node, std::string where) : node_(node), where_(std::move(where)) {}
 
-  [[noreturn]] void fail(const std::string& what) const { throw load_error(where_ + ": " + what); }
+  [[noreturn]] void fail(const std::string& what) const { throw_load_error(where_, what); }
 
   template <class Spec>
   void params(Spec& spec) {
     const json& params = member(node_, "params", where_);
     find_param<Spec>([&](const auto& desc) {
       using M = typename std::remove_cvref_t<decltype(desc)>::value_type;
-      const std::string name(desc.name.view());
-      const std::string here = where_ + " params." + name;
-      const param_value value = decode_param(member(params, name, where_ + " params"), here);
+      const std::string here = where_ + " params." + std::string(desc.name.view());
+      const param_value value = decode_param(member(params, desc.name.view(), where_ + " params"), here);
       auto converted = param_traits<M>::from_value(value);
-      if (!converted) {
-        throw load_error(here + ": expected " + std::string(param_traits<M>::expected) + ", found " +
-                         format_value(value));
-      }
+      if (!converted) throw_param_mismatch(here, param_traits<M>::expected, value);
       spec.*(desc.member) = std::move(*converted);
       return false;
     });
@@ -211,117 +347,62 @@ class json_reader {
   template <class T>
   void operator()(std::string_view name, T& value) {
     const json& state = member(node_, "state", where_);
-    decode(member(state, std::string(name), where_ + " state"), value, where_ + " state." + std::string(name));
+    decode(member(state, name, where_ + " state"), value, where_ + " state." + std::string(name));
   }
 
   template <class... Steps>
   void steps(std::tuple<Steps...>& steps) {
-    const json& list = member(node_, "steps", where_);
-    if (!list.is_array() || list.size() != sizeof...(Steps)) {
-      fail("expected a list of " + std::to_string(sizeof...(Steps)) + " steps, found " +
-           (list.is_array() ? std::to_string(list.size()) + " steps" : std::string(list.type_name())));
-    }
+    const json& list = step_list(sizeof...(Steps));
     [&]<std::size_t... I>(std::index_sequence<I...>) {
-      ((decode_step(list[I], std::get<I>(steps), I)), ...);
+      ((decode_fitted(step_node(list, I, std::get<I>(steps).name.view()), std::get<I>(steps).fitted,
+                      step_where(I, std::get<I>(steps).name.view()))),
+       ...);
     }(std::make_index_sequence<sizeof...(Steps)>{});
   }
 
  private:
-  static const json& member(const json& node, const std::string& name, const std::string& where) {
-    if (!node.is_object()) throw load_error(where + ": expected an object, found " + std::string(node.type_name()));
-    const auto it = node.find(name);
-    if (it == node.end()) throw load_error(where + ": '" + name + "' is missing");
-    return *it;
+  const json& step_list(std::size_t n) const {
+    const json& list = member(node_, "steps", where_);
+    if (!list.is_array() || list.size() != n) {
+      fail("expected a list of " + std::to_string(n) + " steps, found " +
+           (list.is_array() ? std::to_string(list.size()) + " steps" : std::string(list.type_name())));
+    }
+    return list;
   }
 
-  template <class Step>
-  void decode_step(const json& node, Step& step, std::size_t i) const {
+  std::string step_where(std::size_t i, std::string_view name) const {
+    return where_ + " steps[" + std::to_string(i) + "] '" + std::string(name) + "'";
+  }
+
+  // The i-th step's node, whose name must be the pipeline type's.
+  const json& step_node(const json& list, std::size_t i, std::string_view name) const {
+    const json& node = list[i];
     const std::string here = where_ + " steps[" + std::to_string(i) + "]";
-    const json& name = member(node, "name", here);
-    if (!name.is_string() || name.get<std::string>() != step.name.view()) {
-      throw load_error(here + ": the step is named " + name.dump() + " in the file but '" +
-                       std::string(step.name.view()) + "' in the pipeline type");
+    const json& found = member(node, "name", here);
+    if (!found.is_string() || found.get_ref<const std::string&>() != name) {
+      throw_load_error(here, "the step is named " + found.dump() + " in the file but '" + std::string(name) +
+                                 "' in the pipeline type");
     }
-    decode_fitted(node, step.fitted, here + " '" + std::string(step.name.view()) + "'");
-  }
-
-  static double decode_double(const json& j, const std::string& where) {
-    if (j.is_number()) return j.get<double>();
-    if (j.is_string()) {
-      const auto& s = j.get_ref<const std::string&>();
-      if (s == "nan") return std::numeric_limits<double>::quiet_NaN();
-      if (s == "inf") return std::numeric_limits<double>::infinity();
-      if (s == "-inf") return -std::numeric_limits<double>::infinity();
-    }
-    throw load_error(where + ": expected a number, found " + j.dump());
-  }
-
-  static param_value decode_param(const json& j, const std::string& where) {
-    if (j.is_boolean()) return j.get<bool>();
-    if (j.is_number_integer()) return j.get<std::int64_t>();
-    if (j.is_number_float()) return j.get<double>();
-    if (j.is_string()) {
-      const auto& s = j.get_ref<const std::string&>();
-      if (s == "nan" || s == "inf" || s == "-inf") return decode_double(j, where);
-      return s;
-    }
-    if (j.is_array()) {
-      std::vector<double> list;
-      for (const json& x : j) list.push_back(decode_double(x, where));
-      return list;
-    }
-    throw load_error(where + ": expected a parameter value, found " + j.dump());
+    return node;
   }
 
   template <class T>
   static void decode(const json& j, T& value, const std::string& where) {
-    if constexpr (std::is_same_v<T, bool>) {
-      if (!j.is_boolean()) throw load_error(where + ": expected true or false, found " + j.dump());
-      value = j.get<bool>();
+    if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, std::string> || std::is_same_v<T, vector> ||
+                  std::is_same_v<T, std::vector<double>> || std::is_same_v<T, std::vector<index>> ||
+                  std::is_same_v<T, matrix>) {
+      decode_value(j, value, where);
     } else if constexpr (std::is_integral_v<T>) {
-      if (!j.is_number_integer()) throw load_error(where + ": expected an integer, found " + j.dump());
-      const auto i = j.get<std::int64_t>();
-      if (i < static_cast<std::int64_t>(std::numeric_limits<T>::min()) ||
-          static_cast<std::uint64_t>(i > 0 ? i : 0) > static_cast<std::uint64_t>(std::numeric_limits<T>::max()))
-        throw load_error(where + ": " + std::to_string(i) + " is out of range");
-      value = static_cast<T>(i);
+      value = static_cast<T>(decode_integer(j, std::numeric_limits<T>::min(),
+                                            static_cast<std::uint64_t>(std::numeric_limits<T>::max()), where));
     } else if constexpr (std::is_floating_point_v<T>) {
       value = static_cast<T>(decode_double(j, where));
-    } else if constexpr (std::is_same_v<T, std::string>) {
-      if (!j.is_string()) throw load_error(where + ": expected a string, found " + j.dump());
-      value = j.get<std::string>();
-    } else if constexpr (std::is_same_v<T, vector> || std::is_same_v<T, std::vector<double>>) {
-      if (!j.is_array()) throw load_error(where + ": expected a list of numbers, found " + std::string(j.type_name()));
-      value.resize(static_cast<decltype(value.size())>(j.size()));
-      for (std::size_t i = 0; i < j.size(); ++i)
-        value[static_cast<decltype(value.size())>(i)] = decode_double(j[i], where + "[" + std::to_string(i) + "]");
-    } else if constexpr (std::is_same_v<T, matrix>) {
-      if (!j.is_object() || !j.contains("rows") || !j.contains("cols") || !j.contains("data"))
-        throw load_error(where + ": expected a matrix {rows, cols, data}, found " + std::string(j.type_name()));
-      index rows = 0;
-      index cols = 0;
-      decode(j["rows"], rows, where + ".rows");
-      decode(j["cols"], cols, where + ".cols");
-      const json& data = j["data"];
-      if (rows < 0 || cols < 0 || !data.is_array() || data.size() != static_cast<std::size_t>(rows * cols)) {
-        throw load_error(where + ": a " + std::to_string(rows) + " x " + std::to_string(cols) + " matrix needs " +
-                         std::to_string(rows * cols) + " values, found " +
-                         (data.is_array() ? std::to_string(data.size()) : std::string(data.type_name())));
-      }
-      value.resize(rows, cols);
-      for (index k = 0; k < rows * cols; ++k)
-        value.data()[k] = decode_double(data[static_cast<std::size_t>(k)], where + ".data");
-    } else if constexpr (std::is_same_v<T, std::vector<index>>) {
-      if (!j.is_array()) throw load_error(where + ": expected a list of integers, found " + std::string(j.type_name()));
-      value.resize(j.size());
-      for (std::size_t i = 0; i < j.size(); ++i) decode(j[i], value[i], where + "[" + std::to_string(i) + "]");
     } else if constexpr (serializable_fitted<T>) {
       decode_fitted(j, value, where);
     } else if constexpr (parameter_type<T>) {
       const param_value v = decode_param(j, where);
       auto converted = param_traits<T>::from_value(v);
-      if (!converted)
-        throw load_error(where + ": expected " + std::string(param_traits<T>::expected) + ", found " + format_value(v));
+      if (!converted) throw_param_mismatch(where, param_traits<T>::expected, v);
       value = std::move(*converted);
     } else {
       static_assert(sizeof(T) == 0, "mlpipe: serialize(ar): this member's type cannot be loaded");
@@ -334,19 +415,7 @@ class json_reader {
 
 template <class F>
 void decode_fitted(const json& node, F& fitted, const std::string& where) {
-  if (!node.is_object()) throw load_error(where + ": expected an object, found " + std::string(node.type_name()));
-  const auto kind = node.find("kind");
-  if (kind == node.end() || !kind->is_string())
-    throw load_error(where + ": 'kind' is missing");
-  if (kind->get<std::string>() != F::kind)
-    throw load_error(where + ": the file holds a " + kind->get<std::string>() + " where the type expects a " +
-                     std::string(F::kind));
-  const auto version = node.find("schema_version");
-  if (version == node.end() || !version->is_number_integer() || version->get<int>() != F::schema_version) {
-    throw load_error(where + " (" + std::string(F::kind) + "): schema version " +
-                     (version == node.end() ? std::string("missing") : version->dump()) + " in the file; this build " +
-                     "reads version " + std::to_string(F::schema_version));
-  }
+  check_fitted_node(node, F::kind, F::schema_version, where);
   json_reader reader(node, where);
   fitted.serialize(reader);
 }
@@ -396,68 +465,58 @@ inline std::string utc_now() {
 
 inline constexpr int format_version = 1;
 
-// to_json(fitted) -- the save envelope as a JSON value (what save writes).
-template <class Fitted>
-nlohmann::json to_json(const Fitted& fitted) {
-  static_assert(detail::serializable_fitted<Fitted>,
-                "mlpipe: save() needs a fitted stage or pipeline (what fit returns)");
-  nlohmann::json envelope = nlohmann::json::object();
+namespace detail {
+
+inline json make_envelope(std::string signature, index n_features_in, json model) {
+  json envelope = json::object();
   envelope["format"] = "mlpipe";
   envelope["format_version"] = format_version;
   envelope["library_version"] = version_string;
-  envelope["signature"] = detail::signature<Fitted>();
-  envelope["metadata"] = {{"n_features_in", fitted.n_features_in()}, {"saved_at", detail::utc_now()}};
-  envelope["model"] = detail::encode_fitted(fitted);
+  envelope["signature"] = std::move(signature);
+  envelope["metadata"] = {{"n_features_in", n_features_in}, {"saved_at", utc_now()}};
+  envelope["model"] = std::move(model);
   return envelope;
 }
 
-// from_json<Fitted>(envelope, source) -- checks the envelope and rebuilds the fitted object; `source` names the
-// file in error messages.
-template <class Fitted>
-Fitted from_json(const nlohmann::json& envelope, const std::string& source = "<json>") {
-  static_assert(std::is_default_constructible_v<Fitted>,
-                "mlpipe: load() needs a default-constructible fitted type (a transform_fn must be a lambda without "
-                "captures or a named function object)");
-  auto fail = [&](const std::string& what) { throw load_error(source + ": " + what); };
+// The envelope's model node, once its format, version and signature are the expected ones.
+inline const json& open_envelope(const json& envelope, const std::string& expected_signature,
+                                 const std::string& source) {
   if (!envelope.is_object() || envelope.value("format", std::string()) != "mlpipe")
-    fail("not an mlpipe model file (no \"format\": \"mlpipe\")");
+    throw_load_error(source, "not an mlpipe model file (no \"format\": \"mlpipe\")");
   const auto version = envelope.find("format_version");
   if (version == envelope.end() || !version->is_number_integer() || version->get<int>() > format_version ||
       version->get<int>() < 1) {
-    fail("format version " + (version == envelope.end() ? std::string("missing") : version->dump()) +
-         "; this build reads versions 1 to " + std::to_string(format_version));
+    throw_load_error(source, "format version " +
+                                 (version == envelope.end() ? std::string("missing") : version->dump()) +
+                                 "; this build reads versions 1 to " + std::to_string(format_version));
   }
-  const std::string expected = detail::signature<Fitted>();
   const auto signature = envelope.find("signature");
-  if (signature == envelope.end() || !signature->is_string()) fail("the signature is missing");
-  if (signature->get<std::string>() != expected) {
-    fail("the file holds a model of another pipeline type: " + signature->get<std::string>() +
-         "; the type it is loaded as is " + expected);
+  if (signature == envelope.end() || !signature->is_string()) throw_load_error(source, "the signature is missing");
+  if (signature->get_ref<const std::string&>() != expected_signature) {
+    throw_load_error(source, "the file holds a model of another pipeline type: " + signature->get<std::string>() +
+                                 "; the type it is loaded as is " + expected_signature);
   }
   const auto model = envelope.find("model");
-  if (model == envelope.end()) fail("the model is missing");
-  Fitted fitted;
-  detail::decode_fitted(*model, fitted, source + ": model");
-  const auto metadata = envelope.find("metadata");
-  if (metadata != envelope.end() && metadata->is_object() && metadata->contains("n_features_in") &&
-      (*metadata)["n_features_in"] != fitted.n_features_in()) {
-    fail("metadata says " + (*metadata)["n_features_in"].dump() + " input features but the model has " +
-         std::to_string(fitted.n_features_in()));
-  }
-  return fitted;
+  if (model == envelope.end()) throw_load_error(source, "the model is missing");
+  return *model;
 }
 
-// save(fitted, "model.json") -- writes a fitted stage or pipeline atomically (a temporary file in the same folder,
-// then a rename): a crash never leaves a half-written model behind. The extension picks the format: .json,
-// .cbor or .msgpack (the binary two need <mlpipe/io/binary_formats.hpp>; anything else is JSON).
-template <class Fitted>
-void save(const Fitted& fitted, const std::filesystem::path& path) {
-  const nlohmann::json envelope = to_json(fitted);
+inline void check_metadata(const json& envelope, index n_features_in, const std::string& source) {
+  const auto metadata = envelope.find("metadata");
+  if (metadata != envelope.end() && metadata->is_object() && metadata->contains("n_features_in") &&
+      (*metadata)["n_features_in"] != n_features_in) {
+    throw_load_error(source, "metadata says " + (*metadata)["n_features_in"].dump() +
+                                 " input features but the model has " + std::to_string(n_features_in));
+  }
+}
+
+// Writes the bytes of an envelope atomically: a temporary file in the same folder, then a rename.
+inline void write_envelope(const json& envelope, const std::filesystem::path& path) {
   std::string bytes;
-  if (const auto format = detail::format_of(path); format == detail::file_format::json) {
+  if (const auto format = format_of(path); format == file_format::json) {
     bytes = envelope.dump(1) + "\n";
   } else {
-    const auto v = detail::binary_codec_for<error>(format, "save: '" + path.string() + "'").encode(envelope, format);
+    const auto v = binary_codec_for<error>(format, "save: '" + path.string() + "'").encode(envelope, format);
     bytes.assign(v.begin(), v.end());
   }
   std::random_device random;
@@ -482,26 +541,59 @@ void save(const Fitted& fitted, const std::filesystem::path& path) {
   }
 }
 
+inline json read_envelope(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw_load_error(path.string(), std::string("cannot open the file: ") + std::strerror(errno));
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Pointer ranges: nlohmann/json's _json literal already compiles its parser for const char*, so this shares it.
+  const char* const first = bytes.data();
+  const char* const last = first + bytes.size();
+  const auto format = format_of(path);
+  const binary_codec* binary = format == file_format::json ? nullptr : &binary_codec_for<load_error>(format, path.string());
+  try {
+    return binary ? binary->decode(first, last, format) : json::parse(first, last);
+  } catch (const json::exception& e) {
+    throw_load_error(path.string(), std::string("the file is truncated or corrupt (") + e.what() + ")");
+  }
+}
+
+}  // namespace detail
+
+// to_json(fitted) -- the save envelope as a JSON value (what save writes).
+template <class Fitted>
+nlohmann::json to_json(const Fitted& fitted) {
+  static_assert(detail::serializable_fitted<Fitted>,
+                "mlpipe: save() needs a fitted stage or pipeline (what fit returns)");
+  return detail::make_envelope(detail::signature<Fitted>(), fitted.n_features_in(), detail::encode_fitted(fitted));
+}
+
+// from_json<Fitted>(envelope, source) -- checks the envelope and rebuilds the fitted object; `source` names the
+// file in error messages.
+template <class Fitted>
+Fitted from_json(const nlohmann::json& envelope, const std::string& source = "<json>") {
+  static_assert(std::is_default_constructible_v<Fitted>,
+                "mlpipe: load() needs a default-constructible fitted type (a transform_fn must be a lambda without "
+                "captures or a named function object)");
+  const nlohmann::json& model = detail::open_envelope(envelope, detail::signature<Fitted>(), source);
+  Fitted fitted;
+  detail::decode_fitted(model, fitted, source + ": model");
+  detail::check_metadata(envelope, fitted.n_features_in(), source);
+  return fitted;
+}
+
+// save(fitted, "model.json") -- writes a fitted stage or pipeline atomically (a temporary file in the same folder,
+// then a rename): a crash never leaves a half-written model behind. The extension picks the format: .json,
+// .cbor or .msgpack (the binary two need <mlpipe/io/binary_formats.hpp>; anything else is JSON).
+template <class Fitted>
+void save(const Fitted& fitted, const std::filesystem::path& path) {
+  detail::write_envelope(to_json(fitted), path);
+}
+
 // load<Fitted>("model.json") -- reads what save wrote, checking everything; a missing, truncated, corrupt or
 // mismatched file throws mlpipe::load_error naming the file and what differed.
 template <class Fitted>
 Fitted load(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw load_error(path.string() + ": cannot open the file: " + std::strerror(errno));
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  nlohmann::json envelope;
-  // Pointer ranges: nlohmann/json's _json literal already compiles its parser for const char*, so this shares it.
-  const char* const first = bytes.data();
-  const char* const last = first + bytes.size();
-  const auto format = detail::format_of(path);
-  const detail::binary_codec* binary =
-      format == detail::file_format::json ? nullptr : &detail::binary_codec_for<load_error>(format, path.string());
-  try {
-    envelope = binary ? binary->decode(first, last, format) : nlohmann::json::parse(first, last);
-  } catch (const nlohmann::json::exception& e) {
-    throw load_error(path.string() + ": the file is truncated or corrupt (" + e.what() + ")");
-  }
-  return from_json<Fitted>(envelope, path.string());
+  return from_json<Fitted>(detail::read_envelope(path), path.string());
 }
 
 }  // namespace mlpipe

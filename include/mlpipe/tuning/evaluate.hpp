@@ -1,6 +1,5 @@
 #pragma once
 
-#include <algorithm>    // std::stable_sort
 #include <atomic>
 #include <chrono>
 #include <exception>
@@ -17,6 +16,7 @@
 
 #include "mlpipe/core/error.hpp"
 #include "mlpipe/core/fit_transform.hpp"
+#include "mlpipe/core/order.hpp"
 #include "mlpipe/core/parallel.hpp"
 #include "mlpipe/core/param_value.hpp"
 #include "mlpipe/core/pipeline.hpp"
@@ -140,9 +140,11 @@ class search_evaluator {
     if constexpr (warm_startable_stage<last_stage>) {
       if (warm_start_) {
         for (auto& group : groups_) {
-          std::stable_sort(group.begin(), group.end(), [&](std::size_t a, std::size_t b) {
-            return warm_value(a) < warm_value(b);
-          });
+          std::vector<double> values;
+          for (const std::size_t c : group) values.push_back(warm_value(c));
+          const std::vector<std::size_t> in_grid_order = group;
+          const std::vector<index> order = sorted_order(values);
+          for (std::size_t i = 0; i < group.size(); ++i) group[i] = in_grid_order[static_cast<std::size_t>(order[i])];
         }
       }
     }

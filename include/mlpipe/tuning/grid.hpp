@@ -1,9 +1,8 @@
 #pragma once
 
-#include <algorithm>    // std::sort
 #include <initializer_list>
 #include <string>
-#include <utility>      // std::pair
+#include <utility>      // std::pair, std::swap
 #include <vector>
 
 #include "mlpipe/core/error.hpp"
@@ -56,7 +55,9 @@ class grid {
 
  private:
   void check() {
-    std::sort(axes_.begin(), axes_.end(), [](const grid_axis& a, const grid_axis& b) { return a.path < b.path; });
+    // Insertion sort by path: a grid has a handful of axes, and this keeps std::sort's code out of every search.
+    for (std::size_t a = 1; a < axes_.size(); ++a)
+      for (std::size_t b = a; b > 0 && axes_[b].path < axes_[b - 1].path; --b) std::swap(axes_[b], axes_[b - 1]);
     for (std::size_t a = 0; a < axes_.size(); ++a) {
       if (axes_[a].values.empty())
         throw invalid_parameter("grid: the axis '" + axes_[a].path + "' has no values; expected at least one");

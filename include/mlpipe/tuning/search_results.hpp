@@ -179,28 +179,29 @@ class search_results {
   // Every numeric column in scikit-learn's order, with its name.
   std::vector<named_column> numeric_columns() const {
     std::vector<named_column> out;
+    // One way in (a std::string and a column), so the vector's insertion is compiled once, not per literal's length.
+    auto add = [&](std::string name, std::vector<double> values) { out.emplace_back(std::move(name), std::move(values)); };
     auto suffix = [&](std::size_t s) { return scorer_names_.size() == 1 ? std::string("score") : scorer_names_[s]; };
     auto per_split = [&](const std::vector<double>& scores, std::size_t split) {
       std::vector<double> column(n_candidates());
       for (std::size_t c = 0; c < n_candidates(); ++c) column[c] = scores[c * n_splits_ + split];
       return column;
     };
-    out.emplace_back("mean_fit_time", mean_fit_time());
-    out.emplace_back("std_fit_time", std_fit_time());
-    out.emplace_back("mean_score_time", mean_score_time());
-    out.emplace_back("std_score_time", std_score_time());
+    add("mean_fit_time", mean_fit_time());
+    add("std_fit_time", std_fit_time());
+    add("mean_score_time", mean_score_time());
+    add("std_score_time", std_score_time());
     for (std::size_t s = 0; s < scorer_names_.size(); ++s) {
-      for (std::size_t i = 0; i < n_splits_; ++i)
-        out.emplace_back("split" + std::to_string(i) + "_test_" + suffix(s), per_split(test_[s], i));
-      out.emplace_back("mean_test_" + suffix(s), means(test_[s]));
-      out.emplace_back("std_test_" + suffix(s), stds(test_[s]));
+      for (std::size_t i = 0; i < n_splits_; ++i) add("split" + std::to_string(i) + "_test_" + suffix(s), per_split(test_[s], i));
+      add("mean_test_" + suffix(s), means(test_[s]));
+      add("std_test_" + suffix(s), stds(test_[s]));
       const std::vector<int> rank = rank_test_score(scorer_names_[s]);
-      out.emplace_back("rank_test_" + suffix(s), std::vector<double>(rank.begin(), rank.end()));
+      add("rank_test_" + suffix(s), std::vector<double>(rank.begin(), rank.end()));
       if (!train_.empty()) {
         for (std::size_t i = 0; i < n_splits_; ++i)
-          out.emplace_back("split" + std::to_string(i) + "_train_" + suffix(s), per_split(train_[s], i));
-        out.emplace_back("mean_train_" + suffix(s), means(train_[s]));
-        out.emplace_back("std_train_" + suffix(s), stds(train_[s]));
+          add("split" + std::to_string(i) + "_train_" + suffix(s), per_split(train_[s], i));
+        add("mean_train_" + suffix(s), means(train_[s]));
+        add("std_train_" + suffix(s), stds(train_[s]));
       }
     }
     return out;

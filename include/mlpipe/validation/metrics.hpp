@@ -5,12 +5,13 @@
 #include <cstddef>
 #include <cstdint>      // std::int64_t
 #include <limits>
-#include <numeric>      // std::iota
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "mlpipe/core/error.hpp"
+#include "mlpipe/core/order.hpp"
 #include "mlpipe/core/param_value.hpp"
 #include "mlpipe/core/types.hpp"
 
@@ -110,13 +111,11 @@ inline void check_proba_input(std::string_view metric, const vector_view& y_true
                           metric);
 }
 
-// The area under the ROC curve of scores for the rows where positive is true: the Mann-Whitney statistic, a tied
+// The area under the ROC curve of scores for the rows whose y_true is `positive`: the Mann-Whitney statistic, a tied
 // positive/negative pair counting one half (the trapezoids of scikit-learn's roc_curve). Needs both kinds of row.
-template <class IsPositive>
-double binary_auc(const vector_view& scores, IsPositive&& is_positive) {
-  std::vector<index> order(static_cast<std::size_t>(scores.size()));
-  std::iota(order.begin(), order.end(), index{0});
-  std::sort(order.begin(), order.end(), [&](index a, index b) { return scores(a) < scores(b); });
+inline double binary_auc(const vector_view& scores, const vector_view& y_true, double positive) {
+  const std::vector<index> order = sorted_order(std::span<const double>(scores.data(), static_cast<std::size_t>(scores.size())));
+  const auto is_positive = [&](index i) { return y_true(i) == positive; };
   // twice_u counts each (positive, negative) pair with the positive scored higher twice and each tie once; exact
   // in integers, so the only rounding is the final division.
   std::int64_t twice_u = 0;
@@ -169,7 +168,7 @@ inline double roc_auc(const vector_view& y_true, const vector_view& scores) {
                             "; expected 2 (use roc_auc_ovr with probabilities for more classes)",
                         name);
   const double positive = labels[1];
-  return detail::binary_auc(scores, [&](index i) { return y_true(i) == positive; });
+  return detail::binary_auc(scores, y_true, positive);
 }
 
 // roc_auc_ovr(y_true, proba, classes) -- multiclass ROC AUC, one class against the rest, macro average
@@ -195,7 +194,7 @@ inline double roc_auc_ovr(const vector_view& y_true, const matrix_view& proba, c
   }
   double total = 0.0;
   for (index k = 0; k < classes.size(); ++k)
-    total += detail::binary_auc(proba.col(k), [&](index i) { return y_true(i) == classes(k); });
+    total += detail::binary_auc(proba.col(k), y_true, classes(k));
   return total / static_cast<double>(classes.size());
 }
 

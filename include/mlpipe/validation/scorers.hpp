@@ -136,20 +136,29 @@ inline scorer get_scorer(std::string_view name) {
                           " Valid scorers: " + detail::join(valid, valid.size()));
 }
 
-// score_all(scorers, model, X, y) -- every scorer's score of a fitted model on (X, y), in order. Calls predict,
-// predict_proba and decision_function at most once each, and only those some scorer needs; a scorer that needs an
-// output the model does not have is an invalid_parameter, raised before anything is predicted.
-template <fitted_predictor Fitted>
-std::vector<double> score_all(const std::vector<scorer>& scorers, const Fitted& model, const matrix_view& X,
-                              const vector_view& y) {
-  const std::string kind(Fitted::kind);
+namespace detail {
+
+// A fitted model's outputs, reached through plain function pointers, so that the scoring loop below is compiled
+// once rather than once per model type.
+struct model_outputs {
+  std::string_view kind;
+  const void* model = nullptr;
+  matrix (*predict)(const void* model, const matrix_view& X) = nullptr;
+  matrix (*predict_proba)(const void* model, const matrix_view& X) = nullptr;      // null: not a classifier
+  matrix (*decision_function)(const void* model, const matrix_view& X) = nullptr;  // null: no decision values
+  vector classes;                                                                   // empty for a regressor
+};
+
+inline std::vector<double> score_outputs(const std::vector<scorer>& scorers, const model_outputs& model,
+                                         const matrix_view& X, const vector_view& y) {
+  const std::string kind(model.kind);
   for (const auto& s : scorers) {
     if (s.metric == nullptr)
       throw invalid_parameter("scorer '" + s.name + "' has no metric; expected a function to call");
-    if (s.input == scorer_input::predict_proba && !fitted_classifier<Fitted>)
+    if (s.input == scorer_input::predict_proba && model.predict_proba == nullptr)
       throw invalid_parameter("scorer '" + s.name + "' needs predict_proba, which " + kind +
                               " does not have; expected a classifier");
-    if (s.input == scorer_input::decision_function && !detail::has_decision_function<Fitted>)
+    if (s.input == scorer_input::decision_function && model.decision_function == nullptr)
       throw invalid_parameter("scorer '" + s.name + "' needs decision_function, which " + kind +
                               " does not have; expected a model with decision values");
   }
@@ -157,35 +166,49 @@ std::vector<double> score_all(const std::vector<scorer>& scorers, const Fitted& 
     throw invalid_input("y has " + std::to_string(y.size()) + " values but X has " + std::to_string(X.rows()) +
                         " rows; expected one target per row");
 
-  vector classes;
-  if constexpr (fitted_classifier<Fitted>) classes = model.classes();
-  std::optional<matrix> predicted;
-  std::optional<matrix> proba;
-  std::optional<matrix> decision;
+  std::optional<matrix> outputs[3];  // by scorer_input: predict, predict_proba, decision_function
   std::vector<double> scores;
   scores.reserve(scorers.size());
   for (const auto& s : scorers) {
-    const matrix* output = nullptr;
-    if (s.input == scorer_input::predict) {
-      if (!predicted) predicted.emplace(model.predict(X));
-      output = &*predicted;
-    } else if (s.input == scorer_input::predict_proba) {
-      if constexpr (fitted_classifier<Fitted>) {
-        if (!proba) proba.emplace(model.predict_proba(X));
-        output = &*proba;
-      }
-    } else if (s.input == scorer_input::decision_function) {
-      if constexpr (detail::has_decision_function<Fitted>) {
-        if (!decision) decision.emplace(model.decision_function(X));
-        output = &*decision;
-      }
-    }
-    if (output == nullptr)
+    const auto which = static_cast<std::size_t>(s.input);
+    if (which > 2)
       throw invalid_parameter("scorer '" + s.name + "' asks for an unknown model output; expected predict, "
                               "predict_proba or decision_function");
-    scores.push_back(s.score(y, *output, classes));
+    if (!outputs[which]) {
+      const auto output = which == 0 ? model.predict : (which == 1 ? model.predict_proba : model.decision_function);
+      outputs[which].emplace(output(model.model, X));
+    }
+    scores.push_back(s.score(y, *outputs[which], model.classes));
   }
   return scores;
+}
+
+}  // namespace detail
+
+// score_all(scorers, model, X, y) -- every scorer's score of a fitted model on (X, y), in order. Calls predict,
+// predict_proba and decision_function at most once each, and only those some scorer needs; a scorer that needs an
+// output the model does not have is an invalid_parameter, raised before anything is predicted.
+template <fitted_predictor Fitted>
+std::vector<double> score_all(const std::vector<scorer>& scorers, const Fitted& model, const matrix_view& X,
+                              const vector_view& y) {
+  detail::model_outputs outputs;
+  outputs.kind = Fitted::kind;
+  outputs.model = &model;
+  outputs.predict = [](const void* m, const matrix_view& rows) -> matrix {
+    return static_cast<const Fitted*>(m)->predict(rows);
+  };
+  if constexpr (fitted_classifier<Fitted>) {
+    outputs.predict_proba = [](const void* m, const matrix_view& rows) -> matrix {
+      return static_cast<const Fitted*>(m)->predict_proba(rows);
+    };
+    outputs.classes = model.classes();
+  }
+  if constexpr (detail::has_decision_function<Fitted>) {
+    outputs.decision_function = [](const void* m, const matrix_view& rows) -> matrix {
+      return static_cast<const Fitted*>(m)->decision_function(rows);
+    };
+  }
+  return detail::score_outputs(scorers, outputs, X, y);
 }
 
 }  // namespace mlpipe
