@@ -333,10 +333,11 @@ class json_reader {
   template <class Spec>
   void params(Spec& spec) {
     const json& params = member(node_, "params", where_);
+    param_value value;  // one value and one location, reused by every parameter
+    std::string here;
     find_param<Spec>([&](const auto& desc) {
       using M = typename std::remove_cvref_t<decltype(desc)>::value_type;
-      const std::string here = where_ + " params." + std::string(desc.name.view());
-      const param_value value = decode_param(member(params, desc.name.view(), where_ + " params"), here);
+      read_param(params, desc.name.view(), value, here);
       auto converted = param_traits<M>::from_value(value);
       if (!converted) throw_param_mismatch(here, param_traits<M>::expected, value);
       spec.*(desc.member) = std::move(*converted);
@@ -368,6 +369,11 @@ class json_reader {
            (list.is_array() ? std::to_string(list.size()) + " steps" : std::string(list.type_name())));
     }
     return list;
+  }
+
+  void read_param(const json& params, std::string_view name, param_value& value, std::string& here) const {
+    here = where_ + " params." + std::string(name);
+    value = decode_param(member(params, name, where_ + " params"), here);
   }
 
   std::string step_where(std::size_t i, std::string_view name) const {

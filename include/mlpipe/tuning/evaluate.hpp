@@ -7,6 +7,7 @@
 #include <memory>       // std::shared_ptr
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -77,7 +78,7 @@ struct chain_of {
   static constexpr std::string_view name() {
     return {};
   }
-  static std::size_t step_of(std::string_view) { return 0; }
+  static std::span<const std::string_view> step_names() { return {}; }
 };
 
 template <class... Steps>
@@ -91,14 +92,58 @@ struct chain_of<pipeline<Steps...>> {
   static constexpr std::string_view name() {
     return std::tuple_element_t<I, std::tuple<Steps...>>::name.view();
   }
-  static std::size_t step_of(std::string_view path) {
-    const std::string_view head = path.substr(0, path.find('.'));
-    constexpr std::string_view names[] = {Steps::name.view()...};
-    for (std::size_t i = 0; i < size; ++i)
-      if (names[i] == head) return i;
-    return size;  // not reached: paths were checked when the candidates were built
+  static std::span<const std::string_view> step_names() {
+    static constexpr std::string_view names[] = {Steps::name.view()...};
+    return names;
   }
 };
+
+inline void note_candidate(error& e, std::size_t c, const param_set& params) {
+  e.add_note("grid candidate " + std::to_string(c) + ": " + format_params(params));
+}
+
+// How a search shares work between candidates: keys[c][i] is candidate c's parameter values for steps 0..i as text
+// (equal text: equal fitted prefix); groups are the candidates sharing every step but the last, in grid order.
+struct candidate_plan {
+  std::vector<std::vector<std::string>> keys;
+  std::vector<std::vector<std::size_t>> groups;
+};
+
+// step_names: a pipeline's, in order; empty for a bare stage (one step, whose paths have no step name).
+inline candidate_plan plan_candidates(const std::vector<param_set>& candidates,
+                                      std::span<const std::string_view> step_names) {
+  const std::size_t n_steps = step_names.empty() ? 1 : step_names.size();
+  const auto step_of = [&](std::string_view path) {
+    const std::string_view head = path.substr(0, path.find('.'));
+    for (std::size_t i = 0; i < step_names.size(); ++i)
+      if (step_names[i] == head) return i;
+    return std::size_t{0};  // a bare stage's path (a pipeline's paths were checked when the candidates were built)
+  };
+  candidate_plan plan;
+  plan.keys.resize(candidates.size());
+  for (std::size_t c = 0; c < candidates.size(); ++c) {
+    std::vector<std::string> per_step(n_steps);
+    for (const auto& [path, value] : candidates[c]) per_step[step_of(path)] += path + "=" + format_value(value) + ";";
+    plan.keys[c].resize(n_steps);
+    std::string prefix;
+    for (std::size_t i = 0; i < n_steps; ++i) plan.keys[c][i] = prefix += per_step[i] + "|";
+  }
+  std::map<std::string, std::size_t> group_of;
+  for (std::size_t c = 0; c < candidates.size(); ++c) {
+    const std::string key = n_steps > 1 ? plan.keys[c][n_steps - 2] : std::string();
+    const auto [it, added] = group_of.emplace(key, plan.groups.size());
+    if (added) plan.groups.emplace_back();
+    plan.groups[it->second].push_back(c);
+  }
+  return plan;
+}
+
+// Reorders a group by ascending values (one per member), equal values keeping grid order.
+inline void order_group(std::vector<std::size_t>& group, const std::vector<double>& values) {
+  const std::vector<std::size_t> in_grid_order = group;
+  const std::vector<index> order = sorted_order(values);
+  for (std::size_t i = 0; i < group.size(); ++i) group[i] = in_grid_order[static_cast<std::size_t>(order[i])];
+}
 
 // The rows a step sees on one split: the split's own rows for the first step, else the previous step's outputs.
 struct split_rows {
@@ -116,35 +161,13 @@ class search_evaluator {
                    const std::vector<fold_data>& folds, const std::vector<scorer>& scorers, bool train_score,
                    bool warm_start)
       : specs_(specs), candidates_(candidates), folds_(folds), scorers_(scorers), train_score_(train_score),
-        warm_start_(warm_start) {
-    // keys_[c][i]: candidate c's parameter values for steps 0..i, as text (equal text: equal fitted prefix).
-    keys_.resize(candidates.size());
-    for (std::size_t c = 0; c < candidates.size(); ++c) {
-      std::vector<std::string> per_step(n_steps);
-      for (const auto& [path, value] : candidates[c]) {
-        const std::size_t i = chain::step_of(path);
-        per_step[i] += path + "=" + format_value(value) + ";";
-      }
-      keys_[c].resize(n_steps);
-      std::string prefix;
-      for (std::size_t i = 0; i < n_steps; ++i) keys_[c][i] = prefix += per_step[i] + "|";
-    }
-    // Groups: candidates sharing every step but the last; each group is one task per split.
-    std::map<std::string, std::size_t> group_of;
-    for (std::size_t c = 0; c < candidates.size(); ++c) {
-      const std::string key = n_steps > 1 ? keys_[c][n_steps - 2] : std::string();
-      const auto [it, added] = group_of.emplace(key, groups_.size());
-      if (added) groups_.emplace_back();
-      groups_[it->second].push_back(c);
-    }
+        warm_start_(warm_start), plan_(plan_candidates(candidates, chain::step_names())) {
     if constexpr (warm_startable_stage<last_stage>) {
       if (warm_start_) {
-        for (auto& group : groups_) {
+        for (auto& group : plan_.groups) {
           std::vector<double> values;
           for (const std::size_t c : group) values.push_back(warm_value(c));
-          const std::vector<std::size_t> in_grid_order = group;
-          const std::vector<index> order = sorted_order(values);
-          for (std::size_t i = 0; i < group.size(); ++i) group[i] = in_grid_order[static_cast<std::size_t>(order[i])];
+          order_group(group, values);
         }
       }
     }
@@ -156,10 +179,11 @@ class search_evaluator {
     // Splits vary fastest, so the first tasks compute every split's shared prefix in parallel; the groups run last
     // to first, as later grid values are usually the costlier ones (more features kept, weaker penalty), and
     // starting with the longest tasks keeps the threads' finishing times close.
-    parallel_for(groups_.size() * n_splits, n_jobs, [&](std::size_t task) {
-      const std::size_t g = groups_.size() - 1 - task / n_splits;
+    const auto& groups = plan_.groups;
+    parallel_for(groups.size() * n_splits, n_jobs, [&](std::size_t task) {
+      const std::size_t g = groups.size() - 1 - task / n_splits;
       const std::size_t s = task % n_splits;
-      evaluate(groups_[g], s, results);
+      evaluate(groups[g], s, results);
     });
     const auto naive = static_cast<long>(candidates_.size() * n_splits * n_steps);
     results.set_stage_fits(stage_fits_.load(), naive);
@@ -192,7 +216,7 @@ class search_evaluator {
 
   template <std::size_t I>
   std::shared_ptr<const split_rows> output(std::size_t c, std::size_t s, double& seconds) {
-    const std::string key = "rows|" + std::to_string(s) + "|" + keys_[c][I];
+    const std::string key = "rows|" + std::to_string(s) + "|" + plan_.keys[c][I];
     return cache_.get<split_rows>(key, [&] {
       const auto start = std::chrono::steady_clock::now();
       const auto in = input<I>(c, s, seconds);
@@ -222,7 +246,7 @@ class search_evaluator {
   // The part of step I's fit that depends only on its precompute_params, once per split and input.
   template <std::size_t I, class Stage>
   auto precomputed(const Stage& stage, std::size_t c, std::size_t s, const matrix& train) {
-    std::string key = "pre|" + std::to_string(s) + "|" + (I > 0 ? keys_[c][I - 1] : std::string()) + "|";
+    std::string key = "pre|" + std::to_string(s) + "|" + (I > 0 ? plan_.keys[c][I - 1] : std::string()) + "|";
     for (const auto name : Stage::precompute_params) key += format_value(mlpipe::get_param(stage, name)) + ";";
     using value_type = std::remove_cvref_t<decltype(stage.precompute(train, folds_[s].y_train))>;
     return cache_.get<value_type>(key, [&] { return stage.precompute(train, folds_[s].y_train); });
@@ -235,9 +259,7 @@ class search_evaluator {
     try {
       rows = input<n_steps - 1>(group.front(), s, shared_seconds);
     } catch (error& e) {
-      e.add_note("cross-validation split " + std::to_string(s) + " of " + std::to_string(folds_.size()) + ", " +
-                 std::to_string(fold.X_train.rows()) + " training rows");
-      e.add_note("grid candidate " + std::to_string(group.front()) + ": " + format_params(candidates_[group.front()]));
+      note_task(e, group.front(), s);
       throw;
     }
     const matrix& train = rows ? rows->train : fold.X_train;
@@ -263,12 +285,15 @@ class search_evaluator {
         results.record(c, s, test_scores, train_scores, fit_time, score_time);
         previous = std::move(fitted);
       } catch (error& e) {
-        e.add_note("cross-validation split " + std::to_string(s) + " of " + std::to_string(folds_.size()) + ", " +
-                   std::to_string(fold.X_train.rows()) + " training rows");
-        e.add_note("grid candidate " + std::to_string(c) + ": " + format_params(candidates_[c]));
+        note_task(e, c, s);
         throw;
       }
     }
+  }
+
+  void note_task(error& e, std::size_t c, std::size_t s) const {
+    note_split(e, s, folds_.size(), folds_[s].X_train.rows());
+    note_candidate(e, c, candidates_[c]);
   }
 
   const std::vector<Spec>& specs_;
@@ -277,8 +302,7 @@ class search_evaluator {
   const std::vector<scorer>& scorers_;
   bool train_score_;
   bool warm_start_;
-  std::vector<std::vector<std::string>> keys_;
-  std::vector<std::vector<std::size_t>> groups_;
+  candidate_plan plan_;
   once_cache cache_;
   std::atomic<long> stage_fits_{0};
 };

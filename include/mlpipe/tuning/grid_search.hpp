@@ -66,7 +66,7 @@ struct grid_search {
         for (const auto& [path, value] : candidates[c]) mlpipe::set_param(spec, path, value);
         validate_all(spec);
       } catch (error& e) {
-        e.add_note("grid candidate " + std::to_string(c) + ": " + format_params(candidates[c]));
+        detail::note_candidate(e, c, candidates[c]);
         e.add_kind(kind);
         throw;
       }
@@ -161,11 +161,7 @@ typename grid_search<Spec>::fitted grid_search<Spec>::fit(const matrix_view& X, 
   const std::vector<Spec> specs = candidate_specs();  // every path, type and range error before any fit
   const std::vector<scorer> scorers = detail::resolve_scoring<Spec>(options.scoring);
   resolve_n_jobs(options.n_jobs);
-  if (y.size() != X.rows()) {
-    throw invalid_input("y has " + std::to_string(y.size()) + " values but X has " + std::to_string(X.rows()) +
-                            " rows; expected one target per row",
-                        kind);
-  }
+  detail::check_target_rows(X, y, kind);
   std::vector<split> splits;
   if (!options.cv.empty()) {
     splits = options.cv.splits(X.rows(), y);
@@ -176,9 +172,7 @@ typename grid_search<Spec>::fitted grid_search<Spec>::fit(const matrix_view& X, 
   }
   const std::vector<detail::fold_data> folds = detail::make_folds(X, y, splits);
 
-  std::vector<std::string> names;
-  for (const auto& s : scorers) names.emplace_back(s.name);
-  search_results results(space.candidates(), std::move(names), splits.size(), options.return_train_score);
+  search_results results(space.candidates(), detail::scorer_names_of(scorers), splits.size(), options.return_train_score);
   const std::size_t n_splits = splits.size();
   if (options.reuse) {
     detail::search_evaluator<Spec> evaluator(specs, results.params(), folds, scorers, options.return_train_score,
@@ -193,7 +187,7 @@ typename grid_search<Spec>::fitted grid_search<Spec>::fit(const matrix_view& X, 
         auto outcome = detail::fit_and_score(specs[c], folds[s], scorers, options.return_train_score, s, n_splits);
         results.record(c, s, outcome.test_scores, outcome.train_scores, outcome.fit_time, outcome.score_time);
       } catch (error& e) {
-        e.add_note("grid candidate " + std::to_string(c) + ": " + format_params(results.params()[c]));
+        detail::note_candidate(e, c, results.params()[c]);
         throw;
       }
     });

@@ -57,15 +57,16 @@ inline std::vector<fold_data> make_folds(const matrix_view& X, const vector_view
   return folds;
 }
 
-template <class Spec>
-std::vector<scorer> resolve_scoring(const scoring_list& scoring) {
+// The scorers named in scoring, or default_name's alone when it is empty (none for a stage without a default score).
+inline std::vector<scorer> resolve_scoring(const scoring_list& scoring, std::string_view default_name,
+                                           std::string_view kind) {
   std::vector<std::string> names = scoring.names;
   if (names.empty()) {
-    if constexpr (classifier<Spec>) names = {"accuracy"};
-    else if constexpr (regressor<Spec>) names = {"r2"};
-    else
-      throw invalid_parameter("scoring is empty and a " + std::string(Spec::kind) +
+    if (default_name.empty()) {
+      throw invalid_parameter("scoring is empty and a " + std::string(kind) +
                               " has no default score; name a scorer, e.g. .scoring = \"r2\"");
+    }
+    names = {std::string(default_name)};
   }
   std::vector<scorer> out;
   for (std::size_t i = 0; i < names.size(); ++i) {
@@ -74,6 +75,32 @@ std::vector<scorer> resolve_scoring(const scoring_list& scoring) {
     out.push_back(get_scorer(names[i]));
   }
   return out;
+}
+
+// scikit-learn's estimator.score: accuracy for classifiers, r2 for regressors.
+template <class Spec>
+std::vector<scorer> resolve_scoring(const scoring_list& scoring) {
+  constexpr std::string_view default_name = classifier<Spec> ? "accuracy" : (regressor<Spec> ? "r2" : "");
+  return resolve_scoring(scoring, default_name, Spec::kind);
+}
+
+inline std::vector<std::string> scorer_names_of(const std::vector<scorer>& scorers) {
+  std::vector<std::string> names;
+  for (const auto& s : scorers) names.push_back(s.name);
+  return names;
+}
+
+inline void check_target_rows(const matrix_view& X, const vector_view& y, std::string_view where) {
+  if (y.size() != X.rows()) {
+    throw invalid_input("y has " + std::to_string(y.size()) + " values but X has " + std::to_string(X.rows()) +
+                            " rows; expected one target per row",
+                        where);
+  }
+}
+
+inline void note_split(error& e, std::size_t split_index, std::size_t n_splits, index train_rows) {
+  e.add_note("cross-validation split " + std::to_string(split_index) + " of " + std::to_string(n_splits) + ", " +
+             std::to_string(train_rows) + " training rows");
 }
 
 template <class Fitted>
@@ -105,8 +132,7 @@ fold_outcome<typename Spec::fitted> fit_and_score(const Spec& spec, const fold_d
     if (train_score) train = score_all(scorers, model, fold.X_train, fold.y_train);
     return {std::move(model), std::move(test), std::move(train), fit_time, score_time};
   } catch (error& e) {
-    e.add_note("cross-validation split " + std::to_string(split_index) + " of " + std::to_string(n_splits) + ", " +
-               std::to_string(fold.X_train.rows()) + " training rows");
+    note_split(e, split_index, n_splits, fold.X_train.rows());
     throw;
   }
 }
@@ -126,12 +152,10 @@ inline double std_of(const std::vector<double>& v) {
 
 }  // namespace detail
 
-// cv_results -- what cross_validate returns: per split, the scores of every scorer, fit and score times, and on
-// request each split's fitted model.
-template <class Fitted>
-class cv_results {
+// cv_scores -- the scores and times of a cross-validation, per split; cv_results adds the fitted models.
+class cv_scores {
  public:
-  cv_results(std::vector<std::string> scorer_names, std::vector<split> splits)
+  cv_scores(std::vector<std::string> scorer_names, std::vector<split> splits)
       : scorer_names_(std::move(scorer_names)), splits_(std::move(splits)),
         test_(scorer_names_.size()), train_(scorer_names_.size()) {}
 
@@ -151,17 +175,16 @@ class cv_results {
   // Wall-clock seconds per split.
   const std::vector<double>& fit_times() const { return fit_times_; }
   const std::vector<double>& score_times() const { return score_times_; }
-  // Each split's fitted model, when asked for with .return_estimator = true.
-  const std::vector<Fitted>& estimators() const { return estimators_; }
 
-  void add(detail::fold_outcome<Fitted>&& outcome, bool keep_model) {
+ protected:
+  void add_scores(const std::vector<double>& test, const std::vector<double>& train, double fit_time,
+                  double score_time) {
     for (std::size_t s = 0; s < scorer_names_.size(); ++s) {
-      test_[s].push_back(outcome.test_scores[s]);
-      if (!outcome.train_scores.empty()) train_[s].push_back(outcome.train_scores[s]);
+      test_[s].push_back(test[s]);
+      if (!train.empty()) train_[s].push_back(train[s]);
     }
-    fit_times_.push_back(outcome.fit_time);
-    score_times_.push_back(outcome.score_time);
-    if (keep_model) estimators_.push_back(std::move(outcome.model));
+    fit_times_.push_back(fit_time);
+    score_times_.push_back(score_time);
   }
 
  private:
@@ -184,6 +207,24 @@ class cv_results {
   std::vector<std::vector<double>> train_;
   std::vector<double> fit_times_;
   std::vector<double> score_times_;
+};
+
+// cv_results -- what cross_validate returns: per split, the scores of every scorer, fit and score times (cv_scores),
+// and on request each split's fitted model.
+template <class Fitted>
+class cv_results : public cv_scores {
+ public:
+  using cv_scores::cv_scores;
+
+  // Each split's fitted model, when asked for with .return_estimator = true.
+  const std::vector<Fitted>& estimators() const { return estimators_; }
+
+  void add(detail::fold_outcome<Fitted>&& outcome, bool keep_model) {
+    add_scores(outcome.test_scores, outcome.train_scores, outcome.fit_time, outcome.score_time);
+    if (keep_model) estimators_.push_back(std::move(outcome.model));
+  }
+
+ private:
   std::vector<Fitted> estimators_;
 };
 
@@ -195,20 +236,14 @@ cv_results<typename Spec::fitted> cross_validate(const Spec& spec, const matrix_
                                                  const CV& cv, const cv_options& options = {}) {
   const std::vector<scorer> scorers = detail::resolve_scoring<Spec>(options.scoring);
   resolve_n_jobs(options.n_jobs);
-  if (y.size() != X.rows()) {
-    throw invalid_input("y has " + std::to_string(y.size()) + " values but X has " + std::to_string(X.rows()) +
-                            " rows; expected one target per row",
-                        "cross_validate");
-  }
+  detail::check_target_rows(X, y, "cross_validate");
   std::vector<split> splits = cv.splits(X.rows(), y);
   const std::vector<detail::fold_data> folds = detail::make_folds(X, y, splits);
   std::vector<detail::fold_outcome<typename Spec::fitted>> outcomes(splits.size());
   parallel_for(splits.size(), options.n_jobs, [&](std::size_t i) {
     outcomes[i] = detail::fit_and_score(spec, folds[i], scorers, options.return_train_score, i, splits.size());
   });
-  std::vector<std::string> names;
-  for (const auto& s : scorers) names.emplace_back(s.name);
-  cv_results<typename Spec::fitted> results(std::move(names), std::move(splits));
+  cv_results<typename Spec::fitted> results(detail::scorer_names_of(scorers), std::move(splits));
   for (auto& outcome : outcomes) results.add(std::move(outcome), options.return_estimator);
   return results;
 }
