@@ -179,32 +179,43 @@ class search_results {
   // Every numeric column in scikit-learn's order, with its name.
   std::vector<named_column> numeric_columns() const {
     std::vector<named_column> out;
-    // One way in (a std::string and a column), so the vector's insertion is compiled once, not per literal's length.
-    auto add = [&](std::string name, std::vector<double> values) { out.emplace_back(std::move(name), std::move(values)); };
-    auto suffix = [&](std::size_t s) { return scorer_names_.size() == 1 ? std::string("score") : scorer_names_[s]; };
-    auto per_split = [&](const std::vector<double>& scores, std::size_t split) {
-      std::vector<double> column(n_candidates());
-      for (std::size_t c = 0; c < n_candidates(); ++c) column[c] = scores[c * n_splits_ + split];
-      return column;
-    };
-    add("mean_fit_time", mean_fit_time());
-    add("std_fit_time", std_fit_time());
-    add("mean_score_time", mean_score_time());
-    add("std_score_time", std_score_time());
+    out.reserve(4 + scorer_names_.size() * (train_.empty() ? 1 : 2) * (n_splits_ + 3));
+    add_column(out, "mean_fit_time", {}, means(fit_time_));
+    add_column(out, "std_fit_time", {}, stds(fit_time_));
+    add_column(out, "mean_score_time", {}, means(score_time_));
+    add_column(out, "std_score_time", {}, stds(score_time_));
     for (std::size_t s = 0; s < scorer_names_.size(); ++s) {
-      for (std::size_t i = 0; i < n_splits_; ++i) add("split" + std::to_string(i) + "_test_" + suffix(s), per_split(test_[s], i));
-      add("mean_test_" + suffix(s), means(test_[s]));
-      add("std_test_" + suffix(s), stds(test_[s]));
+      const std::string& suffix = scorer_names_.size() == 1 ? score_suffix() : scorer_names_[s];
+      add_scores(out, test_[s], "_test_", suffix);
       const std::vector<int> rank = rank_test_score(scorer_names_[s]);
-      add("rank_test_" + suffix(s), std::vector<double>(rank.begin(), rank.end()));
-      if (!train_.empty()) {
-        for (std::size_t i = 0; i < n_splits_; ++i)
-          add("split" + std::to_string(i) + "_train_" + suffix(s), per_split(train_[s], i));
-        add("mean_train_" + suffix(s), means(train_[s]));
-        add("std_train_" + suffix(s), stds(train_[s]));
-      }
+      add_column(out, "rank_test_", suffix, std::vector<double>(rank.begin(), rank.end()));
+      if (!train_.empty()) add_scores(out, train_[s], "_train_", suffix);
     }
     return out;
+  }
+
+  static const std::string& score_suffix() {
+    static const std::string score = "score";
+    return score;
+  }
+
+  static void add_column(std::vector<named_column>& out, std::string_view name, std::string_view suffix,
+                         std::vector<double> values) {
+    std::string full(name);
+    full += suffix;
+    out.emplace_back(std::move(full), std::move(values));
+  }
+
+  // split<i><part><suffix> for every split, then mean<part><suffix> and std<part><suffix>.
+  void add_scores(std::vector<named_column>& out, const std::vector<double>& scores, std::string_view part,
+                  std::string_view suffix) const {
+    for (std::size_t i = 0; i < n_splits_; ++i) {
+      std::vector<double> column(n_candidates());
+      for (std::size_t c = 0; c < n_candidates(); ++c) column[c] = scores[c * n_splits_ + i];
+      add_column(out, "split" + std::to_string(i) + std::string(part), suffix, std::move(column));
+    }
+    add_column(out, "mean" + std::string(part), suffix, means(scores));
+    add_column(out, "std" + std::string(part), suffix, stds(scores));
   }
 
   static std::string json_number(double x) {
