@@ -60,6 +60,26 @@ TEST_CASE("ridge with alpha = 0 is least squares, minimum-norm on collinear colu
   CHECK((f.predict(X) - y).cwiseAbs().maxCoeff() < 1e-10);
 }
 
+TEST_CASE("ridge's least-squares fallback solves the penalized problem, not the plain one", "[models][ridge]") {
+  // The fallback runs when the normal equations' factorization fails; here it is called directly and must give
+  // what the normal equations give on a well-conditioned problem, for alpha > 0 as for alpha = 0.
+  const auto& d = mp::test::load("diabetes.csv");
+  mp::matrix Xc = d.X;
+  Xc.rowwise() -= Xc.colwise().mean();
+  const mp::vector yc = d.y.array() - d.y.mean();
+  for (const double alpha : {0.0, 0.01, 2.0, 300.0}) {
+    CAPTURE(alpha);
+    mp::matrix gram = Xc.transpose() * Xc;
+    gram.diagonal().array() += alpha;
+    const mp::vector expected = gram.ldlt().solve(Xc.transpose() * yc);
+    const mp::vector coef = mp::detail::ridge_least_squares(Xc, yc, alpha);
+    CHECK(max_relative_error(coef, expected, 1e-6) < 1e-9);
+  }
+  // The penalty matters: with alpha = 300 the coefficients are far from least squares'.
+  const mp::vector plain = mp::detail::ridge_least_squares(Xc, yc, 0.0);
+  CHECK((mp::detail::ridge_least_squares(Xc, yc, 300.0) - plain).norm() > 0.5 * plain.norm());
+}
+
 TEST_CASE("ridge rejects bad hyperparameters and bad data with precise messages", "[models][ridge]") {
   const auto& d = mp::test::load("diabetes.csv");
   CHECK(error_message<mp::invalid_parameter>([&] { mp::ridge{.alpha = -1.0}.fit(d.X, d.y); }) ==

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cmath>        // std::sqrt
 #include <span>
 #include <string_view>
 #include <tuple>
@@ -68,6 +69,27 @@ class ridge::fitted {
   double intercept_ = 0.0;
 };
 
+namespace detail {
+
+// The ridge solution as a least-squares problem, for when the normal equations' factorization fails: alpha = 0
+// with collinear features (the minimum-norm solution), or a gram matrix that rounding made indefinite. Minimizing
+// ||[X; sqrt(alpha) I] w - [y; 0]||^2 is minimizing ||X w - y||^2 + alpha ||w||^2, solved by a complete orthogonal
+// decomposition, which needs neither a positive definite matrix nor full rank.
+template <class Deferred = void>
+vector ridge_least_squares(const matrix& X, const vector& y, double alpha) {
+  if (alpha == 0.0) return Eigen::CompleteOrthogonalDecomposition<matrix>(X).solve(y);
+  const index n = X.rows();
+  const index p = X.cols();
+  matrix A = matrix::Zero(n + p, p);
+  A.topRows(n) = X;
+  A.bottomRows(p).diagonal().setConstant(std::sqrt(alpha));
+  vector b = vector::Zero(n + p);
+  b.head(n) = y;
+  return Eigen::CompleteOrthogonalDecomposition<matrix>(A).solve(b);
+}
+
+}  // namespace detail
+
 template <class Deferred>
 ridge::fitted ridge::fit(const matrix_view& X, const vector_view& y) const {
   validate_params(*this);
@@ -107,10 +129,7 @@ ridge::fitted ridge::fit(const matrix_view& X, const vector_view& y) const {
       solved = true;
     }
   }
-  if (!solved) {
-    // alpha = 0 with collinear features: the minimum-norm least-squares solution.
-    coef = Eigen::CompleteOrthogonalDecomposition<matrix>(Xc).solve(yc);
-  }
+  if (!solved) coef = detail::ridge_least_squares(Xc, yc, alpha);
   const double intercept = fit_intercept ? y_mean - x_mean.dot(coef) : 0.0;
   return fitted(*this, std::move(coef), intercept);
 }
