@@ -47,12 +47,17 @@ inline void check_finite(std::string_view kind, const matrix_view& X) {
   }
 }
 
-inline void check_target(std::string_view kind, const matrix_view& X, const vector_view& y) {
+// One target per row of X; kind names the stage or function in the error (empty: none).
+inline void check_target_rows(std::string_view kind, const matrix_view& X, const vector_view& y) {
   if (y.size() != X.rows()) {
     throw invalid_input("y has " + std::to_string(y.size()) + " values but X has " + std::to_string(X.rows()) +
                             " rows; expected one target per row",
                         kind);
   }
+}
+
+inline void check_target(std::string_view kind, const matrix_view& X, const vector_view& y) {
+  check_target_rows(kind, X, y);
   if (all_finite(y)) return;
   for (index i = 0; i < y.size(); ++i) {
     if (!std::isfinite(y(i))) {

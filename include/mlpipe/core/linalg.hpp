@@ -55,10 +55,6 @@ void cholesky_solve_in_place(const matrix& L, vector& b) {
   }
 }
 
-}  // namespace mlpipe::detail
-
-namespace mlpipe::detail {
-
 // multiply -- C = alpha * A B, and multiply_transposed -- C = alpha * A^T B, with C sized by the caller. Every
 // solver's products go through these two, on Eigen::Ref views, so a program compiles Eigen's matrix product for
 // two expression types instead of one per call site.

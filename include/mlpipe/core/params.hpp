@@ -115,10 +115,6 @@ constexpr std::size_t own_param_index() {
   }(std::make_index_sequence<n>{});
 }
 
-}  // namespace detail
-
-namespace detail {
-
 // The errors of validate_params, built out of line: the check itself stays a comparison per parameter.
 [[noreturn]] inline void throw_not_finite(std::string_view name, double value, const std::string& expected,
                                           std::string_view kind) {

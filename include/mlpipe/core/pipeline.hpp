@@ -77,11 +77,7 @@ struct pipeline : detail::path_access<pipeline<Steps...>> {
   static constexpr std::size_t n_steps = sizeof...(Steps);
 
   static void check_y(const matrix_view& X, const vector_view& y) {
-    if (y.size() != 0 && y.size() != X.rows()) {
-      throw invalid_input("y has " + std::to_string(y.size()) + " values but X has " + std::to_string(X.rows()) +
-                              " rows; expected one target per row",
-                          kind);
-    }
+    if (y.size() != 0) detail::check_target_rows(kind, X, y);
   }
 
   template <std::size_t I, bool WantOutput>

@@ -226,21 +226,26 @@ inline param_value decode_param(const json& j, const std::string& where) {
   throw_load_error(where, "expected a parameter value, found " + j.dump());
 }
 
-[[noreturn]] inline void throw_param_mismatch(const std::string& where, std::string_view expected,
-                                              const param_value& found) {
-  throw_load_error(where, "expected " + std::string(expected) + ", found " + format_value(found));
+// A decoded parameter value as the member's type M, or an error naming what M expects.
+template <class M>
+M converted_param(const param_value& value, const std::string& where) {
+  auto converted = param_traits<M>::from_value(value);
+  if (!converted)
+    throw_load_error(where, "expected " + std::string(param_traits<M>::expected) + ", found " + format_value(value));
+  return std::move(*converted);
 }
 
 inline std::int64_t decode_integer(const json& j, std::int64_t min, std::uint64_t max, const std::string& where) {
   if (!j.is_number_integer()) throw_load_error(where, "expected an integer, found " + j.dump());
   const auto i = j.get<std::int64_t>();
-  if (i < min || static_cast<std::uint64_t>(i > 0 ? i : 0) > max) throw_load_error(where, std::to_string(i) + " is out of range");
+  if (i < min || static_cast<std::uint64_t>(i > 0 ? i : 0) > max)
+    throw_load_error(where, std::to_string(i) + " is out of range");
   return i;
 }
 
-inline const json& decode_array(const json& j, std::string_view expected, const std::string& where) {
-  if (!j.is_array()) throw_load_error(where, "expected " + std::string(expected) + ", found " + std::string(j.type_name()));
-  return j;
+inline void check_array(const json& j, std::string_view expected, const std::string& where) {
+  if (!j.is_array())
+    throw_load_error(where, "expected " + std::string(expected) + ", found " + std::string(j.type_name()));
 }
 
 inline std::string element_where(const std::string& where, std::size_t i) {
@@ -268,19 +273,19 @@ inline void decode_value(const json& j, std::string& value, const std::string& w
 }
 
 inline void decode_value(const json& j, vector& value, const std::string& where) {
-  decode_array(j, "a list of numbers", where);
+  check_array(j, "a list of numbers", where);
   value.resize(static_cast<index>(j.size()));
   decode_numbers(j, where, true, [&](std::size_t i, double x) { value[static_cast<index>(i)] = x; });
 }
 
 inline void decode_value(const json& j, std::vector<double>& value, const std::string& where) {
-  decode_array(j, "a list of numbers", where);
+  check_array(j, "a list of numbers", where);
   value.resize(j.size());
   decode_numbers(j, where, true, [&](std::size_t i, double x) { value[i] = x; });
 }
 
 inline void decode_value(const json& j, std::vector<index>& value, const std::string& where) {
-  decode_array(j, "a list of integers", where);
+  check_array(j, "a list of integers", where);
   value.resize(j.size());
   for (std::size_t i = 0; i < j.size(); ++i) {
     const json& x = j[i];
@@ -295,8 +300,9 @@ inline void decode_value(const json& j, matrix& value, const std::string& where)
   if (!j.is_object() || !j.contains("rows") || !j.contains("cols") || !j.contains("data"))
     throw_load_error(where, "expected a matrix {rows, cols, data}, found " + std::string(j.type_name()));
   const auto max = static_cast<std::uint64_t>(std::numeric_limits<index>::max());
-  const auto rows = static_cast<index>(decode_integer(j["rows"], std::numeric_limits<index>::min(), max, where + ".rows"));
-  const auto cols = static_cast<index>(decode_integer(j["cols"], std::numeric_limits<index>::min(), max, where + ".cols"));
+  const auto min = std::numeric_limits<index>::min();
+  const auto rows = static_cast<index>(decode_integer(j["rows"], min, max, where + ".rows"));
+  const auto cols = static_cast<index>(decode_integer(j["cols"], min, max, where + ".cols"));
   const json& data = j["data"];
   if (rows < 0 || cols < 0 || !data.is_array() || data.size() != static_cast<std::size_t>(rows * cols)) {
     throw_load_error(where, "a " + std::to_string(rows) + " x " + std::to_string(cols) + " matrix needs " +
@@ -338,9 +344,7 @@ class json_reader {
     find_param<Spec>([&](const auto& desc) {
       using M = typename std::remove_cvref_t<decltype(desc)>::value_type;
       read_param(params, desc.name.view(), value, here);
-      auto converted = param_traits<M>::from_value(value);
-      if (!converted) throw_param_mismatch(here, param_traits<M>::expected, value);
-      spec.*(desc.member) = std::move(*converted);
+      spec.*(desc.member) = converted_param<M>(value, here);
       return false;
     });
   }
@@ -406,10 +410,7 @@ class json_reader {
     } else if constexpr (serializable_fitted<T>) {
       decode_fitted(j, value, where);
     } else if constexpr (parameter_type<T>) {
-      const param_value v = decode_param(j, where);
-      auto converted = param_traits<T>::from_value(v);
-      if (!converted) throw_param_mismatch(where, param_traits<T>::expected, v);
-      value = std::move(*converted);
+      value = converted_param<T>(decode_param(j, where), where);
     } else {
       static_assert(sizeof(T) == 0, "mlpipe: serialize(ar): this member's type cannot be loaded");
     }
@@ -518,13 +519,16 @@ inline void check_metadata(const json& envelope, index n_features_in, const std:
 
 // Writes the bytes of an envelope atomically: a temporary file in the same folder, then a rename.
 inline void write_envelope(const json& envelope, const std::filesystem::path& path) {
-  std::string bytes;
+  std::string text;                // JSON
+  std::vector<std::uint8_t> binary;  // CBOR or MessagePack
   if (const auto format = format_of(path); format == file_format::json) {
-    bytes = envelope.dump(1) + "\n";
+    text = envelope.dump(1) + "\n";
   } else {
-    const auto v = binary_codec_for<error>(format, "save: '" + path.string() + "'").encode(envelope, format);
-    bytes.assign(v.begin(), v.end());
+    binary = binary_codec_for<error>(format, "save: '" + path.string() + "'").encode(envelope, format);
   }
+  const std::string_view bytes = binary.empty() ? std::string_view(text)
+                                                : std::string_view(reinterpret_cast<const char*>(binary.data()),
+                                                                   binary.size());
   std::random_device random;
   std::filesystem::path temp = path;
   temp += ".tmp-" + std::to_string(random());
@@ -555,7 +559,8 @@ inline json read_envelope(const std::filesystem::path& path) {
   const char* const first = bytes.data();
   const char* const last = first + bytes.size();
   const auto format = format_of(path);
-  const binary_codec* binary = format == file_format::json ? nullptr : &binary_codec_for<load_error>(format, path.string());
+  const binary_codec* binary =
+      format == file_format::json ? nullptr : &binary_codec_for<load_error>(format, path.string());
   try {
     return binary ? binary->decode(first, last, format) : json::parse(first, last);
   } catch (const json::exception& e) {

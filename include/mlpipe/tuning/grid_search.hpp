@@ -8,6 +8,7 @@
 #include <utility>      // std::move
 #include <vector>
 
+#include "mlpipe/core/check.hpp"
 #include "mlpipe/core/concepts.hpp"
 #include "mlpipe/core/error.hpp"
 #include "mlpipe/core/parallel.hpp"
@@ -161,7 +162,7 @@ typename grid_search<Spec>::fitted grid_search<Spec>::fit(const matrix_view& X, 
   const std::vector<Spec> specs = candidate_specs();  // every path, type and range error before any fit
   const std::vector<scorer> scorers = detail::resolve_scoring<Spec>(options.scoring);
   resolve_n_jobs(options.n_jobs);
-  detail::check_target_rows(X, y, kind);
+  detail::check_target_rows(kind, X, y);
   std::vector<split> splits;
   if (!options.cv.empty()) {
     splits = options.cv.splits(X.rows(), y);
@@ -172,7 +173,8 @@ typename grid_search<Spec>::fitted grid_search<Spec>::fit(const matrix_view& X, 
   }
   const std::vector<detail::fold_data> folds = detail::make_folds(X, y, splits);
 
-  search_results results(space.candidates(), detail::scorer_names_of(scorers), splits.size(), options.return_train_score);
+  search_results results(space.candidates(), detail::scorer_names_of(scorers), splits.size(),
+                         options.return_train_score);
   const std::size_t n_splits = splits.size();
   if (options.reuse) {
     detail::search_evaluator<Spec> evaluator(specs, results.params(), folds, scorers, options.return_train_score,

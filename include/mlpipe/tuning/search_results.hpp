@@ -1,6 +1,5 @@
 #pragma once
 
-#include <algorithm>    // std::stable_sort
 #include <cmath>        // std::isnan
 #include <cstddef>
 #include <functional>   // std::identity
@@ -168,7 +167,10 @@ class search_results {
     std::vector<double> out(n_candidates());
     for (std::size_t c = 0; c < n_candidates(); ++c) {
       double sum = 0.0;
-      for (std::size_t s = 0; s < n_splits_; ++s) sum += (per_split[c * n_splits_ + s] - m[c]) * (per_split[c * n_splits_ + s] - m[c]);
+      for (std::size_t s = 0; s < n_splits_; ++s) {
+        const double d = per_split[c * n_splits_ + s] - m[c];
+        sum += d * d;
+      }
       out[c] = std::sqrt(sum / static_cast<double>(n_splits_));
     }
     return out;
@@ -185,18 +187,13 @@ class search_results {
     add_column(out, "mean_score_time", {}, means(score_time_));
     add_column(out, "std_score_time", {}, stds(score_time_));
     for (std::size_t s = 0; s < scorer_names_.size(); ++s) {
-      const std::string& suffix = scorer_names_.size() == 1 ? score_suffix() : scorer_names_[s];
+      const std::string_view suffix = scorer_names_.size() == 1 ? std::string_view("score") : scorer_names_[s];
       add_scores(out, test_[s], "_test_", suffix);
       const std::vector<int> rank = rank_test_score(scorer_names_[s]);
       add_column(out, "rank_test_", suffix, std::vector<double>(rank.begin(), rank.end()));
       if (!train_.empty()) add_scores(out, train_[s], "_train_", suffix);
     }
     return out;
-  }
-
-  static const std::string& score_suffix() {
-    static const std::string score = "score";
-    return score;
   }
 
   static void add_column(std::vector<named_column>& out, std::string_view name, std::string_view suffix,

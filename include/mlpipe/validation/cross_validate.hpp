@@ -8,6 +8,7 @@
 #include <utility>      // std::move
 #include <vector>
 
+#include "mlpipe/core/check.hpp"
 #include "mlpipe/core/concepts.hpp"
 #include "mlpipe/core/error.hpp"
 #include "mlpipe/core/parallel.hpp"
@@ -88,14 +89,6 @@ inline std::vector<std::string> scorer_names_of(const std::vector<scorer>& score
   std::vector<std::string> names;
   for (const auto& s : scorers) names.push_back(s.name);
   return names;
-}
-
-inline void check_target_rows(const matrix_view& X, const vector_view& y, std::string_view where) {
-  if (y.size() != X.rows()) {
-    throw invalid_input("y has " + std::to_string(y.size()) + " values but X has " + std::to_string(X.rows()) +
-                            " rows; expected one target per row",
-                        where);
-  }
 }
 
 inline void note_split(error& e, std::size_t split_index, std::size_t n_splits, index train_rows) {
@@ -236,7 +229,7 @@ cv_results<typename Spec::fitted> cross_validate(const Spec& spec, const matrix_
                                                  const CV& cv, const cv_options& options = {}) {
   const std::vector<scorer> scorers = detail::resolve_scoring<Spec>(options.scoring);
   resolve_n_jobs(options.n_jobs);
-  detail::check_target_rows(X, y, "cross_validate");
+  detail::check_target_rows("cross_validate", X, y);
   std::vector<split> splits = cv.splits(X.rows(), y);
   const std::vector<detail::fold_data> folds = detail::make_folds(X, y, splits);
   std::vector<detail::fold_outcome<typename Spec::fitted>> outcomes(splits.size());

@@ -114,7 +114,7 @@ inline void check_proba_input(std::string_view metric, const vector_view& y_true
 // The area under the ROC curve of scores for the rows whose y_true is `positive`: the Mann-Whitney statistic, a tied
 // positive/negative pair counting one half (the trapezoids of scikit-learn's roc_curve). Needs both kinds of row.
 inline double binary_auc(const vector_view& scores, const vector_view& y_true, double positive) {
-  const std::vector<index> order = sorted_order(std::span<const double>(scores.data(), static_cast<std::size_t>(scores.size())));
+  const std::vector<index> order = sorted_order({scores.data(), static_cast<std::size_t>(scores.size())});
   const auto is_positive = [&](index i) { return y_true(i) == positive; };
   // twice_u counts each (positive, negative) pair with the positive scored higher twice and each tie once; exact
   // in integers, so the only rounding is the final division.

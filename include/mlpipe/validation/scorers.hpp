@@ -1,11 +1,13 @@
 #pragma once
 
+#include <array>
 #include <concepts>     // std::convertible_to
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "mlpipe/core/check.hpp"
 #include "mlpipe/core/concepts.hpp"
 #include "mlpipe/core/error.hpp"
 #include "mlpipe/core/paths.hpp"  // detail::did_you_mean, detail::join
@@ -141,12 +143,13 @@ namespace detail {
 // A fitted model's outputs, reached through plain function pointers, so that the scoring loop below is compiled
 // once rather than once per model type.
 struct model_outputs {
+  using producer = matrix (*)(const void* model, const matrix_view& X);
   std::string_view kind;
   const void* model = nullptr;
-  matrix (*predict)(const void* model, const matrix_view& X) = nullptr;
-  matrix (*predict_proba)(const void* model, const matrix_view& X) = nullptr;      // null: not a classifier
-  matrix (*decision_function)(const void* model, const matrix_view& X) = nullptr;  // null: no decision values
-  vector classes;                                                                   // empty for a regressor
+  producer predict = nullptr;
+  producer predict_proba = nullptr;      // null: not a classifier
+  producer decision_function = nullptr;  // null: no decision values
+  vector classes;                        // empty for a regressor
 };
 
 inline std::vector<double> score_outputs(const std::vector<scorer>& scorers, const model_outputs& model,
@@ -162,22 +165,19 @@ inline std::vector<double> score_outputs(const std::vector<scorer>& scorers, con
       throw invalid_parameter("scorer '" + s.name + "' needs decision_function, which " + kind +
                               " does not have; expected a model with decision values");
   }
-  if (y.size() != X.rows())
-    throw invalid_input("y has " + std::to_string(y.size()) + " values but X has " + std::to_string(X.rows()) +
-                        " rows; expected one target per row");
+  check_target_rows({}, X, y);
 
-  std::optional<matrix> outputs[3];  // by scorer_input: predict, predict_proba, decision_function
+  // By scorer_input: predict, predict_proba, decision_function; each computed once, when first needed.
+  const std::array<model_outputs::producer, 3> producers{model.predict, model.predict_proba, model.decision_function};
+  std::array<std::optional<matrix>, 3> outputs;
   std::vector<double> scores;
   scores.reserve(scorers.size());
   for (const auto& s : scorers) {
     const auto which = static_cast<std::size_t>(s.input);
-    if (which > 2)
+    if (which >= producers.size())
       throw invalid_parameter("scorer '" + s.name + "' asks for an unknown model output; expected predict, "
                               "predict_proba or decision_function");
-    if (!outputs[which]) {
-      const auto output = which == 0 ? model.predict : (which == 1 ? model.predict_proba : model.decision_function);
-      outputs[which].emplace(output(model.model, X));
-    }
+    if (!outputs[which]) outputs[which].emplace(producers[which](model.model, X));
     scores.push_back(s.score(y, *outputs[which], model.classes));
   }
   return scores;
