@@ -1,5 +1,5 @@
 // A literal parameter path that names nothing is a compile error.
-// build error: mlpipe: unknown parameter path
+// build error: mlpipe: unknown parameter path.*'m', 'o', 'd', 'e', 'l', '.', 'C'
 #include <mlpipe/core/pipeline.hpp>
 #include <mlpipe/models/ridge.hpp>
 #include <mlpipe/preprocessing/standard_scaler.hpp>

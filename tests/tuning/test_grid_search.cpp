@@ -89,7 +89,7 @@ TEST_CASE("grid_search scores every candidate on every split and refits the best
   CHECK(r.split_train_score(best, 0, "r2") > r.split_test_score(best, 0, "r2") - 0.2);
 }
 
-TEST_CASE("grid_search breaks ties by grid order and is the same for any n_jobs", "[tuning][grid_search]") {
+TEST_CASE("grid_search breaks ties by grid order and is the same for any n_jobs", "[tuning][grid_search][parallel]") {
   const auto& d = mp::test::load("diabetes.csv");
   const mp::grid g{{"model.alpha", {5.0, 0.5, 0.5, 5.0}}};  // repeated values give exactly tied candidates
   const auto one = mp::grid_search{scaler_ridge(), g, {.cv = mp::kfold{.n_splits = 3}, .n_jobs = 1}}.fit(d.X, d.y);
@@ -172,7 +172,7 @@ TEST_CASE("scaler | select_k_best | logistic_regression matches scikit-learn's r
   CHECK(mp::accuracy(d.y, fitted.predict(d.X)) == ref["train_accuracy"].get<double>());
 }
 
-TEST_CASE("the reference grid over scikit-learn's folds gives scikit-learn's scores and best parameters", "[tuning][reference]") {
+TEST_CASE("the reference grid over scikit-learn's folds gives scikit-learn's scores and best parameters", "[tuning][reference][parallel]") {
   const auto& d = mp::test::load("breast_cancer.csv");
   const auto& ref = mp::test::sklearn_reference()["w1_breast_cancer_cv"];
   const auto search = mp::grid_search{scale_select_logistic(),
@@ -237,7 +237,7 @@ TEST_CASE("the quickstart pipeline turns every kind of bad input into an mlpipe:
               "(cross-validation split 0 of 2, 284 training rows)");
 }
 
-TEST_CASE("prefix reuse and warm starts save fits without changing any score", "[tuning][reuse]") {
+TEST_CASE("prefix reuse and warm starts save fits without changing any score", "[tuning][reuse][parallel]") {
   const auto& d = mp::test::load("breast_cancer.csv");
   const mp::grid g{{"select.k", {5, 10, 20, 30}}, {"model.C", {0.01, 0.1, 1.0, 10.0, 100.0}}};
   auto spec = scale_select_logistic();

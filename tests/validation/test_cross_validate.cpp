@@ -71,7 +71,7 @@ TEST_CASE("cross_validate fits a fresh pipeline per split and scores it on the h
   CHECK(results.mean_test_score("r2") > 0.4);  // scikit-learn's cross_val_score gives about 0.48 here
 }
 
-TEST_CASE("cross_validate gives the same scores for any n_jobs", "[validation][cv]") {
+TEST_CASE("cross_validate gives the same scores for any n_jobs", "[validation][cv][parallel]") {
   const auto& d = mp::test::load("diabetes.csv");
   const auto cv = mp::kfold{.n_splits = 7, .shuffle = true, .seed = 11};
   const auto one = mp::cross_validate(scaler_ridge(), d.X, d.y, cv, {.n_jobs = 1});
@@ -82,7 +82,7 @@ TEST_CASE("cross_validate gives the same scores for any n_jobs", "[validation][c
   CHECK(one.test_scores() == all.test_scores());
 }
 
-TEST_CASE("cross_validate reports bad options and names the split where a fit failed", "[validation][cv]") {
+TEST_CASE("cross_validate reports bad options and names the split where a fit failed", "[validation][cv][parallel]") {
   const auto& d = mp::test::load("diabetes.csv");
   const auto cv = mp::kfold{.n_splits = 5};
   CHECK_THAT(error_message<mp::invalid_parameter>([&] {

@@ -238,23 +238,40 @@ void validate_all(const S& s) {
 
 namespace detail {
 
+// A literal path that names nothing stops the build here. The path is passed on as characters so that every
+// compiler shows it readably: g++ prints fixed_string{"model.C"}, but clang 14 prints a fixed_string's array as
+// character codes, while it prints a character pack as 'm', 'o', 'd', 'e', 'l', '.', 'C'.
+template <class Stage, char... Path>
+constexpr bool path_exists = has_path<Stage, fixed_string<sizeof...(Path)>({Path..., '\0'})>();
+
+template <class Stage, char... Path>
+constexpr void unknown_parameter_path() {
+  static_assert(path_exists<Stage, Path...>,
+                "mlpipe: unknown parameter path in get<\"...\">() or set<\"...\">(); the path is the call marked "
+                "'required from here' (g++) or 'requested here' (clang) below, and is spelled out in this template's "
+                "arguments; param_names() lists the valid paths");
+}
+
+template <class Stage, fixed_string Path>
+constexpr void spell_out_path() {
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    unknown_parameter_path<Stage, Path.value[I]...>();
+  }(std::make_index_sequence<Path.size()>{});
+}
+
 // get<"model.C">() / set<"model.C">(v) / set_param / get_param / param_names as members of composite stages.
 template <class Derived>
 struct path_access {
   template <fixed_string Path>
   constexpr const auto& get() const {
-    static_assert(has_path<Derived, Path>(),
-                  "mlpipe: unknown parameter path in get<\"...\">(); the path is shown in this template's "
-                  "arguments; param_names() lists the valid paths");
+    if constexpr (!has_path<Derived, Path>()) spell_out_path<Derived, Path>();
     if constexpr (has_path<Derived, Path>()) return param_ref<Path>(self());
     else return *this;
   }
 
   template <fixed_string Path, class V>
   constexpr Derived& set(V&& value) {
-    static_assert(has_path<Derived, Path>(),
-                  "mlpipe: unknown parameter path in set<\"...\">(); the path is shown in this template's "
-                  "arguments; param_names() lists the valid paths");
+    if constexpr (!has_path<Derived, Path>()) spell_out_path<Derived, Path>();
     if constexpr (has_path<Derived, Path>()) {
       using M = std::remove_cvref_t<decltype(param_ref<Path>(self_mut()))>;
       static_assert(std::is_assignable_v<M&, V&&>,
