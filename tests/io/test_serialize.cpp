@@ -11,6 +11,7 @@
 #include "mlpipe/core/pipeline.hpp"
 #include "mlpipe/core/transform_fn.hpp"
 #include "mlpipe/core/union.hpp"
+#include "mlpipe/feature_selection/select_k_best.hpp"
 #include "mlpipe/io/binary_formats.hpp"  // .cbor and .msgpack
 #include "mlpipe/io/serialize.hpp"
 #include "mlpipe/models/ridge.hpp"
@@ -129,13 +130,18 @@ TEST_CASE("composite graphs and non-finite values round-trip", "[io][serialize]"
   CHECK(back.predict(d.X) == fitted.predict(d.X));
   CHECK(back.get<"features">().passthrough() == fitted.get<"features">().passthrough());
 
-  const mp::ridge::fitted odd(mp::ridge{}, (mp::vector(3) << std::nan(""), HUGE_VAL, -HUGE_VAL).finished(), 1e-310);
+  // Non-finite numbers where a state may hold them: a selector's scores (nan for a constant feature, inf where a
+  // feature separates the classes perfectly); and a subnormal p-value.
+  const mp::select_k_best::fitted odd(mp::select_k_best{.k = 1},
+                                      {(mp::vector(3) << std::nan(""), HUGE_VAL, -HUGE_VAL).finished(),
+                                       (mp::vector(3) << std::nan(""), 0.0, 1e-310).finished()},
+                                      {1});
   mp::save(odd, dir / "odd.json");
-  const auto odd_back = mp::load<mp::ridge::fitted>(dir / "odd.json");
-  CHECK(std::isnan(odd_back.coef()(0)));
-  CHECK(odd_back.coef()(1) == HUGE_VAL);
-  CHECK(odd_back.coef()(2) == -HUGE_VAL);
-  CHECK(odd_back.intercept() == 1e-310);  // a subnormal survives the text round trip
+  const auto odd_back = mp::load<mp::select_k_best::fitted>(dir / "odd.json");
+  CHECK(std::isnan(odd_back.scores()(0)));
+  CHECK(odd_back.scores()(1) == HUGE_VAL);
+  CHECK(odd_back.scores()(2) == -HUGE_VAL);
+  CHECK(odd_back.pvalues()(2) == 1e-310);  // a subnormal survives the text round trip
 }
 
 TEST_CASE("loading a bad file is a load_error naming what differed", "[io][serialize]") {

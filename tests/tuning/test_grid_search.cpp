@@ -101,6 +101,29 @@ TEST_CASE("grid_search breaks ties by grid order and is the same for any n_jobs"
   CHECK(one.results().std_test_score() == two.results().std_test_score());
 }
 
+TEST_CASE("a fitted search checks its best index against its table and its best model", "[tuning][grid_search]") {
+  const auto& d = mp::test::load("diabetes.csv");
+  const mp::grid g{{"model.alpha", {5.0, 0.5, 0.5, 5.0}}};
+  const auto tuned = mp::grid_search{scaler_ridge(), g, {.cv = mp::kfold{.n_splits = 3}}}.fit(d.X, d.y);
+  REQUIRE(tuned.best_index() == 1);
+  CHECK_NOTHROW(tuned.check_invariants());
+  using fitted_type = std::remove_cvref_t<decltype(tuned)>;
+  const auto check = [&](std::size_t best, mp::index n_features_in) {
+    return error_message<mp::load_error>([&] {
+      fitted_type(tuned.results(), best, tuned.best_model(), n_features_in, 0.0).check_invariants();
+    });
+  };
+  CHECK(check(4, 10) ==
+        "grid_search: best_index = 4 is out of range; expected 0 <= best_index <= the last candidate = 3");
+  // Candidate 2 ties with 1; the first of tied candidates is the best, as fit picks it.
+  CHECK(check(2, 10) ==
+        "grid_search: best_index = 2 but the results rank candidate 1 first; expected the best candidate");
+  CHECK(check(1, 9) == "grid_search: the best model was fitted on 10 features but n_features_in = 9; expected the "
+                       "search's input width");
+  CHECK(error_message<mp::load_error>([&] { fitted_type().check_invariants(); }) ==
+        "grid_search: results.params is empty; expected at least one value (one per candidate)");
+}
+
 TEST_CASE("grid_search results export as JSON and CSV with scikit-learn's columns", "[tuning][grid_search]") {
   const auto& d = mp::test::load("diabetes.csv");
   const auto tuned = mp::grid_search{scaler_ridge(), mp::grid{{"model.alpha", {0.1, 10.0}}, {"model.fit_intercept", {true}}},

@@ -13,6 +13,7 @@
 #include "mlpipe/core/error.hpp"
 #include "mlpipe/core/fit_transform.hpp"
 #include "mlpipe/core/fixed_string.hpp"
+#include "mlpipe/core/invariants.hpp"
 #include "mlpipe/core/scratch.hpp"
 #include "mlpipe/core/text.hpp"
 #include "mlpipe/core/types.hpp"
@@ -179,6 +180,19 @@ class fitted_column_subset {
     requires fitted_row_classifier<Fitted>
   {
     apply_one(in, [&](std::span<const double> picked) { inner_.predict_proba_one(picked, out); });
+  }
+
+  // Throws mlpipe::load_error naming the first broken invariant: the wrapped stage's own, distinct state.columns
+  // below state.n_features_in, one per input feature of the wrapped stage. load() runs it.
+  void check_invariants() const {
+    if constexpr (requires { inner_.check_invariants(); }) inner_.check_invariants();
+    detail::check_state_count(kind, "state.n_features_in", n_features_in_, 1);
+    detail::check_state_not_empty(kind, "state.columns", static_cast<index>(columns_.size()),
+                                  "the input columns the wrapped stage sees");
+    detail::check_state_indices(kind, "state.columns", columns_, n_features_in_, "n_features_in",
+                                detail::index_order::distinct);
+    detail::check_state_size(kind, "state.columns", static_cast<index>(columns_.size()), inner_.n_features_in(),
+                             "one per input feature of the wrapped " + std::string(Fitted::kind));
   }
 
   template <class Archive>

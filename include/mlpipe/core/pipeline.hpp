@@ -14,6 +14,7 @@
 #include "mlpipe/core/error.hpp"
 #include "mlpipe/core/fit_transform.hpp"
 #include "mlpipe/core/fixed_string.hpp"
+#include "mlpipe/core/invariants.hpp"
 #include "mlpipe/core/paths.hpp"
 #include "mlpipe/core/scratch.hpp"
 #include "mlpipe/core/step.hpp"
@@ -190,6 +191,14 @@ class fitted_pipeline {
     });
   }
 
+  // Throws mlpipe::load_error naming the first broken invariant: a step's own (naming the step), or a step whose
+  // output width is not the next step's input width. load() runs it.
+  void check_invariants() const {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((detail::check_step_invariants(std::get<I>(steps_)), check_link<I>()), ...);
+    }(std::make_index_sequence<n_steps>{});
+  }
+
   template <class Archive>
   void serialize(Archive& ar) {
     ar.steps(steps_);
@@ -205,6 +214,17 @@ class fitted_pipeline {
 
  private:
   const last_type& last() const { return std::get<n_steps - 1>(steps_).fitted; }
+
+  // Step I's output width against step I + 1's input width (nothing for the last step).
+  template <std::size_t I>
+  void check_link() const {
+    if constexpr (I + 1 < n_steps) {
+      detail::check_chain_width(kind, std::tuple_element_t<I, steps_type>::name.view(),
+                                std::get<I>(steps_).fitted.n_features_out(),
+                                std::tuple_element_t<I + 1, steps_type>::name.view(),
+                                std::get<I + 1>(steps_).fitted.n_features_in());
+    }
+  }
 
   template <std::size_t I, class F>
   decltype(auto) at_step(F&& f) const {

@@ -10,6 +10,7 @@
 
 #include "mlpipe/core/check.hpp"
 #include "mlpipe/core/error.hpp"
+#include "mlpipe/core/invariants.hpp"
 #include "mlpipe/core/types.hpp"
 
 namespace mlpipe {
@@ -52,6 +53,13 @@ struct function_transformer {
       const Eigen::Map<const matrix> row(in.data(), 1, static_cast<index>(in.size()));
       const matrix result = transform(row);
       for (index j = 0; j < n_out_; ++j) out[static_cast<std::size_t>(j)] = result(0, j);
+    }
+
+    // Throws mlpipe::load_error naming the first broken invariant: at least one input feature, no negative width.
+    // (The function itself is code, not state; transform checks its output's width.) load() runs it.
+    void check_invariants() const {
+      detail::check_state_count(kind, "state.n_features_in", n_in_, 1);
+      detail::check_state_count(kind, "state.n_features_out", n_out_, 0);
     }
 
     template <class Archive>

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>    // std::sort, std::unique, std::binary_search
 #include <array>
 #include <cstddef>
 #include <span>
@@ -13,6 +14,7 @@
 #include "mlpipe/core/concepts.hpp"
 #include "mlpipe/core/error.hpp"
 #include "mlpipe/core/fit_transform.hpp"
+#include "mlpipe/core/invariants.hpp"
 #include "mlpipe/core/paths.hpp"
 #include "mlpipe/core/step.hpp"
 #include "mlpipe/core/types.hpp"
@@ -23,6 +25,23 @@ namespace detail {
 template <class... Steps>
 constexpr bool all_transform() {
   return (transformer<typename Steps::stage_type> && ...);
+}
+
+// A column_transformer's remainder, passthrough (ascending, in range), against the columns its branches take
+// (`used`): either nothing (remainder drop) or exactly the columns no branch takes.
+inline void check_remainder(std::string_view kind, const std::vector<index>& passthrough, std::vector<index> used,
+                            index n_features_in) {
+  if (passthrough.empty()) return;
+  std::sort(used.begin(), used.end());
+  used.erase(std::unique(used.begin(), used.end()), used.end());
+  for (std::size_t i = 0; i < passthrough.size(); ++i) {
+    if (std::binary_search(used.begin(), used.end(), passthrough[i])) {
+      throw_invariant(kind, "state.passthrough[" + std::to_string(i) + "] = " + std::to_string(passthrough[i]) +
+                                " is a column a branch takes; expected only the columns no branch takes");
+    }
+  }
+  check_state_size(kind, "state.passthrough", static_cast<index>(passthrough.size()),
+                   n_features_in - static_cast<index>(used.size()), "the columns no branch takes, or none");
 }
 
 // Side by side: the outputs of the branches in order, then the columns of X listed in `passthrough`.
@@ -90,6 +109,29 @@ class fitted_concat {
     return fitted_get<Path>(*this);
   }
 
+  // Throws mlpipe::load_error naming the first broken invariant: a branch's own (naming the branch), a branch that
+  // does not take the whole input of state.n_features_in columns, or a state.passthrough that is not the ascending
+  // columns no branch takes (a feature_union passes none through). load() runs it.
+  void check_invariants() const {
+    check_state_count(kind, "state.n_features_in", n_features_in_, 1);
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((check_step_invariants(std::get<I>(steps_)), check_branch_width(std::get<I>(steps_))), ...);
+    }(std::make_index_sequence<sizeof...(FittedSteps)>{});
+    check_state_indices(kind, "state.passthrough", passthrough_, n_features_in_, "n_features_in");
+    if constexpr (kind == "column_transformer") {  // whose branches are all columns({...}, stage)
+      std::vector<index> used;
+      std::apply(
+          [&](const auto&... s) {
+            (used.insert(used.end(), s.fitted.columns().begin(), s.fitted.columns().end()), ...);
+          },
+          steps_);
+      check_remainder(kind, passthrough_, std::move(used), n_features_in_);
+    } else {
+      check_state_size(kind, "state.passthrough", static_cast<index>(passthrough_.size()), 0,
+                       "only a column_transformer passes columns through");
+    }
+  }
+
   template <class Archive>
   void serialize(Archive& ar) {
     ar("n_features_in", n_features_in_);
@@ -120,6 +162,14 @@ class fitted_concat {
   }
 
  private:
+  template <class FittedStep>
+  void check_branch_width(const FittedStep& s) const {
+    if (s.fitted.n_features_in() == n_features_in_) return;
+    throw_invariant(kind, "branch '" + std::string(FittedStep::name.view()) + "' was fitted on " +
+                              std::to_string(s.fitted.n_features_in()) + " features but state.n_features_in = " +
+                              std::to_string(n_features_in_) + "; expected every branch to take the whole input");
+  }
+
   std::tuple<FittedSteps...> steps_;
   index n_features_in_ = 0;
   std::vector<index> passthrough_;

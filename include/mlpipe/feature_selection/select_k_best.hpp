@@ -14,6 +14,7 @@
 
 #include "mlpipe/core/check.hpp"
 #include "mlpipe/core/error.hpp"
+#include "mlpipe/core/invariants.hpp"
 #include "mlpipe/core/order.hpp"
 #include "mlpipe/core/params.hpp"
 #include "mlpipe/core/types.hpp"
@@ -76,6 +77,26 @@ class select_k_best::fitted {
   void transform_one(std::span<const double> in, std::span<double> out) const {
     detail::check_row(kind, in, n_features_in());
     for (std::size_t j = 0; j < support_.size(); ++j) out[j] = in[static_cast<std::size_t>(support_[j])];
+  }
+
+  // Throws mlpipe::load_error naming the first broken invariant of the learned state: k <= n_features_in (one score
+  // per input feature), a p-value per feature or none, and support the ascending indices of k features (scores may
+  // be nan or infinite, as a score function returns them). load() runs it.
+  void check_invariants() const {
+    detail::check_params(spec_);
+    detail::check_state_not_empty(kind, "state.scores", scores_.size(), "one per input feature");
+    const index n = n_features_in();
+    if (!spec_.k.is_all() && spec_.k.count() > n) {
+      detail::throw_invariant(kind, "k = " + std::to_string(spec_.k.count()) + " is more than n_features_in = " +
+                                        std::to_string(n) + "; expected k <= " + std::to_string(n) + " or \"all\"");
+    }
+    if (pvalues_.size() != 0)
+      detail::check_state_size(kind, "state.pvalues", pvalues_.size(), n, "one per input feature, or none");
+    const index k = spec_.k.resolve(n);
+    detail::check_state_size(kind, "state.support", n_features_out(), k,
+                             spec_.k.is_all() ? std::string("k = \"all\"") : "k = " + std::to_string(k), "index",
+                             "indices");
+    detail::check_state_indices(kind, "state.support", support_, n, "n_features_in");
   }
 
   template <class Archive>

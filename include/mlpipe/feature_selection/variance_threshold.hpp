@@ -13,6 +13,7 @@
 
 #include "mlpipe/core/check.hpp"
 #include "mlpipe/core/error.hpp"
+#include "mlpipe/core/invariants.hpp"
 #include "mlpipe/core/param_value.hpp"
 #include "mlpipe/core/params.hpp"
 #include "mlpipe/core/types.hpp"
@@ -63,6 +64,30 @@ class variance_threshold::fitted {
   void transform_one(std::span<const double> in, std::span<double> out) const {
     detail::check_row(kind, in, n_features_in(), true);
     for (std::size_t j = 0; j < support_.size(); ++j) out[j] = in[static_cast<std::size_t>(support_[j])];
+  }
+
+  // Throws mlpipe::load_error naming the first broken invariant of the learned state: variances >= 0 (nan for a
+  // feature with no observed value), support the ascending indices of exactly the features whose variance is above
+  // threshold. load() runs it.
+  void check_invariants() const {
+    detail::check_params(spec_);
+    detail::check_state_not_empty(kind, "state.variances", variances_.size(), "one per input feature");
+    detail::check_state_values(kind, "state.variances", variances_, detail::state_bound::non_negative,
+                               "(a feature with no observed value)");
+    detail::check_state_indices(kind, "state.support", support_, n_features_in(), "n_features_in");
+    const std::string above = "variance > threshold = " + format_double(spec_.threshold);
+    index n_above = 0;
+    for (index j = 0; j < variances_.size(); ++j) n_above += variances_(j) > spec_.threshold ? 1 : 0;
+    for (std::size_t i = 0; i < support_.size(); ++i) {
+      const double v = variances_(support_[i]);
+      if (!(v > spec_.threshold))
+        detail::throw_invariant(kind, "state.support[" + std::to_string(i) + "] = " + std::to_string(support_[i]) +
+                                          " keeps a feature of variance " + format_double(v) +
+                                          "; expected only features with " + above);
+    }
+    detail::check_state_not_empty(kind, "state.support", n_features_out(), "the features with " + above);
+    detail::check_state_size(kind, "state.support", n_features_out(), n_above, "the features with " + above,
+                             "index", "indices");
   }
 
   template <class Archive>

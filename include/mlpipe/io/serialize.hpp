@@ -37,8 +37,9 @@
 //                             "params": {...}, "state": {...} }, ... ] } }
 // as JSON (.json), CBOR (.cbor) or MessagePack (.msgpack). Doubles round-trip exactly in all three (JSON writes
 // the shortest decimal that reads back as the same double; NaN and infinities are written as "nan", "inf",
-// "-inf"). Loading checks the format, the signature and every stage's kind and schema version, and names the
-// first thing that differs.
+// "-inf"). Loading checks the format, the signature, every stage's kind and schema version and then its learned
+// state (the stage's check_invariants: shapes, index ranges, classes, finite numbers, hyperparameters), and names
+// the first thing that differs.
 //
 // The two binary formats are compiled only into programs that include <mlpipe/io/binary_formats.hpp> (in any one
 // source file): nlohmann/json's binary reader brings CBOR, MessagePack, UBJSON, BJData and BSON together, about a
@@ -420,11 +421,25 @@ class json_reader {
   std::string where_;
 };
 
+// The load_error for a stage whose state, just read, breaks an invariant: where, the kind, and what its
+// check_invariants said (with the step's path when a composite's check found it in one of its steps).
+[[noreturn]] inline void throw_broken_invariant(const std::string& where, std::string_view kind, const error& e) {
+  throw load_error(where + " (" + std::string(kind) + "): " + (e.step_path().empty() ? e.detail() : e.what()));
+}
+
 template <class F>
 void decode_fitted(const json& node, F& fitted, const std::string& where) {
   check_fitted_node(node, F::kind, F::schema_version, where);
   json_reader reader(node, where);
   fitted.serialize(reader);
+  // A user's fitted type may not check itself yet (mp::testing::check_stage reports that).
+  if constexpr (requires { fitted.check_invariants(); }) {
+    try {
+      fitted.check_invariants();
+    } catch (const error& e) {
+      throw_broken_invariant(where, F::kind, e);
+    }
+  }
 }
 
 enum class file_format { json, cbor, msgpack };

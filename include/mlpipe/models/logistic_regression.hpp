@@ -13,6 +13,7 @@
 
 #include "mlpipe/core/check.hpp"
 #include "mlpipe/core/error.hpp"
+#include "mlpipe/core/invariants.hpp"
 #include "mlpipe/core/linalg.hpp"  // cholesky_in_place
 #include "mlpipe/core/param_value.hpp"  // format_double
 #include "mlpipe/core/params.hpp"
@@ -179,6 +180,29 @@ class logistic_regression::fitted {
     }
     for (index k = 0; k < coef_.rows(); ++k) out[static_cast<std::size_t>(k)] = score(row, k);
     detail::softmax_in_place(out);
+  }
+
+  // Throws mlpipe::load_error naming the first broken invariant of the learned state: classes sorted, distinct,
+  // finite and at least two; coef with 1 row for two classes or one per class, and a column per input feature;
+  // one intercept per row (0 without fit_intercept); all finite; 0 <= n_iter <= max_iter. load() runs it.
+  void check_invariants() const {
+    detail::check_params(spec_);
+    detail::check_state_classes(kind, "state.classes", classes_);
+    const bool two = classes_.size() == 2;
+    detail::check_state_size(kind, "state.coef", coef_.rows(), two ? 1 : classes_.size(),
+                             two ? "a single row for two classes" : "one per class", "row", "rows");
+    detail::check_state_not_empty(kind, "state.coef", coef_.cols(), "a column per input feature");
+    detail::check_state_size(kind, "state.intercept", intercept_.size(), coef_.rows(), "one per row of state.coef");
+    detail::check_state_values(kind, "state.coef", coef_);
+    detail::check_state_values(kind, "state.intercept", intercept_);
+    if (!spec_.fit_intercept) {
+      for (index k = 0; k < intercept_.size(); ++k) {
+        if (intercept_(k) != 0.0)
+          detail::throw_invariant(kind, "state.intercept[" + std::to_string(k) + "] = " +
+                                            format_double(intercept_(k)) + " but fit_intercept = false; expected 0");
+      }
+    }
+    detail::check_state_count(kind, "state.n_iter", n_iter_, 0, spec_.max_iter, "max_iter");
   }
 
   // Saves and loads the hyperparameters and the learned state (see mlpipe/io/serialize.hpp).

@@ -2,6 +2,7 @@
 
 #include <cmath>        // std::sqrt
 #include <span>
+#include <string>
 #include <string_view>
 #include <tuple>
 #include <utility>      // std::move
@@ -10,6 +11,7 @@
 #include <Eigen/QR>        // Eigen::CompleteOrthogonalDecomposition
 
 #include "mlpipe/core/check.hpp"
+#include "mlpipe/core/invariants.hpp"
 #include "mlpipe/core/params.hpp"
 #include "mlpipe/core/types.hpp"
 
@@ -54,6 +56,20 @@ class ridge::fitted {
   double predict_one(std::span<const double> row) const {
     detail::check_row(kind, row, n_features_in());
     return intercept_ + coef_.dot(Eigen::Map<const vector>(row.data(), coef_.size()));
+  }
+
+  // Throws mlpipe::load_error naming the first broken invariant of the learned state: a finite coefficient per input
+  // feature, a finite intercept (0 without fit_intercept), alpha >= 0. load() runs it.
+  void check_invariants() const {
+    detail::check_params(spec_);
+    detail::check_state_not_empty(kind, "state.coef", coef_.size(), "one per input feature");
+    detail::check_state_values(kind, "state.coef", coef_);
+    if (!std::isfinite(intercept_))
+      detail::throw_invariant(kind, "state.intercept = " + format_double(intercept_) +
+                                        " is not finite; expected a finite value");
+    if (!spec_.fit_intercept && intercept_ != 0.0)
+      detail::throw_invariant(kind, "state.intercept = " + format_double(intercept_) +
+                                        " but fit_intercept = false; expected 0");
   }
 
   template <class Archive>

@@ -12,6 +12,7 @@
 
 #include "mlpipe/core/check.hpp"
 #include "mlpipe/core/error.hpp"
+#include "mlpipe/core/invariants.hpp"
 #include "mlpipe/core/param_value.hpp"
 #include "mlpipe/core/params.hpp"
 #include "mlpipe/core/types.hpp"
@@ -37,6 +38,32 @@ struct min_max_scaler {
   template <class Deferred = void>  // a template, so only programs that fit one compile its body
   fitted fit(const matrix_view& X, const vector_view& y = vector()) const;
 };
+
+namespace detail {
+
+// What fit requires of feature_range beyond its type: two finite numbers, lo < hi, and hi - lo finite.
+inline void check_feature_range(const std::pair<double, double>& range) {
+  constexpr std::string_view kind = min_max_scaler::kind;
+  const auto [lo, hi] = range;
+  const std::string range_text = format_value(param_traits<std::pair<double, double>>::to_value(range));
+  if (!std::isfinite(lo) || !std::isfinite(hi)) {
+    throw invalid_parameter("feature_range = " + range_text +
+                                " is not finite; expected two finite numbers with feature_range[0] < feature_range[1]",
+                            kind);
+  }
+  if (!(lo < hi)) {
+    throw invalid_parameter("feature_range = " + range_text +
+                                " is out of range; expected feature_range[0] < feature_range[1]",
+                            kind);
+  }
+  if (!std::isfinite(hi - lo)) {
+    throw invalid_parameter("feature_range = " + range_text +
+                                " is too wide; expected feature_range[1] - feature_range[0] to be a finite number",
+                            kind);
+  }
+}
+
+}  // namespace detail
 
 class min_max_scaler::fitted {
  public:
@@ -91,6 +118,31 @@ class min_max_scaler::fitted {
     return out;
   }
 
+  // Throws mlpipe::load_error naming the first broken invariant of the learned state: one value per input feature in
+  // every vector, finite data_min <= data_max, data_range >= 0, scale > 0, finite min; a valid feature_range.
+  // load() runs it.
+  void check_invariants() const {
+    detail::check_params(spec_, [&] { detail::check_feature_range(spec_.feature_range); });
+    detail::check_state_not_empty(kind, "state.scale", scale_.size(), "one per input feature");
+    const index n = scale_.size();
+    detail::check_state_size(kind, "state.data_min", data_min_.size(), n, "one per input feature");
+    detail::check_state_size(kind, "state.data_max", data_max_.size(), n, "one per input feature");
+    detail::check_state_size(kind, "state.data_range", data_range_.size(), n, "one per input feature");
+    detail::check_state_size(kind, "state.min", min_.size(), n, "one per input feature");
+    detail::check_state_values(kind, "state.data_min", data_min_);
+    detail::check_state_values(kind, "state.data_max", data_max_);
+    detail::check_state_values(kind, "state.data_range", data_range_, detail::state_bound::non_negative);
+    detail::check_state_values(kind, "state.scale", scale_, detail::state_bound::positive);
+    detail::check_state_values(kind, "state.min", min_);
+    for (index j = 0; j < n; ++j) {
+      if (data_min_(j) > data_max_(j))
+        detail::throw_invariant(kind, "state.data_min[" + std::to_string(j) + "] = " + format_double(data_min_(j)) +
+                                          " is above state.data_max[" + std::to_string(j) + "] = " +
+                                          format_double(data_max_(j)) + "; expected data_min <= data_max");
+    }
+    detail::check_state_count(kind, "state.n_samples_seen", n_samples_seen_, 1);
+  }
+
   // Saves and loads the hyperparameters and the learned state (see mlpipe/io/serialize.hpp).
   template <class Archive>
   void serialize(Archive& ar) {
@@ -123,23 +175,9 @@ class min_max_scaler::fitted {
 template <class Deferred>
 min_max_scaler::fitted min_max_scaler::fit(const matrix_view& X, const vector_view&) const {
   validate_params(*this);
+  detail::check_feature_range(feature_range);
   const auto [lo, hi] = feature_range;
   const std::string range_text = format_value(param_traits<std::pair<double, double>>::to_value(feature_range));
-  if (!std::isfinite(lo) || !std::isfinite(hi)) {
-    throw invalid_parameter("feature_range = " + range_text +
-                                " is not finite; expected two finite numbers with feature_range[0] < feature_range[1]",
-                            kind);
-  }
-  if (!(lo < hi)) {
-    throw invalid_parameter("feature_range = " + range_text +
-                                " is out of range; expected feature_range[0] < feature_range[1]",
-                            kind);
-  }
-  if (!std::isfinite(hi - lo)) {
-    throw invalid_parameter("feature_range = " + range_text +
-                                " is too wide; expected feature_range[1] - feature_range[0] to be a finite number",
-                            kind);
-  }
   detail::check_fit_input(kind, X, /*allow_nan=*/true);
 
   const index p = X.cols();

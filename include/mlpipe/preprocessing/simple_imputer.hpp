@@ -14,6 +14,7 @@
 
 #include "mlpipe/core/check.hpp"
 #include "mlpipe/core/error.hpp"
+#include "mlpipe/core/invariants.hpp"
 #include "mlpipe/core/param_value.hpp"
 #include "mlpipe/core/params.hpp"
 #include "mlpipe/core/types.hpp"
@@ -104,6 +105,28 @@ class simple_imputer::fitted {
       const double x = in[static_cast<std::size_t>(j)];
       out[k++] = std::isnan(x) ? fill : x;
     }
+  }
+
+  // Throws mlpipe::load_error naming the first broken invariant of the learned state: one statistic per input
+  // column, each fill_value for strategy "constant", else finite or nan (a dropped column), not all nan. load() runs
+  // it.
+  void check_invariants() const {
+    detail::check_params(spec_);
+    detail::check_state_not_empty(kind, "state.statistics", statistics_.size(), "one per input column");
+    if (spec_.strategy == imputation::constant) {
+      for (index j = 0; j < statistics_.size(); ++j) {
+        if (statistics_(j) != spec_.fill_value)
+          detail::throw_invariant(kind, "state.statistics[" + std::to_string(j) + "] = " +
+                                            format_double(statistics_(j)) + " but strategy = \"constant\" with " +
+                                            "fill_value = " + format_double(spec_.fill_value) +
+                                            "; expected fill_value");
+      }
+      return;
+    }
+    detail::check_state_values(kind, "state.statistics", statistics_, detail::state_bound::any,
+                               "(a column with no observed value at fit, which transform drops)");
+    if (n_features_out() == 0)
+      detail::throw_invariant(kind, "state.statistics is all nan; expected at least one column that transform keeps");
   }
 
   // Saves and loads the hyperparameters and the learned state (see mlpipe/io/serialize.hpp). statistics holds nan

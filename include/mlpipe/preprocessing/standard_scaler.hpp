@@ -3,11 +3,13 @@
 #include <cmath>        // std::sqrt
 #include <limits>
 #include <span>
+#include <string>
 #include <string_view>
 #include <tuple>
 #include <utility>      // std::move
 
 #include "mlpipe/core/check.hpp"
+#include "mlpipe/core/invariants.hpp"
 #include "mlpipe/core/params.hpp"
 #include "mlpipe/core/types.hpp"
 
@@ -81,6 +83,26 @@ class standard_scaler::fitted {
       out.col(j) = X.col(j).array() * scale_(j) + shift;
     }
     return out;
+  }
+
+  // Throws mlpipe::load_error naming the first broken invariant of the learned state: mean, var and scale have one
+  // finite value per input feature, var >= 0, scale > 0 (all 1 without with_std). load() runs it.
+  void check_invariants() const {
+    detail::check_params(spec_);
+    detail::check_state_not_empty(kind, "state.mean", mean_.size(), "one per input feature");
+    detail::check_state_size(kind, "state.var", var_.size(), mean_.size(), "one per input feature");
+    detail::check_state_size(kind, "state.scale", scale_.size(), mean_.size(), "one per input feature");
+    detail::check_state_values(kind, "state.mean", mean_);
+    detail::check_state_values(kind, "state.var", var_, detail::state_bound::non_negative);
+    detail::check_state_values(kind, "state.scale", scale_, detail::state_bound::positive);
+    if (!spec_.with_std) {
+      for (index j = 0; j < scale_.size(); ++j) {
+        if (scale_(j) != 1.0)
+          detail::throw_invariant(kind, "state.scale[" + std::to_string(j) + "] = " + format_double(scale_(j)) +
+                                            " but with_std = false; expected 1");
+      }
+    }
+    detail::check_state_count(kind, "state.n_samples_seen", n_samples_seen_, 1);
   }
 
   // Saves and loads the hyperparameters and the learned state (see mlpipe/io/serialize.hpp).

@@ -11,6 +11,7 @@
 #include "mlpipe/core/check.hpp"
 #include "mlpipe/core/concepts.hpp"
 #include "mlpipe/core/error.hpp"
+#include "mlpipe/core/invariants.hpp"
 #include "mlpipe/core/parallel.hpp"
 #include "mlpipe/core/paths.hpp"
 #include "mlpipe/core/types.hpp"
@@ -147,6 +148,30 @@ class fitted_search {
     requires fitted_row_classifier<Fitted>
   {
     best_model().predict_proba_one(row, out);
+  }
+
+  // Throws mlpipe::load_error naming the first broken invariant: a table with candidates, splits and scorers, the
+  // best index the one the table ranks first, and the refitted best model's own invariants and input width.
+  void check_invariants() const {
+    const auto n_candidates = static_cast<index>(results_.n_candidates());
+    detail::check_state_not_empty(kind, "results.params", n_candidates, "one per candidate");
+    detail::check_state_count(kind, "results.n_splits", static_cast<index>(results_.n_splits()), 1);
+    detail::check_state_not_empty(kind, "results.scorer_names", static_cast<index>(results_.scorer_names().size()),
+                                  "one per scorer");
+    detail::check_state_count(kind, "best_index", static_cast<index>(best_index_), 0, n_candidates - 1,
+                              "the last candidate");
+    if (best_index_ != results_.best_index()) {
+      detail::throw_invariant(kind, "best_index = " + std::to_string(best_index_) + " but the results rank candidate " +
+                                        std::to_string(results_.best_index()) + " first; expected the best candidate");
+    }
+    detail::check_state_count(kind, "n_features_in", n_features_in_, 1);
+    if (!best_model_) return;
+    if constexpr (requires { best_model_->check_invariants(); }) best_model_->check_invariants();
+    if (best_model_->n_features_in() != n_features_in_) {
+      detail::throw_invariant(kind, "the best model was fitted on " + std::to_string(best_model_->n_features_in()) +
+                                        " features but n_features_in = " + std::to_string(n_features_in_) +
+                                        "; expected the search's input width");
+    }
   }
 
  private:
