@@ -189,6 +189,22 @@ values["select_k_best_ties"] = {
                      for k in range(1, len(tie_columns) + 1)},
 }
 
+# Duplicated breast_cancer columns at positions of either parity (569 rows: every other column starts on a 16-byte
+# boundary), so that the k cut falls between copies: scikit-learn gives copies the same score, keeps the later ones.
+# f_classif against the labels; f_regression against column 4 (mean smoothness) as a real-valued target.
+duplicate_columns = [27, 22, 0, 27, 7, 1, 22, 20, 7, 2, 20, 3, 27, 23, 2]
+X_dup = Xb[:, duplicate_columns]
+regression_target = 4
+values["select_k_best_duplicates"] = {
+    "columns": duplicate_columns,
+    "f_classif_support_by_k": {str(k): indices(SelectKBest(k=k).fit(X_dup, yb).get_support(indices=True))
+                               for k in range(1, len(duplicate_columns) + 1)},
+    "f_regression_target_column": regression_target,
+    "f_regression_support_by_k": {
+        str(k): indices(SelectKBest(f_regression, k=k).fit(X_dup, Xb[:, regression_target]).get_support(indices=True))
+        for k in range(1, len(duplicate_columns) + 1)},
+}
+
 # StandardScaler -> SelectKBest(k) -> Ridge on breast_cancer (labels as a regression target).
 pipes = {}
 for k in [10, "all"]:

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <cmath>        // std::lgamma, std::log, std::exp, std::abs, std::isnan, std::isinf
+#include <cmath>        // lgamma_r, std::lgamma, std::log, std::exp, std::abs, std::isnan, std::isinf
 #include <limits>
 
 // Special functions for the statistics mlpipe reports: the regularized incomplete beta function and the survival
@@ -14,10 +14,23 @@ namespace detail {
 inline constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 inline constexpr double half_log_2pi = 0.918938533204672741780329736406;  // log(2 pi) / 2
 
+// log |Gamma(z)|, safe to call from several threads at once: std::lgamma also stores the sign of Gamma(z) in the
+// global signgam (C99 and POSIX allow it, glibc does it), a data race when searches score features in parallel;
+// glibc's lgamma_r returns the sign through its argument instead. Elsewhere lgamma has no such side effect (MSVC)
+// or is the only choice.
+inline double log_gamma(double z) {
+#if defined(__GLIBC__) && defined(__USE_MISC)
+  int sign = 0;
+  return ::lgamma_r(z, &sign);
+#else
+  return std::lgamma(z);
+#endif
+}
+
 // Stirling's error: lgamma(z) - [(z - 1/2) log z - z + log(2 pi) / 2]. From the asymptotic series for z >= 10
 // (eight terms: below 1e-17 there), from lgamma below, where the terms are small enough not to cancel.
 inline double stirling_error(double z) {
-  if (z < 10.0) return std::lgamma(z) - ((z - 0.5) * std::log(z) - z + half_log_2pi);
+  if (z < 10.0) return log_gamma(z) - ((z - 0.5) * std::log(z) - z + half_log_2pi);
   const double r = 1.0 / z;
   const double r2 = r * r;
   // B_2k / (2k (2k - 1) z^(2k - 1)) for k = 1..8.

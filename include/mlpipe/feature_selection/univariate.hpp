@@ -50,6 +50,16 @@ namespace detail {
 
 inline bool is_constant(const vector_view& v) { return v.minCoeff() == v.maxCoeff(); }
 
+// The sum of v in index order. A feature's score depends only on its values this way: Eigen's vectorized sum starts
+// its packets at the first aligned element, so the same values at another column of X (another alignment) were
+// added in another order, and two identical columns could score a rounding apart, which breaks scikit-learn's tie
+// rule in select_k_best.
+inline double ordered_sum(const vector_view& v) {
+  double sum = 0.0;
+  for (index i = 0; i < v.size(); ++i) sum += v(i);
+  return sum;
+}
+
 // ANOVA F of each feature across the classes of y, as scikit-learn's f_classif: F = (SSB / (c - 1)) / (SSW / (n - c))
 // with its F(c - 1, n - c) p-value. A constant feature has F = 0 / 0 = NaN and a NaN p-value (scikit-learn gets
 // NaN too where its sums cancel exactly, and a rounding residue where they do not: F = -0, p = 1 for a column of
@@ -91,7 +101,7 @@ inline univariate_scores f_classif_scores(const matrix_view& X, const vector_vie
     std::fill(mean.begin(), mean.end(), 0.0);
     for (index i = 0; i < n; ++i) mean[label[static_cast<std::size_t>(i)]] += x(i);
     for (std::size_t k = 0; k < n_classes; ++k) mean[k] /= count[k];
-    const double grand_first = x.sum() / static_cast<double>(n);
+    const double grand_first = ordered_sum(x) / static_cast<double>(n);
     // Second pass: deviations from the first-pass means.
     std::fill(deviation.begin(), deviation.end(), 0.0);
     std::fill(square.begin(), square.end(), 0.0);
@@ -126,7 +136,7 @@ struct centred_sums {
 };
 
 inline centred_sums centre(const vector_view& x, const vector& dy) {
-  const double mean = x.sum() / static_cast<double>(x.size());
+  const double mean = ordered_sum(x) / static_cast<double>(x.size());
   centred_sums s;
   for (index i = 0; i < x.size(); ++i) {
     const double d = x(i) - mean;
@@ -148,7 +158,7 @@ inline univariate_scores f_regression_scores(const matrix_view& X, const vector_
   const auto nd = static_cast<double>(n);
   const double df = nd - 2.0;
   // y centred about its first-pass mean; the same sums as for each x below, so that x == y gives r == 1 exactly.
-  const vector dy = y.array() - y.sum() / nd;
+  const vector dy = y.array() - ordered_sum(y) / nd;
   const centred_sums sy = centre(y, dy);
   const double syy = sy.squares - sy.sum * sy.sum / nd;
   const bool constant_y = is_constant(y);
