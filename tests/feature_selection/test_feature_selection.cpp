@@ -459,6 +459,46 @@ TEST_CASE("variance_threshold: constant columns, all-missing columns, ties and s
   }
 }
 
+TEST_CASE("variance_threshold on huge values: the exact variances of the rescaled data, or an error naming the column",
+          "[feature_selection][overflow]") {
+  // Scaling by a power of two is exact, so the variances of X 2^510 are those of X times 2^1020, to the bit, though
+  // their unscaled sums of squares would overflow (diabetes reaches 0.2: 6.7e152 scaled).
+  const auto& d = mp::test::load("diabetes.csv");
+  const json& ref = reference()["variance_threshold_diabetes_missing"];
+  mp::matrix X = d.X;
+  for (const json& at : ref["missing"]) X(at[0].get<mp::index>(), at[1].get<mp::index>()) = not_a_number;
+  const double big = std::ldexp(1.0, 510);
+  for (const double threshold : {0.0, 0.00227}) {
+    CAPTURE(threshold);
+    const auto f = mp::variance_threshold{.threshold = threshold}.fit(X);
+    const auto g = mp::variance_threshold{.threshold = threshold * big * big}.fit(X * big);
+    CHECK(g.variances() == f.variances() * (big * big));
+    CHECK(g.support() == f.support());
+  }
+  const auto& b = mp::test::load("breast_cancer.csv");
+  // Worst area reaches 1.4e154 scaled, variance 3.4e306. (Not with threshold 0: its min(variance, max - min) rule
+  // is not invariant under scaling.)
+  const double b_big = std::ldexp(1.0, 500);
+  const auto f = mp::variance_threshold{.threshold = 0.01}.fit(b.X);
+  const auto g = mp::variance_threshold{.threshold = 0.01 * b_big * b_big}.fit(b.X * b_big);
+  CHECK(g.variances() == f.variances() * (b_big * b_big));
+  CHECK(g.support() == f.support());
+
+  // Near the largest double no spread fits: the variance cannot be represented. Not "missing", not inf.
+  mp::matrix Y(4, 3);
+  Y << 1, 1e307, 2e307,  //
+      2, -1e307, 2e307,  //
+      3, 5e306, 2e307,   //
+      not_a_number, 0, 2e307;
+  CHECK(error_message<mp::invalid_input>([&] { mp::variance_threshold{}.fit(Y); }) ==
+        "variance_threshold: X column 1 has values too large in magnitude (up to 1e+307): its variance is beyond the "
+        "largest double; expected a standard deviation below 1.3e154 (rescale the column first)");
+  // A constant column is constant however large.
+  const auto c = mp::variance_threshold{}.fit(Y(Eigen::all, std::vector<mp::index>{0, 2}));
+  CHECK(c.variances()(1) == 0.0);
+  CHECK(c.support() == std::vector<mp::index>{0});
+}
+
 // ---- parameters ---------------------------------------------------------------------------------------------------
 
 TEST_CASE("k is a count or all, from a literal, a grid or a file", "[feature_selection][params]") {

@@ -438,6 +438,23 @@ TEST_CASE("the Newton step's Cholesky kernel solves positive definite systems an
   CHECK_FALSE(mp::detail::cholesky_in_place(nan_pivot));
 }
 
+TEST_CASE("logistic_regression takes integer-valued labels of any size and sign, and standardized huge features",
+          "[models][logistic_regression][overflow]") {
+  const auto& d = mp::test::load("breast_cancer.csv");
+  const mp::matrix& X = breast_cancer_standardized();
+  const mp::vector y = (d.y.array() == 1.0).select(mp::vector::Constant(d.y.size(), -1e15),
+                                                    mp::vector::Constant(d.y.size(), 1e15));
+  const auto f = mp::logistic_regression{}.fit(X, y);
+  CHECK(f.classes() == (mp::vector(2) << -1e15, 1e15).finished());
+  // breast_cancer times 2^500 (up to 1.4e154) through standard_scaler: what breast_cancer itself gives.
+  const double big = std::ldexp(1.0, 500);
+  auto pipe = mp::step<"scale">(mp::standard_scaler{}) | mp::step<"model">(mp::logistic_regression{});
+  const auto plain = pipe.fit(d.X, d.y);
+  const auto scaled = pipe.fit(d.X * big, d.y);
+  CHECK(scaled.predict(d.X * big) == plain.predict(d.X));
+  CHECK(max_abs_diff(scaled.get<"model">().coef(), plain.get<"model">().coef()) < 1e-10);
+}
+
 TEST_CASE("logistic_regression rejects bad hyperparameters and bad data with precise messages",
           "[models][logistic_regression]") {
   const auto& d = mp::test::load("breast_cancer.csv");
@@ -470,10 +487,19 @@ TEST_CASE("logistic_regression rejects bad hyperparameters and bad data with pre
   CHECK(error_message<mp::invalid_input>([&] { mp::logistic_regression{}.fit(mp::matrix(0, 30), mp::vector()); }) ==
         "logistic_regression: X is empty (0 rows, 30 columns); expected at least one row and one column");
   // Features so large that even the first Hessian overflows: an error, not NaN coefficients.
+  // It names the column of largest magnitude.
   const mp::matrix huge = X * 1e300;
   CHECK(error_message<mp::invalid_input>([&] { mp::logistic_regression{}.fit(huge, d.y); }) ==
-        "logistic_regression: X is too large in magnitude: the log loss or its derivatives overflowed; expected "
-        "features of moderate scale (standardize them first, e.g. with standard_scaler)");
+        "logistic_regression: X column 16 has values too large in magnitude (up to " +
+            mp::format_double(huge.col(16).cwiseAbs().maxCoeff()) +
+            "): the log loss or its derivatives overflowed; expected features of moderate scale (standardize them "
+            "first, e.g. with standard_scaler)");
+  // A continuous target is not a set of class labels (scikit-learn's type_of_target says "continuous").
+  mp::vector continuous(569);
+  for (mp::index i = 0; i < 569; ++i) continuous(i) = static_cast<double>(i % 30) + 0.25 * static_cast<double>(i % 2);
+  CHECK(error_message<mp::invalid_input>([&] { mp::logistic_regression{}.fit(X, continuous); }) ==
+        "logistic_regression: y has 1.25 at row 1, which is not a class label; expected integer class labels (y "
+        "looks continuous: fit a regressor such as ridge to real-valued targets)");
 
   const auto f = mp::logistic_regression{}.fit(X, d.y);
   CHECK(error_message<mp::invalid_input>([&] { f.predict(X.leftCols(3)); }) ==

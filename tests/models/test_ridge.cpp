@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <cmath>   // std::ldexp
+
+#include "mlpipe/core/param_value.hpp"  // format_double
 #include "mlpipe/core/pipeline.hpp"
 #include "mlpipe/models/ridge.hpp"
 #include "mlpipe/preprocessing/standard_scaler.hpp"
@@ -96,4 +99,56 @@ TEST_CASE("ridge rejects bad hyperparameters and bad data with precise messages"
   const auto f = mp::ridge{}.fit(d.X, d.y);
   CHECK(error_message<mp::invalid_input>([&] { f.predict(d.X.leftCols(3)); }) ==
         "ridge: X has 3 columns but this step was fitted on 10; expected 10 columns");
+}
+
+TEST_CASE("ridge on X or y near the largest double solves the rescaled problem, or names the column that overflows",
+          "[models][ridge][overflow]") {
+  // Ridge is equivariant in y: y 2^1015 (up to 1.2e308) gives coefficients and intercept 2^1015 times those of y.
+  const auto& d = mp::test::load("diabetes.csv");
+  const double t = std::ldexp(1.0, 1015);
+  const auto f = mp::ridge{}.fit(d.X, d.y);
+  const auto g = mp::ridge{}.fit(d.X, d.y * t);
+  CHECK(max_relative_error(g.coef(), f.coef() * t, 1e-300) < 1e-12);
+  CHECK(g.intercept() == Approx(f.intercept() * t).epsilon(1e-12));
+  const mp::vector predicted = g.predict(d.X);
+  CHECK(predicted.allFinite());
+  CHECK(max_relative_error(predicted, f.predict(d.X) * t, 1e-300) < 1e-12);
+
+  // X 2^1020 (up to 2.2e306) with alpha = 1 is X with alpha = 2^-2040, least squares for all purposes: the
+  // coefficients are those of least squares on X over 2^1020 (about 1e-305, still normal doubles).
+  const double s = std::ldexp(1.0, 1020);
+  const auto least_squares = mp::ridge{.alpha = 0.0}.fit(d.X, d.y);
+  const auto h = mp::ridge{}.fit(d.X * s, d.y);
+  CHECK(max_relative_error(h.coef() * s, least_squares.coef(), 1e-300) < 1e-10);
+  CHECK(h.intercept() == Approx(least_squares.intercept()).epsilon(1e-10));
+  CHECK(max_relative_error(h.predict(d.X * s), least_squares.predict(d.X), 1e-300) < 1e-10);
+
+  // Both scaled at once: the same least-squares problem again, in other units.
+  const auto both = mp::ridge{}.fit(d.X * s, d.y * t);
+  CHECK(max_relative_error(both.coef() * (s / t), least_squares.coef(), 1e-300) < 1e-10);
+
+  // y near the largest double on small features: coefficients of about 1e310 are not doubles.
+  const mp::vector y = d.y * t;
+  CHECK(error_message<mp::invalid_input>([&] { mp::ridge{.alpha = 0.0}.fit(d.X * 0.01, y); }) ==
+        "ridge: the coefficient of X column 0 is beyond the largest double (y up to " +
+            mp::format_double(y.maxCoeff()) + " in magnitude, the column up to " +
+            mp::format_double((d.X.col(0) * 0.01).cwiseAbs().maxCoeff()) +
+            "); expected y and X on scales whose ratio fits a double (rescale y or the column first)");
+}
+
+TEST_CASE("scaler | ridge on a column near the largest double blames the scaler, which cannot scale it",
+          "[models][ridge][overflow][pipeline]") {
+  const auto& d = mp::test::load("diabetes.csv");
+  mp::matrix X = d.X;
+  X.col(3) = X.col(3) / X.col(3).cwiseAbs().maxCoeff() * 1e308;
+  auto pipe = mp::step<"scale">(mp::standard_scaler{}) | mp::step<"model">(mp::ridge{});
+  CHECK(error_message<mp::invalid_input>([&] { pipe.fit(X, d.y); }) ==
+        "step 'scale' (standard_scaler): X column 3 has values too large in magnitude (up to " +
+            mp::format_double(X.col(3).cwiseAbs().maxCoeff()) +
+            "): its variance is beyond the largest double; expected a standard deviation below 1.3e154 (rescale the "
+            "column first)");
+  // The model alone fits it, in scaled units, and predicts its training data finitely.
+  const auto f = mp::ridge{}.fit(X, d.y);
+  CHECK(f.coef().allFinite());
+  CHECK(f.predict(X).allFinite());
 }

@@ -539,3 +539,32 @@ TEST_CASE("impute | min_max | ridge reports bad parameters and bad rows with the
   CHECK(error_message<mp::invalid_input>([&] { f.predict(X.leftCols(9)); }) ==
         "step 'impute' (simple_imputer): X has 9 columns but this step was fitted on 10; expected 10 columns");
 }
+
+TEST_CASE("min_max_scaler on huge values: the rescaled data's exact mapping, or an error naming the column",
+          "[preprocessing][overflow]") {
+  // Scaling by a power of two is exact: diabetes (with missing values) times 2^1015 reaches 4e304 and maps exactly
+  // as diabetes does.
+  const mp::matrix X = with_missing("diabetes");
+  const double big = std::ldexp(1.0, 1015);
+  const auto f = mp::min_max_scaler{.feature_range = {-1.0, 1.0}}.fit(X);
+  const auto g = mp::min_max_scaler{.feature_range = {-1.0, 1.0}}.fit(X * big);
+  CHECK(g.data_range() == f.data_range() * big);
+  CHECK(g.scale() == f.scale() / big);
+  CHECK(g.min() == f.min());
+  const mp::matrix Xt = g.transform(X * big);
+  const mp::matrix expected = f.transform(X);
+  for (mp::index i = 0; i < X.size(); ++i) {
+    CAPTURE(i);
+    CHECK((Xt.data()[i] == expected.data()[i] || (std::isnan(Xt.data()[i]) && std::isnan(expected.data()[i]))));
+  }
+
+  // A range beyond the largest double: an error, not scale 0 (which once mapped every value onto feature_range[0]).
+  mp::matrix Y(3, 2);
+  Y << 1, 1e308,  //
+      2, -1e308,  //
+      3, 0;
+  CHECK(error_message<mp::invalid_input>([&] { mp::min_max_scaler{}.fit(Y); }) ==
+        "min_max_scaler: X column 1 has values too large in magnitude (up to 1e+308): its range (max - min, from "
+        "-1e+308 to 1e+308) is beyond the largest double; expected max - min below 1.7e308 (rescale the column "
+        "first)");
+}

@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <cmath>   // std::ldexp
+#include <vector>
+
 #include "mlpipe/preprocessing/standard_scaler.hpp"
 #include "support.hpp"
 
@@ -82,4 +85,38 @@ TEST_CASE("standard_scaler rejects empty, non-finite and mis-shaped input", "[pr
         "standard_scaler: X has 4 columns but this step was fitted on 3; expected 3 columns");
   CHECK(error_message<mp::invalid_input>([&] { f.inverse_transform(mp::matrix::Ones(2, 2)); }) ==
         "standard_scaler: X has 2 columns but this step was fitted on 3; expected 3 columns");
+}
+
+TEST_CASE("standard_scaler on huge values: the statistics of the rescaled data, or an error naming the column",
+          "[preprocessing][overflow]") {
+  // breast_cancer times 2^500: worst area reaches 1.4e154, whose plain sum of squares overflows; the fit sums such
+  // columns in units of a power of two (exact) and gets what the unscaled data gives, rescaled.
+  const auto& d = mp::test::load("breast_cancer.csv");
+  const double big = std::ldexp(1.0, 500);
+  const auto f = mp::standard_scaler{}.fit(d.X);
+  const auto g = mp::standard_scaler{}.fit(d.X * big);
+  // Within a rounding: the plain path sums X's columns in place, the scaled one a copy (another summation order).
+  CHECK(max_relative_error(g.mean(), f.mean() * big, 1e-300) < 1e-15);
+  CHECK(max_relative_error(g.var(), f.var() * (big * big), 1e-300) < 1e-14);
+  CHECK(max_relative_error(g.scale(), f.scale() * big, 1e-300) < 1e-14);
+  const mp::matrix Xt = g.transform(d.X * big);
+  CHECK(Xt.allFinite());
+  CHECK((Xt - f.transform(d.X)).cwiseAbs().maxCoeff() < 1e-13);
+
+  // Near the largest double a spread has a variance beyond it: an error at fit, not inf and NaN at transform.
+  mp::matrix X(4, 3);
+  X << 1, 1e307, 2e307,  //
+      2, -1e307, 2e307,  //
+      3, 5e306, 2e307,   //
+      4, 0, 2e307;
+  CHECK(error_message<mp::invalid_input>([&] { mp::standard_scaler{}.fit(X); }) ==
+        "standard_scaler: X column 1 has values too large in magnitude (up to 1e+307): its variance is beyond the "
+        "largest double; expected a standard deviation below 1.3e154 (rescale the column first)");
+  // A constant column is constant however large: scale 1, centred to exact zeros.
+  const mp::matrix constant = X(Eigen::all, std::vector<mp::index>{0, 2});
+  const auto c = mp::standard_scaler{}.fit(constant);
+  CHECK(c.mean()(1) == 2e307);
+  CHECK(c.var()(1) == 0.0);
+  CHECK(c.scale()(1) == 1.0);
+  CHECK(c.transform(constant).col(1).isZero(0));
 }

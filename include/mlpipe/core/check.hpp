@@ -1,6 +1,6 @@
 #pragma once
 
-#include <cmath>        // std::isfinite, std::isnan
+#include <cmath>        // std::isfinite, std::isnan, std::trunc
 #include <span>
 #include <string>
 #include <string_view>
@@ -65,6 +65,35 @@ inline void check_target(std::string_view kind, const matrix_view& X, const vect
                           kind);
     }
   }
+}
+
+// What a classifier needs of y: class labels, i.e. integer values (as doubles), as scikit-learn's type_of_target
+// tells a classification target from a continuous one. Names the first value with a fractional part; run after
+// check_target, which rejects non-finite targets.
+inline void check_class_labels(std::string_view kind, const vector_view& y) {
+  for (index i = 0; i < y.size(); ++i) {
+    if (std::trunc(y(i)) != y(i)) {
+      throw invalid_input("y has " + format_double(y(i)) + " at row " + std::to_string(i) +
+                              ", which is not a class label; expected integer class labels (y looks continuous: "
+                              "fit a regressor such as ridge to real-valued targets)",
+                          kind);
+    }
+  }
+}
+
+// Columns whose largest magnitude is above this are summed in scaled units (x times a power of two, which is exact)
+// by the fits that square them: below it n x^2 cannot overflow for any realistic n, so ordinary data keeps the
+// plain arithmetic and its bits.
+inline constexpr double large_magnitude = 1e150;
+
+// The error for a column whose statistic (what: a variance, a range) does not fit in a double, in the fit of kind.
+[[noreturn]] inline void throw_too_large(std::string_view kind, index column, double largest, std::string_view what,
+                                         std::string_view expected) {
+  throw invalid_input("X column " + std::to_string(column) + " has values too large in magnitude (up to " +
+                          format_double(largest) + "): its " + std::string(what) +
+                          " is beyond the largest double; expected " + std::string(expected) +
+                          " (rescale the column first)",
+                      kind);
 }
 
 // Rejects infinities in X, naming the first one; NaN (a missing value) passes. For stages that read NaN as missing.

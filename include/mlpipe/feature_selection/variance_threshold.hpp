@@ -1,7 +1,7 @@
 #pragma once
 
 #include <algorithm>    // std::min, std::max
-#include <cmath>        // std::isnan
+#include <cmath>        // std::isnan, std::isinf, std::ldexp, std::ilogb
 #include <cstddef>
 #include <limits>
 #include <span>
@@ -128,17 +128,30 @@ variance_threshold::fitted variance_threshold::fit(const matrix_view& X, const v
     if (lo == hi) {
       variance = 0.0;  // exactly, where summing may leave a rounding residue
     } else if (n > 0) {
+      // Huge values are summed again in units of 2^e, the power of two just below the largest magnitude: scaling by
+      // a power of two is exact, so this is the plain computation without its overflow.
+      const double largest = std::max(-lo, hi);
+      const int e = largest > detail::large_magnitude ? std::ilogb(largest) : 0;
+      const double unit = std::ldexp(1.0, -e);
+      if (e != 0) {
+        sum = 0.0;
+        for (index i = 0; i < x.size(); ++i)
+          if (!std::isnan(x(i))) sum += x(i) * unit;
+      }
       // Second pass: deviations from the first-pass mean, with the rounding correction of their sum.
       const double mean = sum / static_cast<double>(n);
       double deviation = 0.0;
       double square = 0.0;
       for (index i = 0; i < x.size(); ++i) {
         if (std::isnan(x(i))) continue;
-        const double d = x(i) - mean;
+        const double d = x(i) * unit - mean;
         deviation += d;
         square += d * d;
       }
       variance = std::max(square - deviation * deviation / static_cast<double>(n), 0.0) / static_cast<double>(n);
+      variance = std::ldexp(variance, 2 * e);
+      if (std::isinf(variance))
+        detail::throw_too_large(kind, j, largest, "variance", "a standard deviation below 1.3e154");
       // scikit-learn with threshold 0: the smaller of variance and range (np.ptp, NaN when a value is missing).
       if (threshold == 0.0 && n == x.size()) variance = std::min(variance, hi - lo);
     }

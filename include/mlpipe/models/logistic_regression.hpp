@@ -351,10 +351,23 @@ struct logistic_solution {
   bool converged = false;
 };
 
-// The error for features so large that the loss or its derivatives overflow (rather than NaN coefficients).
-[[noreturn]] inline void throw_logistic_overflow() {
-  throw invalid_input("X is too large in magnitude: the log loss or its derivatives overflowed; expected features "
-                      "of moderate scale (standardize them first, e.g. with standard_scaler)",
+// What the solvers throw when the loss or its derivatives overflow (rather than return NaN coefficients);
+// fit_logistic turns it into an invalid_input that names the culprit column.
+struct logistic_overflow {};
+
+[[noreturn]] inline void throw_logistic_overflow() { throw logistic_overflow{}; }
+
+// The error for an overflow of the solver on X: it names the column of largest magnitude when that is beyond
+// large_magnitude (its squares are what overflowed), else X as a whole.
+[[noreturn]] inline void throw_logistic_overflow(const matrix_view& X) {
+  index column = 0;
+  const double largest = X.cwiseAbs().colwise().maxCoeff().maxCoeff(&column);
+  const std::string culprit = largest > large_magnitude ? "X column " + std::to_string(column) +
+                                                              " has values too large in magnitude (up to " +
+                                                              format_double(largest) + ")"
+                                                        : "X is too large in magnitude";
+  throw invalid_input(culprit + ": the log loss or its derivatives overflowed; expected features of moderate scale "
+                                "(standardize them first, e.g. with standard_scaler)",
                       logistic_regression::kind);
 }
 
@@ -529,6 +542,7 @@ logistic_regression::fitted fit_logistic(const logistic_regression& spec, const 
   constexpr std::string_view kind = logistic_regression::kind;
   validate_params(spec);
   check_fit_input(kind, X, y);
+  check_class_labels(kind, y);
 
   std::vector<double> values(y.data(), y.data() + y.size());
   std::sort(values.begin(), values.end());
@@ -564,10 +578,15 @@ logistic_regression::fitted fit_logistic(const logistic_regression& spec, const 
 
   const bool use_lbfgs = solver == logistic_solver::lbfgs ||
                          (solver == logistic_solver::automatic && objective.size() > logistic_newton_max_unknowns);
-  logistic_solution solution = use_lbfgs ? lbfgs_logistic(objective, std::move(theta), spec.C, spec.tol, spec.max_iter)
-                                         : newton_logistic(objective, std::move(theta), spec.C, spec.tol, spec.max_iter);
+  logistic_solution solution;
+  try {
+    solution = use_lbfgs ? lbfgs_logistic(objective, std::move(theta), spec.C, spec.tol, spec.max_iter)
+                         : newton_logistic(objective, std::move(theta), spec.C, spec.tol, spec.max_iter);
+  } catch (const logistic_overflow&) {
+    throw_logistic_overflow(X);
+  }
   centre_intercepts(objective, solution.theta);
-  if (!solution.theta.allFinite()) throw_logistic_overflow();
+  if (!solution.theta.allFinite()) throw_logistic_overflow(X);
 
   const Eigen::Map<const matrix> T(solution.theta.data(), B, n_out);
   matrix coef = T.topRows(p).transpose();

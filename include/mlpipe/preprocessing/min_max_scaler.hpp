@@ -202,6 +202,10 @@ min_max_scaler::fitted min_max_scaler::fit(const matrix_view& X, const vector_vi
     data_min(j) = low;
     data_max(j) = high;
     data_range(j) = high - low;
+    if (std::isinf(data_range(j))) {
+      detail::throw_too_large(kind, j, std::max(-low, high), "range (max - min, from " + format_double(low) +
+                              " to " + format_double(high) + ")", "max - min below 1.7e308");
+    }
     scale(j) = (hi - lo) / (data_range(j) < zero_range ? 1.0 : data_range(j));
     min(j) = lo - low * scale(j);
     if (!std::isfinite(scale(j)) || !std::isfinite(min(j))) {

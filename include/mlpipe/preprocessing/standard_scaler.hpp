@@ -1,6 +1,6 @@
 #pragma once
 
-#include <cmath>        // std::sqrt
+#include <cmath>        // std::sqrt, std::ldexp, std::ilogb, std::isfinite
 #include <limits>
 #include <span>
 #include <string>
@@ -133,14 +133,25 @@ standard_scaler::fitted standard_scaler::fit(const matrix_view& X, const vector_
   vector var(X.cols());
   vector scale = vector::Ones(X.cols());
   for (index j = 0; j < X.cols(); ++j) {
+    // Huge values are summed in units of 2^e, the power of two just below the column's largest magnitude: scaling
+    // by a power of two is exact, so the statistics are those of the plain formulas without their overflow.
+    const double largest = X.col(j).cwiseAbs().maxCoeff();
+    const int e = largest > detail::large_magnitude ? std::ilogb(largest) : 0;
+    const auto x = (X.col(j).array() * std::ldexp(1.0, -e)).eval();  // x itself when e = 0
+    const double m = e == 0 ? mean(j) : x.mean();
     // Two passes with the rounding correction of the second, as scikit-learn computes var_.
-    const auto centred = (X.col(j).array() - mean(j)).eval();
+    const auto centred = (x - m).eval();
     const double correction = centred.sum();
-    var(j) = (centred.square().sum() - correction * correction / n) / n;
+    const double v = (centred.square().sum() - correction * correction / n) / n;
+    mean(j) = std::ldexp(m, e);
+    var(j) = std::ldexp(v, 2 * e);
+    if (!std::isfinite(var(j)))
+      detail::throw_too_large(kind, j, largest, "variance", "a standard deviation below 1.3e154");
     if (with_std) {
-      // A feature is constant when its variance is within rounding of zero (scikit-learn's _is_constant_feature).
-      const double bound = n * eps * var(j) + (n * mean(j) * eps) * (n * mean(j) * eps);
-      if (var(j) > bound) scale(j) = std::sqrt(var(j));
+      // A feature is constant when its variance is within rounding of zero (scikit-learn's _is_constant_feature),
+      // tested in the scaled units, where the bound cannot overflow.
+      const double bound = n * eps * v + (n * m * eps) * (n * m * eps);
+      if (v > bound) scale(j) = std::sqrt(var(j));
     }
   }
   return fitted(*this, std::move(mean), std::move(var), std::move(scale), X.rows());
