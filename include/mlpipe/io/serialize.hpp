@@ -283,7 +283,7 @@ inline std::string excerpt(const json& j) {
   return out;
 }
 
-// ---- integers ---------------------------------------------------------------------------------------------------------
+// ---- integers -------------------------------------------------------------------------------------------------------
 // A file can hold any integer from -2^63 to 2^64 - 1 (signed and unsigned are distinct in all three formats); each
 // is checked against the range of what it is read into before it is converted.
 
@@ -703,7 +703,7 @@ inline json read_envelope(const std::filesystem::path& path) {
   return parse_envelope(std::as_bytes(std::span(bytes)), format_of(path), path.string());
 }
 
-// ---- crash-safe writes ------------------------------------------------------------------------------------------------
+// ---- crash-safe writes ----------------------------------------------------------------------------------------------
 // save writes "<name>.tmp-<16 hex digits>" next to the target and holds an flock on it from before it is written
 // until after it is renamed over the target. A save killed on the way leaves that file unlocked (the kernel drops a
 // dead process's locks), and the next save to the same path removes every such unlocked file; a live save's file is
