@@ -526,7 +526,8 @@ TEST_CASE("kill -9 during save leaves the old or the new complete file, and no t
   const fs::path file = dir / "model.json";
   mp::save(a, file);
   int kills_mid_write = 0;
-  for (int kill_index = 0; kill_index < 30; ++kill_index) {
+  // 30 kills, or up to 60 until one has landed mid-write (on a tmpfs a write is over in microseconds).
+  for (int kill_index = 0; kill_index < 30 || (kills_mid_write == 0 && kill_index < 60); ++kill_index) {
     const pid_t child = ::fork();
     REQUIRE(child >= 0);
     if (child == 0) {
@@ -540,13 +541,12 @@ TEST_CASE("kill -9 during save leaves the old or the new complete file, and no t
     }
     const auto start = std::chrono::steady_clock::now();
     if (kill_index % 2 == 0) {
-      std::this_thread::sleep_for(std::chrono::microseconds(500 + 1373 * kill_index));  // 0.5 ms to 40 ms
+      std::this_thread::sleep_for(std::chrono::microseconds(500 + 1373 * (kill_index % 30)));  // 0.5 to 40 ms
     } else {
-      // Wait (at most 2 s) until a temporary file exists, then kill within half a millisecond.
+      // Wait (at most 2 s) until a temporary file exists, then kill at once: somewhere in the write or the fsync.
       while (temp_files(dir.path, "model.json") == 0 &&
              std::chrono::steady_clock::now() - start < std::chrono::seconds(2))
-        std::this_thread::sleep_for(std::chrono::microseconds(50));
-      std::this_thread::sleep_for(std::chrono::microseconds(100 * (kill_index % 5)));
+        std::this_thread::sleep_for(std::chrono::microseconds(20));
     }
     ::kill(child, SIGKILL);
     int status = 0;
