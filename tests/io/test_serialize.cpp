@@ -285,9 +285,10 @@ TEST_CASE("load_from_bytes reads a model from memory in every format", "[io][ser
   const auto fitted = scaler_ridge().fit(d.X, d.y);
   using fitted_type = std::remove_cvref_t<decltype(fitted)>;
   temp_dir dir;
-  for (const auto& [name, format] : {std::pair{"m.json", mp::file_format::json},
-                                     std::pair{"m.cbor", mp::file_format::cbor},
-                                     std::pair{"m.msgpack", mp::file_format::msgpack}}) {
+  for (const auto& entry : {std::pair{"m.json", mp::file_format::json}, std::pair{"m.cbor", mp::file_format::cbor},
+                            std::pair{"m.msgpack", mp::file_format::msgpack}}) {
+    const std::string name = entry.first;
+    const mp::file_format format = entry.second;  // not a structured binding: clang 14 cannot capture one
     CAPTURE(name);
     mp::save(fitted, dir / name);
     const std::string bytes = read_text(dir / name);
