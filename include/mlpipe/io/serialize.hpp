@@ -1,23 +1,32 @@
 #pragma once
 
+#include <algorithm>    // std::min, std::max
 #include <cerrno>
 #include <chrono>
 #include <cmath>        // std::isnan, std::isinf
+#include <cstddef>      // std::byte
 #include <cstring>      // std::strerror
 #include <limits>
 #include <cstdint>
-#include <cstdio>       // std::rename, std::remove
 #include <ctime>        // std::gmtime, std::strftime
 #include <filesystem>
 #include <fstream>
 #include <iterator>     // std::istreambuf_iterator
+#include <optional>
 #include <random>       // std::random_device (temp-file names)
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <utility>      // std::index_sequence
 #include <vector>
+
+#include <dirent.h>     // opendir, readdir (abandoned temporary files)
+#include <fcntl.h>      // open, openat
+#include <sys/file.h>   // flock
+#include <sys/stat.h>   // fstat, fstatat
+#include <unistd.h>     // write, fsync, close, unlinkat
 
 #include <nlohmann/json.hpp>
 
@@ -41,12 +50,26 @@
 // state (the stage's check_invariants: shapes, index ranges, classes, finite numbers, hyperparameters), and names
 // the first thing that differs.
 //
+// A model file is untrusted input. Loading bounds what a file can make it do: arrays and objects nest at most
+// max_nesting_depth (128) levels in every format, every integer is range-checked before it is converted, a matrix's
+// rows x cols is checked for overflow and against its data before anything is allocated (so nothing is allocated
+// beyond what the file's own size justifies), and an error message quotes at most a few hundred characters of the
+// file (detail::excerpt). load_from_bytes does the same from memory.
+//
+// save is crash-safe: the bytes go to a temporary file next to the target, which is fsynced, renamed over the
+// target, and the folder fsynced; a save killed at any moment leaves the old or the new complete file, and the next
+// save to the same path removes the temporary file a killed save left behind (never one a live save is writing).
+//
 // The two binary formats are compiled only into programs that include <mlpipe/io/binary_formats.hpp> (in any one
 // source file): nlohmann/json's binary reader brings CBOR, MessagePack, UBJSON, BJData and BSON together, about a
 // second of compile time in every file that saves or loads. Without it, save and load of .cbor/.msgpack throw an
 // error that names the header.
 
 namespace mlpipe {
+
+// file_format -- how a model's bytes are written: JSON (.json), CBOR (.cbor) or MessagePack (.msgpack, .mpk).
+enum class file_format { json, cbor, msgpack };
+
 namespace detail {
 
 using json = nlohmann::json;
@@ -191,6 +214,111 @@ void decode_fitted(const json& node, F& fitted, const std::string& where);
   throw load_error(where + ": " + what);
 }
 
+// ---- file content in messages --------------------------------------------------------------------------------------
+// A message quotes at most about excerpt_limit characters of a file: a value can be megabytes long or nested deep.
+
+inline constexpr std::size_t excerpt_limit = 200;
+
+// Text from a file as a message shows it: cut after excerpt_limit characters, saying how long it was.
+inline std::string clipped(std::string_view text) {
+  if (text.size() <= excerpt_limit) return std::string(text);
+  return std::string(text.substr(0, excerpt_limit)) + "... (" + std::to_string(text.size()) + " characters)";
+}
+
+// Appends a string as JSON text, its content cut to the room left before `end` (at least 20 characters).
+inline void append_excerpt(std::string& out, const std::string& text, std::size_t end) {
+  const std::size_t room = std::max<std::size_t>(end > out.size() ? end - out.size() : 0, 20);
+  if (text.size() <= room) {
+    out += json(text).dump(-1, ' ', false, json::error_handler_t::replace);
+    return;
+  }
+  std::string cut = json(text.substr(0, room)).dump(-1, ' ', false, json::error_handler_t::replace);
+  cut.insert(cut.size() - 1, "...");
+  out += cut;
+}
+
+// Appends a value as JSON text until `end` characters are written; the rest of an array or object becomes "...".
+inline void append_excerpt(std::string& out, const json& j, std::size_t end, int depth) {
+  constexpr int shown_depth = 4;  // deeper values are "[...]" or "{...}": the quote never recurses far
+  switch (j.type()) {
+    case json::value_t::string:
+      append_excerpt(out, j.get_ref<const std::string&>(), end);
+      return;
+    case json::value_t::binary:
+      out += "<" + std::to_string(j.get_binary().size()) + " bytes of binary data>";
+      return;
+    case json::value_t::number_float:  // "1.0" (a real number, not an integer), and "nan" rather than JSON's null
+      out += std::isfinite(j.get<double>()) ? j.dump() : format_double(j.get<double>());
+      return;
+    case json::value_t::array:
+    case json::value_t::object: {
+      const bool object = j.is_object();
+      out += object ? '{' : '[';
+      bool first = true;
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        if (!first) out += ", ";
+        if (out.size() >= end || depth >= shown_depth) {
+          out += "...";
+          break;
+        }
+        first = false;
+        if (object) {
+          append_excerpt(out, it.key(), end);
+          out += ": ";
+        }
+        append_excerpt(out, *it, end, depth + 1);
+      }
+      out += object ? '}' : ']';
+      return;
+    }
+    default:
+      out += j.dump();  // a number, a boolean or null
+  }
+}
+
+// A value from a file as a message quotes it: JSON text of at most a few hundred characters ("[1, 2, 3, ...]").
+inline std::string excerpt(const json& j) {
+  std::string out;
+  append_excerpt(out, j, excerpt_limit, 0);
+  return out;
+}
+
+// ---- integers -------------------------------------------------------------------------------------------------------
+// A file can hold any integer from -2^63 to 2^64 - 1 (signed and unsigned are distinct in all three formats); each
+// is checked against the range of what it is read into before it is converted.
+
+// The integer j holds when it is one that fits in an int64_t.
+inline std::optional<std::int64_t> int64_value(const json& j) {
+  if (j.is_number_unsigned()) {
+    const auto u = j.get<std::uint64_t>();
+    if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
+    return static_cast<std::int64_t>(u);
+  }
+  if (j.is_number_integer()) return j.get<std::int64_t>();
+  return std::nullopt;
+}
+
+[[noreturn]] inline void throw_out_of_range(const json& j, const std::string& min, const std::string& max,
+                                            const std::string& where) {
+  throw_load_error(where, excerpt(j) + " is out of range; expected an integer from " + min + " to " + max);
+}
+
+// An integer from min to max: anything else (a real number, a string, an integer out of range whatever its sign or
+// size) is an error naming the value and the range.
+inline std::int64_t decode_integer(const json& j, std::int64_t min, std::int64_t max, const std::string& where) {
+  if (!j.is_number_integer()) throw_load_error(where, "expected an integer, found " + excerpt(j));
+  const auto i = int64_value(j);
+  if (!i || *i < min || *i > max) throw_out_of_range(j, std::to_string(min), std::to_string(max), where);
+  return *i;
+}
+
+// An integer from 0 to max, for unsigned members whose range goes beyond int64_t's.
+inline std::uint64_t decode_unsigned(const json& j, std::uint64_t max, const std::string& where) {
+  if (!j.is_number_integer()) throw_load_error(where, "expected a non-negative integer, found " + excerpt(j));
+  if (j.is_number_unsigned() && j.get<std::uint64_t>() <= max) return j.get<std::uint64_t>();
+  throw_out_of_range(j, "0", std::to_string(max), where);
+}
+
 inline const json& member(const json& node, std::string_view name, const std::string& where) {
   if (!node.is_object()) throw_load_error(where, "expected an object, found " + std::string(node.type_name()));
   const auto it = node.find(name);
@@ -207,12 +335,15 @@ inline double decode_double(const json& j, const std::string& where) {
     if (s == "inf") return std::numeric_limits<double>::infinity();
     if (s == "-inf") return -std::numeric_limits<double>::infinity();
   }
-  throw_load_error(where, "expected a number, found " + j.dump());
+  throw_load_error(where, "expected a number, found " + excerpt(j));
 }
 
 inline param_value decode_param(const json& j, const std::string& where) {
   if (j.is_boolean()) return j.get<bool>();
-  if (j.is_number_integer()) return j.get<std::int64_t>();
+  if (j.is_number_integer()) {
+    if (const auto i = int64_value(j)) return *i;
+    return j.get<double>();  // beyond int64_t: a real number, which an integer parameter refuses by its range
+  }
   if (j.is_number_float()) return j.get<double>();
   if (j.is_string()) {
     const auto& s = j.get_ref<const std::string&>();
@@ -224,7 +355,7 @@ inline param_value decode_param(const json& j, const std::string& where) {
     for (const json& x : j) list.push_back(decode_double(x, where));
     return list;
   }
-  throw_load_error(where, "expected a parameter value, found " + j.dump());
+  throw_load_error(where, "expected a parameter value, found " + excerpt(j));
 }
 
 // A decoded parameter value as the member's type M, or an error naming what M expects.
@@ -232,16 +363,9 @@ template <class M>
 M converted_param(const param_value& value, const std::string& where) {
   auto converted = param_traits<M>::from_value(value);
   if (!converted)
-    throw_load_error(where, "expected " + std::string(param_traits<M>::expected) + ", found " + format_value(value));
+    throw_load_error(where, "expected " + std::string(param_traits<M>::expected) + ", found " +
+                                clipped(format_value(value)));
   return std::move(*converted);
-}
-
-inline std::int64_t decode_integer(const json& j, std::int64_t min, std::uint64_t max, const std::string& where) {
-  if (!j.is_number_integer()) throw_load_error(where, "expected an integer, found " + j.dump());
-  const auto i = j.get<std::int64_t>();
-  if (i < min || static_cast<std::uint64_t>(i > 0 ? i : 0) > max)
-    throw_load_error(where, std::to_string(i) + " is out of range");
-  return i;
 }
 
 inline void check_array(const json& j, std::string_view expected, const std::string& where) {
@@ -264,12 +388,12 @@ void decode_numbers(const json& list, const std::string& where, bool name_positi
 }
 
 inline void decode_value(const json& j, bool& value, const std::string& where) {
-  if (!j.is_boolean()) throw_load_error(where, "expected true or false, found " + j.dump());
+  if (!j.is_boolean()) throw_load_error(where, "expected true or false, found " + excerpt(j));
   value = j.get<bool>();
 }
 
 inline void decode_value(const json& j, std::string& value, const std::string& where) {
-  if (!j.is_string()) throw_load_error(where, "expected a string, found " + j.dump());
+  if (!j.is_string()) throw_load_error(where, "expected a string, found " + excerpt(j));
   value = j.get<std::string>();
 }
 
@@ -288,28 +412,29 @@ inline void decode_value(const json& j, std::vector<double>& value, const std::s
 inline void decode_value(const json& j, std::vector<index>& value, const std::string& where) {
   check_array(j, "a list of integers", where);
   value.resize(j.size());
+  constexpr index min = std::numeric_limits<index>::min();
+  constexpr index max = std::numeric_limits<index>::max();
   for (std::size_t i = 0; i < j.size(); ++i) {
     const json& x = j[i];
-    value[i] = x.is_number_integer() ? x.get<index>()
-                                     : static_cast<index>(decode_integer(x, std::numeric_limits<index>::min(),
-                                                                         std::numeric_limits<index>::max(),
-                                                                         element_where(where, i)));
+    const auto fast = x.is_number_integer() ? int64_value(x) : std::nullopt;  // positions named only on errors
+    value[i] = fast ? *fast : decode_integer(x, min, max, element_where(where, i));
   }
 }
 
 inline void decode_value(const json& j, matrix& value, const std::string& where) {
   if (!j.is_object() || !j.contains("rows") || !j.contains("cols") || !j.contains("data"))
     throw_load_error(where, "expected a matrix {rows, cols, data}, found " + std::string(j.type_name()));
-  const auto max = static_cast<std::uint64_t>(std::numeric_limits<index>::max());
-  const auto min = std::numeric_limits<index>::min();
-  const auto rows = static_cast<index>(decode_integer(j["rows"], min, max, where + ".rows"));
-  const auto cols = static_cast<index>(decode_integer(j["cols"], min, max, where + ".cols"));
+  // rows x cols is checked for overflow and against the data's length before anything is allocated.
+  constexpr index max = std::numeric_limits<index>::max();
+  const index rows = decode_integer(j["rows"], 0, max, where + ".rows");
+  const index cols = decode_integer(j["cols"], 0, max, where + ".cols");
   const json& data = j["data"];
-  if (rows < 0 || cols < 0 || !data.is_array() || data.size() != static_cast<std::size_t>(rows * cols)) {
-    throw_load_error(where, "a " + std::to_string(rows) + " x " + std::to_string(cols) + " matrix needs " +
-                                std::to_string(rows * cols) + " values, found " +
-                                (data.is_array() ? std::to_string(data.size()) : std::string(data.type_name())));
-  }
+  const std::string found = data.is_array() ? std::to_string(data.size()) : std::string(data.type_name());
+  const std::string shape = "a " + std::to_string(rows) + " x " + std::to_string(cols) + " matrix needs ";
+  if (cols != 0 && rows > max / cols)
+    throw_load_error(where, shape + "more than " + std::to_string(max) + " values, found " + found);
+  if (!data.is_array() || data.size() != static_cast<std::size_t>(rows * cols))
+    throw_load_error(where, shape + std::to_string(rows * cols) + " values, found " + found);
   value.resize(rows, cols);
   decode_numbers(data, where + ".data", false, [&](std::size_t k, double x) { value.data()[k] = x; });
 }
@@ -320,14 +445,14 @@ inline void check_fitted_node(const json& node, std::string_view kind, int schem
   const auto found = node.find("kind");
   if (found == node.end() || !found->is_string()) throw_load_error(where, "'kind' is missing");
   if (found->get_ref<const std::string&>() != kind) {
-    throw_load_error(where, "the file holds a " + found->get<std::string>() + " where the type expects a " +
-                                std::string(kind));
+    throw_load_error(where, "the file holds a " + clipped(found->get_ref<const std::string&>()) +
+                                " where the type expects a " + std::string(kind));
   }
   const auto version = node.find("schema_version");
-  if (version == node.end() || !version->is_number_integer() || version->get<int>() != schema_version) {
+  if (version == node.end() || int64_value(*version) != schema_version) {
     throw load_error(where + " (" + std::string(kind) + "): schema version " +
-                     (version == node.end() ? std::string("missing") : version->dump()) + " in the file; this build " +
-                     "reads version " + std::to_string(schema_version));
+                     (version == node.end() ? std::string("missing") : excerpt(*version)) + " in the file; this " +
+                     "build reads version " + std::to_string(schema_version));
   }
 }
 
@@ -391,7 +516,7 @@ class json_reader {
     const std::string here = where_ + " steps[" + std::to_string(i) + "]";
     const json& found = member(node, "name", here);
     if (!found.is_string() || found.get_ref<const std::string&>() != name) {
-      throw_load_error(here, "the step is named " + found.dump() + " in the file but '" + std::string(name) +
+      throw_load_error(here, "the step is named " + excerpt(found) + " in the file but '" + std::string(name) +
                                  "' in the pipeline type");
     }
     return node;
@@ -403,9 +528,10 @@ class json_reader {
                   std::is_same_v<T, std::vector<double>> || std::is_same_v<T, std::vector<index>> ||
                   std::is_same_v<T, matrix>) {
       decode_value(j, value, where);
+    } else if constexpr (std::is_integral_v<T> && std::is_signed_v<T>) {
+      value = static_cast<T>(decode_integer(j, std::numeric_limits<T>::min(), std::numeric_limits<T>::max(), where));
     } else if constexpr (std::is_integral_v<T>) {
-      value = static_cast<T>(decode_integer(j, std::numeric_limits<T>::min(),
-                                            static_cast<std::uint64_t>(std::numeric_limits<T>::max()), where));
+      value = static_cast<T>(decode_unsigned(j, std::numeric_limits<T>::max(), where));
     } else if constexpr (std::is_floating_point_v<T>) {
       value = static_cast<T>(decode_double(j, where));
     } else if constexpr (serializable_fitted<T>) {
@@ -442,8 +568,6 @@ void decode_fitted(const json& node, F& fitted, const std::string& where) {
   }
 }
 
-enum class file_format { json, cbor, msgpack };
-
 inline file_format format_of(const std::filesystem::path& path) {
   const std::string ext = path.extension().string();
   if (ext == ".cbor") return file_format::cbor;
@@ -451,7 +575,8 @@ inline file_format format_of(const std::filesystem::path& path) {
   return file_format::json;
 }
 
-// The binary formats' encoder and decoder; <mlpipe/io/binary_formats.hpp> sets them when the program starts.
+// The binary formats' encoder and decoder; <mlpipe/io/binary_formats.hpp> sets them when the program starts. decode
+// stops at max_nesting_depth levels (throwing nesting_too_deep) before nlohmann's recursive readers go deeper.
 struct binary_codec {
   std::vector<std::uint8_t> (*encode)(const json& envelope, file_format format);
   json (*decode)(const char* first, const char* last, file_format format);
@@ -483,6 +608,15 @@ inline std::string utc_now() {
   return text;
 }
 
+// Arrays and objects in a model file nest at most this deep (a pipeline's envelope needs about 8 levels, and 4 more
+// per nested pipeline); deeper files are refused while they are read, before anything recurses through them.
+inline constexpr int max_nesting_depth = 128;
+
+// What a reader throws when a file nests deeper than max_nesting_depth; the loader adds the file's name.
+[[noreturn]] inline void throw_nesting_too_deep() {
+  throw load_error("arrays and objects are nested more than " + std::to_string(max_nesting_depth) + " levels deep");
+}
+
 }  // namespace detail
 
 inline constexpr int format_version = 1;
@@ -503,66 +637,62 @@ inline json make_envelope(std::string signature, index n_features_in, json model
 // The envelope's model node, once its format, version and signature are the expected ones.
 inline const json& open_envelope(const json& envelope, const std::string& expected_signature,
                                  const std::string& source) {
-  if (!envelope.is_object() || envelope.value("format", std::string()) != "mlpipe")
+  const auto format = envelope.find("format");  // end() for anything but an object
+  if (format == envelope.end() || *format != "mlpipe")
     throw_load_error(source, "not an mlpipe model file (no \"format\": \"mlpipe\")");
   const auto version = envelope.find("format_version");
-  if (version == envelope.end() || !version->is_number_integer() || version->get<int>() > format_version ||
-      version->get<int>() < 1) {
+  const auto number = version == envelope.end() ? std::nullopt : int64_value(*version);
+  if (!number || *number > format_version || *number < 1) {
     throw_load_error(source, "format version " +
-                                 (version == envelope.end() ? std::string("missing") : version->dump()) +
+                                 (version == envelope.end() ? std::string("missing") : excerpt(*version)) +
                                  "; this build reads versions 1 to " + std::to_string(format_version));
   }
   const auto signature = envelope.find("signature");
   if (signature == envelope.end() || !signature->is_string()) throw_load_error(source, "the signature is missing");
   if (signature->get_ref<const std::string&>() != expected_signature) {
-    throw_load_error(source, "the file holds a model of another pipeline type: " + signature->get<std::string>() +
-                                 "; the type it is loaded as is " + expected_signature);
+    throw_load_error(source, "the file holds a model of another pipeline type: " +
+                                 clipped(signature->get_ref<const std::string&>()) + "; the type it is loaded as is " +
+                                 expected_signature);
   }
   const auto model = envelope.find("model");
   if (model == envelope.end()) throw_load_error(source, "the model is missing");
   return *model;
 }
 
+// The envelope's metadata must be an object whose n_features_in is the model's.
 inline void check_metadata(const json& envelope, index n_features_in, const std::string& source) {
-  const auto metadata = envelope.find("metadata");
-  if (metadata != envelope.end() && metadata->is_object() && metadata->contains("n_features_in") &&
-      (*metadata)["n_features_in"] != n_features_in) {
-    throw_load_error(source, "metadata says " + (*metadata)["n_features_in"].dump() +
-                                 " input features but the model has " + std::to_string(n_features_in));
+  const json& metadata = member(envelope, "metadata", source);
+  const std::string where = source + ": metadata";
+  const index said = decode_integer(member(metadata, "n_features_in", where), 0, std::numeric_limits<index>::max(),
+                                    where + ".n_features_in");
+  if (said != n_features_in) {
+    throw_load_error(source, "metadata says " + std::to_string(said) + " input features but the model has " +
+                                 std::to_string(n_features_in));
   }
 }
 
-// Writes the bytes of an envelope atomically: a temporary file in the same folder, then a rename.
-inline void write_envelope(const json& envelope, const std::filesystem::path& path) {
-  std::string text;                // JSON
-  std::vector<std::uint8_t> binary;  // CBOR or MessagePack
-  if (const auto format = format_of(path); format == file_format::json) {
-    text = envelope.dump(1) + "\n";
-  } else {
-    binary = binary_codec_for<error>(format, "save: '" + path.string() + "'").encode(envelope, format);
-  }
-  const std::string_view bytes = binary.empty() ? std::string_view(text)
-                                                : std::string_view(reinterpret_cast<const char*>(binary.data()),
-                                                                   binary.size());
-  std::random_device random;
-  std::filesystem::path temp = path;
-  temp += ".tmp-" + std::to_string(random());
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out) throw error("save: cannot create '" + temp.string() + "'");
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) {
-      out.close();
-      std::filesystem::remove(temp);
-      throw error("save: writing '" + temp.string() + "' failed (disk full?)");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(temp, path, ec);
-  if (ec) {
-    std::filesystem::remove(temp);
-    throw error("save: cannot move the model into '" + path.string() + "': " + ec.message());
+// The envelope in the bytes of a model file. Every format stops at max_nesting_depth levels: JSON through the
+// parser's callback (nlohmann's JSON parser does not recurse; what walks the result afterwards would), CBOR and
+// MessagePack in the codec, before their recursive readers go deeper.
+inline json parse_envelope(std::span<const std::byte> bytes, file_format format, const std::string& source) {
+  // Pointer ranges: nlohmann/json's _json literal already compiles its parser for const char*, so this shares it.
+  const char* const first = reinterpret_cast<const char*>(bytes.data());
+  const char* const last = first + bytes.size();
+  const binary_codec* binary =
+      format == file_format::json ? nullptr : &binary_codec_for<load_error>(format, source);
+  try {
+    if (binary) return binary->decode(first, last, format);
+    return json::parse(first, last, [](int depth, json::parse_event_t event, json&) {
+      // depth counts the arrays and objects around the one starting
+      if ((event == json::parse_event_t::object_start || event == json::parse_event_t::array_start) &&
+          depth >= max_nesting_depth)
+        throw_nesting_too_deep();
+      return true;
+    });
+  } catch (const json::exception& e) {
+    throw_load_error(source, "the file is truncated or corrupt (" + clipped(e.what()) + ")");
+  } catch (const load_error& e) {
+    throw_load_error(source, e.detail());
   }
 }
 
@@ -570,17 +700,118 @@ inline json read_envelope(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw_load_error(path.string(), std::string("cannot open the file: ") + std::strerror(errno));
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  // Pointer ranges: nlohmann/json's _json literal already compiles its parser for const char*, so this shares it.
-  const char* const first = bytes.data();
-  const char* const last = first + bytes.size();
-  const auto format = format_of(path);
-  const binary_codec* binary =
-      format == file_format::json ? nullptr : &binary_codec_for<load_error>(format, path.string());
-  try {
-    return binary ? binary->decode(first, last, format) : json::parse(first, last);
-  } catch (const json::exception& e) {
-    throw_load_error(path.string(), std::string("the file is truncated or corrupt (") + e.what() + ")");
+  return parse_envelope(std::as_bytes(std::span(bytes)), format_of(path), path.string());
+}
+
+// ---- crash-safe writes ----------------------------------------------------------------------------------------------
+// save writes "<name>.tmp-<16 hex digits>" next to the target and holds an flock on it from before it is written
+// until after it is renamed over the target. A save killed on the way leaves that file unlocked (the kernel drops a
+// dead process's locks), and the next save to the same path removes every such unlocked file; a live save's file is
+// locked and left alone, so concurrent saves to one path all succeed (the last rename wins).
+
+inline constexpr std::size_t temp_suffix_digits = 16;
+
+// Whether a folder entry is one of the temporary files that a save of `prefix` ("model.json.tmp-") makes.
+inline bool is_temp_name(std::string_view name, std::string_view prefix) {
+  if (name.size() != prefix.size() + temp_suffix_digits || !name.starts_with(prefix)) return false;
+  for (const char c : name.substr(prefix.size()))
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+// Removes the temporary files of saves to the same path that were killed: those no live save holds locked.
+inline void remove_abandoned_temps(const std::filesystem::path& folder, const std::string& prefix) {
+  DIR* dir = ::opendir(folder.c_str());
+  if (dir == nullptr) return;  // the save's own create reports what is wrong with the folder
+  const int dir_fd = ::dirfd(dir);
+  while (const dirent* entry = ::readdir(dir)) {
+    if (!is_temp_name(entry->d_name, prefix)) continue;
+    const int fd = ::openat(dir_fd, entry->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0) continue;
+    struct stat opened {};
+    struct stat named {};
+    // Locked: the name is still the file that was locked (not renamed into place since), and its writer is gone.
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0 && ::fstat(fd, &opened) == 0 &&
+        ::fstatat(dir_fd, entry->d_name, &named, AT_SYMLINK_NOFOLLOW) == 0 && opened.st_dev == named.st_dev &&
+        opened.st_ino == named.st_ino)
+      ::unlinkat(dir_fd, entry->d_name, 0);
+    ::close(fd);
   }
+  ::closedir(dir);
+}
+
+struct temp_file {
+  int fd = -1;
+  std::string name;
+};
+
+// A new temporary file next to path, locked. A file that another save removed as abandoned between its creation and
+// the lock (its link count is then 0) is given up for a new name.
+inline temp_file create_locked_temp(const std::filesystem::path& path) {
+  std::random_device random;
+  constexpr char digits[] = "0123456789abcdef";
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    temp_file temp;
+    temp.name = path.string() + ".tmp-";
+    for (std::size_t i = 0; i < temp_suffix_digits; ++i) temp.name += digits[random() % 16];
+    temp.fd = ::open(temp.name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (temp.fd < 0) {
+      if (errno == EEXIST) continue;
+      throw error("save: cannot create '" + temp.name + "': " + std::strerror(errno));
+    }
+    while (::flock(temp.fd, LOCK_EX) != 0 && errno == EINTR) {
+    }
+    struct stat status {};
+    if (::fstat(temp.fd, &status) == 0 && status.st_nlink > 0) return temp;
+    ::close(temp.fd);
+  }
+  throw error("save: cannot create a temporary file next to '" + path.string() + "'");
+}
+
+inline bool write_all(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ::ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+// The bytes save writes for an envelope in a format.
+template <class Write>
+void with_encoded(const json& envelope, file_format format, const std::string& where, Write&& write) {
+  if (format == file_format::json) {
+    write(std::string_view(envelope.dump(1) + "\n"));
+  } else {
+    const std::vector<std::uint8_t> binary = binary_codec_for<error>(format, where).encode(envelope, format);
+    write(std::string_view(reinterpret_cast<const char*>(binary.data()), binary.size()));
+  }
+}
+
+// Writes the bytes of an envelope crash-safely: a locked temporary file in the same folder, fsync, rename, fsync of
+// the folder (so that after a power loss too the path holds one complete version).
+inline void write_envelope(const json& envelope, const std::filesystem::path& path) {
+  with_encoded(envelope, format_of(path), "save: '" + path.string() + "'", [&](std::string_view bytes) {
+    const std::filesystem::path folder = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+    remove_abandoned_temps(folder, path.filename().string() + ".tmp-");
+    const temp_file temp = create_locked_temp(path);
+    const auto fail = [&](const std::string& what) {
+      const int code = errno;
+      ::unlink(temp.name.c_str());
+      ::close(temp.fd);
+      throw error(what + ": " + std::strerror(code));
+    };
+    if (!write_all(temp.fd, bytes)) fail("save: writing '" + temp.name + "' failed");
+    if (::fsync(temp.fd) != 0) fail("save: flushing '" + temp.name + "' to disk failed");
+    if (::rename(temp.name.c_str(), path.c_str()) != 0)
+      fail("save: cannot move the model into '" + path.string() + "'");
+    ::close(temp.fd);  // the lock goes only now that the temporary name is gone
+    if (const int dir_fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir_fd >= 0) {
+      ::fsync(dir_fd);  // some file systems refuse to fsync a folder; the model is in place all the same
+      ::close(dir_fd);
+    }
+  });
 }
 
 }  // namespace detail
@@ -607,19 +838,28 @@ Fitted from_json(const nlohmann::json& envelope, const std::string& source = "<j
   return fitted;
 }
 
-// save(fitted, "model.json") -- writes a fitted stage or pipeline atomically (a temporary file in the same folder,
-// then a rename): a crash never leaves a half-written model behind. The extension picks the format: .json,
-// .cbor or .msgpack (the binary two need <mlpipe/io/binary_formats.hpp>; anything else is JSON).
+// save(fitted, "model.json") -- writes a fitted stage or pipeline crash-safely (a locked temporary file in the same
+// folder, fsync, rename, fsync of the folder): a crash or kill -9 at any moment leaves the old or the new complete
+// model, and the next save to the path removes a killed save's temporary file. The extension picks the format:
+// .json, .cbor or .msgpack (the binary two need <mlpipe/io/binary_formats.hpp>; anything else is JSON).
 template <class Fitted>
 void save(const Fitted& fitted, const std::filesystem::path& path) {
   detail::write_envelope(to_json(fitted), path);
 }
 
-// load<Fitted>("model.json") -- reads what save wrote, checking everything; a missing, truncated, corrupt or
-// mismatched file throws mlpipe::load_error naming the file and what differed.
+// load<Fitted>("model.json") -- reads what save wrote, checking everything; a missing, truncated, corrupt, too deeply
+// nested or mismatched file throws mlpipe::load_error naming the file and what differed.
 template <class Fitted>
 Fitted load(const std::filesystem::path& path) {
   return from_json<Fitted>(detail::read_envelope(path), path.string());
+}
+
+// load_from_bytes<Fitted>(bytes, file_format::cbor) -- load() from memory: a model kept in a database or received in
+// a message, read with the same checks and without the file system; `source` names the bytes in error messages.
+// From a std::string: load_from_bytes<Fitted>(std::as_bytes(std::span(text)), file_format::json).
+template <class Fitted>
+Fitted load_from_bytes(std::span<const std::byte> bytes, file_format format, const std::string& source = "<bytes>") {
+  return from_json<Fitted>(detail::parse_envelope(bytes, format, source), source);
 }
 
 }  // namespace mlpipe
