@@ -7,6 +7,7 @@
 #include <numeric>      // std::iota
 #include <span>
 #include <string>
+#include <type_traits>  // std::is_convertible_v
 #include <utility>      // std::move
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "mlpipe/models/ridge.hpp"
 #include "mlpipe/validation/metrics.hpp"
 #include "mlpipe/validation/scorers.hpp"
+#include "mlpipe/validation/any_splitter.hpp"
 #include "mlpipe/validation/splitters.hpp"
 #include "support.hpp"
 
@@ -300,6 +302,34 @@ TEST_CASE("splitters reject bad settings and bad targets with precise messages",
         "predefined_split: y has 1 value but there are 2 rows; expected one target per row (or none)");
   CHECK(error_message<invalid_input>([] { mp::predefined_split{.test_fold = {0, 1}}.splits(-1); }) ==
         "predefined_split: n_rows = -1 is negative; expected the number of rows to split");
+}
+
+TEST_CASE("predefined_split takes its fold ids from any integer vector", "[validation][splitters]") {
+  const std::vector<mp::split> expected = mp::predefined_split{.test_fold = {1, 0, -1, 1, 0}}.splits(5);
+  REQUIRE(expected.size() == 2);
+  CHECK(expected[0].test == std::vector<mp::index>{1, 4});
+  const std::vector<int> ints{1, 0, -1, 1, 0};
+  const std::vector<long> longs{1, 0, -1, 1, 0};
+  const std::vector<unsigned short> shorts{1, 0, 9, 1, 0};  // unsigned: 9 stands for a third fold here
+  Eigen::VectorXi eigen_ints(5);
+  eigen_ints << 1, 0, -1, 1, 0;
+  const Eigen::Matrix<long, 1, Eigen::Dynamic> eigen_row = eigen_ints.transpose().cast<long>();
+  CHECK(mp::predefined_split{.test_fold = ints}.splits(5) == expected);
+  CHECK(mp::predefined_split{.test_fold = longs}.splits(5) == expected);
+  CHECK(mp::predefined_split{.test_fold = eigen_ints}.splits(5) == expected);
+  CHECK(mp::predefined_split{.test_fold = eigen_row}.splits(5) == expected);
+  CHECK(mp::predefined_split{.test_fold = shorts}.get_n_splits() == 3);
+  mp::predefined_split assigned;
+  assigned.test_fold = ints;
+  CHECK(assigned.test_fold.values() == std::vector<mp::index>{1, 0, -1, 1, 0});
+  CHECK(mp::any_splitter(mp::predefined_split{.test_fold = eigen_ints}).splits(5, mp::vector()) == expected);
+  CHECK(error_message<mp::invalid_parameter>([] {
+          mp::predefined_split{.test_fold = std::vector<unsigned long long>{0, 1, 18446744073709551615ULL}};
+        }) == "the id at row 2 is 18446744073709551615; expected an id below 2^63, as a signed 64-bit integer holds");
+  STATIC_REQUIRE_FALSE(std::is_convertible_v<std::vector<double>, mp::row_ids>);
+  STATIC_REQUIRE_FALSE(std::is_convertible_v<std::vector<bool>, mp::row_ids>);
+  STATIC_REQUIRE_FALSE(std::is_convertible_v<Eigen::VectorXd, mp::row_ids>);
+  STATIC_REQUIRE_FALSE(std::is_convertible_v<Eigen::MatrixXi, mp::row_ids>);
 }
 
 // ---- metrics -----------------------------------------------------------------------------------------------------
