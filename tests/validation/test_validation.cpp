@@ -546,7 +546,7 @@ TEST_CASE("get_scorer knows scikit-learn's scorer names and suggests close ones"
   CHECK(mp::scorer_names() == std::vector<std::string>{"accuracy", "roc_auc", "neg_log_loss", "f1", "f1_macro", "r2",
                                                        "neg_mean_squared_error", "neg_mean_absolute_error"});
   for (const auto& name : mp::scorer_names()) CHECK(mp::get_scorer(name).name == name);
-  CHECK(mp::get_scorer("roc_auc").input == mp::scorer_input::predict_proba);
+  CHECK(mp::get_scorer("roc_auc").input == mp::scorer_input::proba_or_decision);
   CHECK(mp::get_scorer("neg_log_loss").input == mp::scorer_input::predict_proba);
   CHECK(mp::get_scorer("f1").input == mp::scorer_input::predict);
   CHECK(mp::get_scorer("accuracy").greater_is_better);
@@ -612,6 +612,59 @@ TEST_CASE("a scorer may read decision values instead", "[validation][scorers]") 
   CHECK(counts.predict_proba == 0);
 }
 
+namespace {
+
+// decision_only -- table_classifier's labels and decision values without its probabilities.
+class decision_only {
+ public:
+  static constexpr std::string_view kind = "decision_only";
+  explicit decision_only(const table_classifier& model) : model_(model) {}
+  mp::index n_features_in() const { return 1; }
+  const mp::vector& classes() const { return model_.classes(); }
+  mp::vector predict(const mp::matrix_view& X) const { return model_.predict(X); }
+  mp::vector decision_function(const mp::matrix_view& X) const { return model_.decision_function(X); }
+
+ private:
+  const table_classifier& model_;
+};
+
+}  // namespace
+
+TEST_CASE("roc_auc reads decision values when a classifier has no predict_proba, for two classes",
+          "[validation][scorers]") {
+  STATIC_REQUIRE(mp::fitted_classifier<decision_only>);
+  STATIC_REQUIRE_FALSE(mp::fitted_probabilistic_classifier<decision_only>);
+  const auto& c = reference()["scorers_classification"][0];  // binary
+  call_counts counts;
+  const table_classifier model(to_matrix(c["proba"]), to_vector(c["classes"]), &counts);
+  const mp::vector y = to_vector(c["y"]);
+  const decision_only without_proba(model);
+  const auto got = mp::score_all({mp::get_scorer("roc_auc"), mp::get_scorer("accuracy")}, without_proba,
+                                 row_ids(y.size()), y);
+  // p1 - p0 orders the rows exactly as p1, so the AUC is scikit-learn's roc_auc of the probabilities.
+  CHECK(got[0] == Approx(c["scores"]["roc_auc"].get<double>()).epsilon(1e-13));
+  CHECK(counts.decision_function == 1);
+  CHECK(counts.predict_proba == 0);
+  CHECK(error_message<mp::invalid_parameter>([&] {
+          mp::score_all({mp::get_scorer("neg_log_loss")}, without_proba, row_ids(y.size()), y);
+        }) == "scorer 'neg_log_loss' needs predict_proba, which decision_only does not have; expected a classifier "
+              "with class probabilities");
+
+  for (const auto& multi : reference()["scorers_classification"]) {
+    if (multi["classes"].size() < 3) continue;
+    const table_classifier three(to_matrix(multi["proba"]), to_vector(multi["classes"]), &counts);
+    const decision_only three_without_proba(three);
+    const mp::vector y3 = to_vector(multi["y"]);
+    CHECK(error_message<mp::invalid_parameter>([&] {
+            mp::score_all({mp::get_scorer("roc_auc")}, three_without_proba, row_ids(y3.size()), y3);
+          }) == "scorer 'roc_auc' needs predict_proba for " + std::to_string(multi["classes"].size()) +
+                    " classes, which decision_only does not have; expected class probabilities, as decision values "
+                    "serve two classes only");
+    return;
+  }
+  FAIL("the reference has no multiclass case");
+}
+
 TEST_CASE("regression scorers on ridge match scikit-learn's, negated where smaller is better",
           "[validation][scorers]") {
   const auto& d = mp::test::load("diabetes.csv");
@@ -636,7 +689,10 @@ TEST_CASE("score_all rejects scorers the model cannot serve, with precise messag
   const auto model = mp::ridge{}.fit(d.X, d.y);
   CHECK(error_message<mp::invalid_parameter>([&] {
           mp::score_all({mp::get_scorer("r2"), mp::get_scorer("roc_auc")}, model, d.X, d.y);
-        }) == "scorer 'roc_auc' needs predict_proba, which ridge does not have; expected a classifier");
+        }) == "scorer 'roc_auc' needs predict_proba or decision_function, which ridge does not have; expected a "
+              "classifier");
+  CHECK(error_message<mp::invalid_parameter>([&] { mp::score_all({mp::get_scorer("neg_log_loss")}, model, d.X, d.y); }) ==
+        "scorer 'neg_log_loss' needs predict_proba, which ridge does not have; expected a classifier");
   const mp::scorer by_decision{"auc_of_decision", mp::scorer_input::decision_function, true,
                                [](const mp::vector_view&, const mp::matrix_view&, const mp::vector_view&) {
                                  return 0.0;
