@@ -324,7 +324,7 @@ TEST_CASE("predefined_split takes its fold ids from any integer vector", "[valid
   CHECK(assigned.test_fold.values() == std::vector<mp::index>{1, 0, -1, 1, 0});
   CHECK(mp::any_splitter(mp::predefined_split{.test_fold = eigen_ints}).splits(5, mp::vector()) == expected);
   CHECK(error_message<mp::invalid_parameter>([] {
-          mp::predefined_split{.test_fold = std::vector<unsigned long long>{0, 1, 18446744073709551615ULL}};
+          (void)mp::predefined_split{.test_fold = std::vector<unsigned long long>{0, 1, 18446744073709551615ULL}};
         }) == "the id at row 2 is 18446744073709551615; expected an id below 2^63, as a signed 64-bit integer holds");
   STATIC_REQUIRE_FALSE(std::is_convertible_v<std::vector<double>, mp::row_ids>);
   STATIC_REQUIRE_FALSE(std::is_convertible_v<std::vector<bool>, mp::row_ids>);
