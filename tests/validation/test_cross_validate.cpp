@@ -224,7 +224,7 @@ TEST_CASE("a classifier is known by classes(), not by predict_proba", "[validati
               "classifier");
 }
 
-TEST_CASE("errors inside cross-validation and searches name the user's row", "[validation][cv][rows]") {
+TEST_CASE("errors inside cross-validation and searches name the user's row", "[validation][cv][rows][parallel]") {
   const auto& d = mp::test::load("diabetes.csv");
   const mp::matrix X = d.X.topRows(20);
   const mp::vector y = d.y.head(20);
