@@ -7,6 +7,7 @@
 #include <numeric>      // std::iota
 #include <span>
 #include <string>
+#include <type_traits>  // std::is_convertible_v
 #include <utility>      // std::move
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "mlpipe/models/ridge.hpp"
 #include "mlpipe/validation/metrics.hpp"
 #include "mlpipe/validation/scorers.hpp"
+#include "mlpipe/validation/any_splitter.hpp"
 #include "mlpipe/validation/splitters.hpp"
 #include "support.hpp"
 
@@ -302,6 +304,34 @@ TEST_CASE("splitters reject bad settings and bad targets with precise messages",
         "predefined_split: n_rows = -1 is negative; expected the number of rows to split");
 }
 
+TEST_CASE("predefined_split takes its fold ids from any integer vector", "[validation][splitters]") {
+  const std::vector<mp::split> expected = mp::predefined_split{.test_fold = {1, 0, -1, 1, 0}}.splits(5);
+  REQUIRE(expected.size() == 2);
+  CHECK(expected[0].test == std::vector<mp::index>{1, 4});
+  const std::vector<int> ints{1, 0, -1, 1, 0};
+  const std::vector<long> longs{1, 0, -1, 1, 0};
+  const std::vector<unsigned short> shorts{1, 0, 9, 1, 0};  // unsigned: 9 stands for a third fold here
+  Eigen::VectorXi eigen_ints(5);
+  eigen_ints << 1, 0, -1, 1, 0;
+  const Eigen::Matrix<long, 1, Eigen::Dynamic> eigen_row = eigen_ints.transpose().cast<long>();
+  CHECK(mp::predefined_split{.test_fold = ints}.splits(5) == expected);
+  CHECK(mp::predefined_split{.test_fold = longs}.splits(5) == expected);
+  CHECK(mp::predefined_split{.test_fold = eigen_ints}.splits(5) == expected);
+  CHECK(mp::predefined_split{.test_fold = eigen_row}.splits(5) == expected);
+  CHECK(mp::predefined_split{.test_fold = shorts}.get_n_splits() == 3);
+  mp::predefined_split assigned;
+  assigned.test_fold = ints;
+  CHECK(assigned.test_fold.values() == std::vector<mp::index>{1, 0, -1, 1, 0});
+  CHECK(mp::any_splitter(mp::predefined_split{.test_fold = eigen_ints}).splits(5, mp::vector()) == expected);
+  CHECK(error_message<mp::invalid_parameter>([] {
+          (void)mp::predefined_split{.test_fold = std::vector<unsigned long long>{0, 1, 18446744073709551615ULL}};
+        }) == "the id at row 2 is 18446744073709551615; expected an id below 2^63, as a signed 64-bit integer holds");
+  STATIC_REQUIRE_FALSE(std::is_convertible_v<std::vector<double>, mp::row_ids>);
+  STATIC_REQUIRE_FALSE(std::is_convertible_v<std::vector<bool>, mp::row_ids>);
+  STATIC_REQUIRE_FALSE(std::is_convertible_v<Eigen::VectorXd, mp::row_ids>);
+  STATIC_REQUIRE_FALSE(std::is_convertible_v<Eigen::MatrixXi, mp::row_ids>);
+}
+
 // ---- metrics -----------------------------------------------------------------------------------------------------
 
 TEST_CASE("metrics match scikit-learn's on ties, multiclass, perfect and worst cases", "[validation][metrics]") {
@@ -516,7 +546,7 @@ TEST_CASE("get_scorer knows scikit-learn's scorer names and suggests close ones"
   CHECK(mp::scorer_names() == std::vector<std::string>{"accuracy", "roc_auc", "neg_log_loss", "f1", "f1_macro", "r2",
                                                        "neg_mean_squared_error", "neg_mean_absolute_error"});
   for (const auto& name : mp::scorer_names()) CHECK(mp::get_scorer(name).name == name);
-  CHECK(mp::get_scorer("roc_auc").input == mp::scorer_input::predict_proba);
+  CHECK(mp::get_scorer("roc_auc").input == mp::scorer_input::proba_or_decision);
   CHECK(mp::get_scorer("neg_log_loss").input == mp::scorer_input::predict_proba);
   CHECK(mp::get_scorer("f1").input == mp::scorer_input::predict);
   CHECK(mp::get_scorer("accuracy").greater_is_better);
@@ -582,6 +612,59 @@ TEST_CASE("a scorer may read decision values instead", "[validation][scorers]") 
   CHECK(counts.predict_proba == 0);
 }
 
+namespace {
+
+// decision_only -- table_classifier's labels and decision values without its probabilities.
+class decision_only {
+ public:
+  static constexpr std::string_view kind = "decision_only";
+  explicit decision_only(const table_classifier& model) : model_(model) {}
+  mp::index n_features_in() const { return 1; }
+  const mp::vector& classes() const { return model_.classes(); }
+  mp::vector predict(const mp::matrix_view& X) const { return model_.predict(X); }
+  mp::vector decision_function(const mp::matrix_view& X) const { return model_.decision_function(X); }
+
+ private:
+  const table_classifier& model_;
+};
+
+}  // namespace
+
+TEST_CASE("roc_auc reads decision values when a classifier has no predict_proba, for two classes",
+          "[validation][scorers]") {
+  STATIC_REQUIRE(mp::fitted_classifier<decision_only>);
+  STATIC_REQUIRE_FALSE(mp::fitted_probabilistic_classifier<decision_only>);
+  const auto& c = reference()["scorers_classification"][0];  // binary
+  call_counts counts;
+  const table_classifier model(to_matrix(c["proba"]), to_vector(c["classes"]), &counts);
+  const mp::vector y = to_vector(c["y"]);
+  const decision_only without_proba(model);
+  const auto got = mp::score_all({mp::get_scorer("roc_auc"), mp::get_scorer("accuracy")}, without_proba,
+                                 row_ids(y.size()), y);
+  // p1 - p0 orders the rows exactly as p1, so the AUC is scikit-learn's roc_auc of the probabilities.
+  CHECK(got[0] == Approx(c["scores"]["roc_auc"].get<double>()).epsilon(1e-13));
+  CHECK(counts.decision_function == 1);
+  CHECK(counts.predict_proba == 0);
+  CHECK(error_message<mp::invalid_parameter>([&] {
+          mp::score_all({mp::get_scorer("neg_log_loss")}, without_proba, row_ids(y.size()), y);
+        }) == "scorer 'neg_log_loss' needs predict_proba, which decision_only does not have; expected a classifier "
+              "with class probabilities");
+
+  for (const auto& multi : reference()["scorers_classification"]) {
+    if (multi["classes"].size() < 3) continue;
+    const table_classifier three(to_matrix(multi["proba"]), to_vector(multi["classes"]), &counts);
+    const decision_only three_without_proba(three);
+    const mp::vector y3 = to_vector(multi["y"]);
+    CHECK(error_message<mp::invalid_parameter>([&] {
+            mp::score_all({mp::get_scorer("roc_auc")}, three_without_proba, row_ids(y3.size()), y3);
+          }) == "scorer 'roc_auc' needs predict_proba for " + std::to_string(multi["classes"].size()) +
+                    " classes, which decision_only does not have; expected class probabilities, as decision values "
+                    "serve two classes only");
+    return;
+  }
+  FAIL("the reference has no multiclass case");
+}
+
 TEST_CASE("regression scorers on ridge match scikit-learn's, negated where smaller is better",
           "[validation][scorers]") {
   const auto& d = mp::test::load("diabetes.csv");
@@ -606,7 +689,10 @@ TEST_CASE("score_all rejects scorers the model cannot serve, with precise messag
   const auto model = mp::ridge{}.fit(d.X, d.y);
   CHECK(error_message<mp::invalid_parameter>([&] {
           mp::score_all({mp::get_scorer("r2"), mp::get_scorer("roc_auc")}, model, d.X, d.y);
-        }) == "scorer 'roc_auc' needs predict_proba, which ridge does not have; expected a classifier");
+        }) == "scorer 'roc_auc' needs predict_proba or decision_function, which ridge does not have; expected a "
+              "classifier");
+  CHECK(error_message<mp::invalid_parameter>([&] { mp::score_all({mp::get_scorer("neg_log_loss")}, model, d.X, d.y); }) ==
+        "scorer 'neg_log_loss' needs predict_proba, which ridge does not have; expected a classifier");
   const mp::scorer by_decision{"auc_of_decision", mp::scorer_input::decision_function, true,
                                [](const mp::vector_view&, const mp::matrix_view&, const mp::vector_view&) {
                                  return 0.0;

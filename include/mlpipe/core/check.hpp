@@ -38,8 +38,8 @@ inline void check_finite(std::string_view kind, const matrix_view& X) {
   for (index j = 0; j < X.cols(); ++j) {
     for (index i = 0; i < X.rows(); ++i) {
       if (!std::isfinite(X(i, j))) {
-        throw invalid_input("X has " + format_double(X(i, j)) + " at row " + std::to_string(i) + ", column " +
-                                std::to_string(j) +
+        throw invalid_input("X has " + format_double(X(i, j)) + " at row ", i,
+                            ", column " + std::to_string(j) +
                                 "; expected finite values (impute missing values first, e.g. with simple_imputer)",
                             kind);
       }
@@ -61,8 +61,7 @@ inline void check_target(std::string_view kind, const matrix_view& X, const vect
   if (all_finite(y)) return;
   for (index i = 0; i < y.size(); ++i) {
     if (!std::isfinite(y(i))) {
-      throw invalid_input("y has " + format_double(y(i)) + " at row " + std::to_string(i) + "; expected finite targets",
-                          kind);
+      throw invalid_input("y has " + format_double(y(i)) + " at row ", i, "; expected finite targets", kind);
     }
   }
 }
@@ -102,8 +101,8 @@ inline void check_no_infinity(std::string_view kind, const matrix_view& X) {
   for (index j = 0; j < X.cols(); ++j) {
     for (index i = 0; i < X.rows(); ++i) {
       if (std::isinf(X(i, j))) {
-        throw invalid_input("X has " + format_double(X(i, j)) + " at row " + std::to_string(i) + ", column " +
-                                std::to_string(j) + "; expected finite values, or nan for a missing value",
+        throw invalid_input("X has " + format_double(X(i, j)) + " at row ", i,
+                            ", column " + std::to_string(j) + "; expected finite values, or nan for a missing value",
                             kind);
       }
     }

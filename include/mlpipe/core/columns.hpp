@@ -147,7 +147,7 @@ class fitted_column_subset {
   }
 
   matrix predict_proba(const matrix_view& X) const
-    requires fitted_classifier<Fitted>
+    requires fitted_probabilistic_classifier<Fitted>
   {
     return apply(X, [&](const matrix_view& Xs) -> matrix { return inner_.predict_proba(Xs); });
   }

@@ -28,11 +28,18 @@ concept fitted_predictor = fitted_stage<F> && requires(const F& f, const matrix_
   { f.predict(X) } -> std::convertible_to<vector>;
 };
 
-// fitted_classifier -- predicts labels from `classes()` and their probabilities (columns in class order).
+// fitted_classifier -- predicts class labels and lists them in `classes()` (ascending). Knowing its classes is what
+// makes a model a classifier (accuracy by default, stratified folds), with or without probabilities.
 template <class F>
-concept fitted_classifier = fitted_predictor<F> && requires(const F& f, const matrix_view& X) {
-  { f.predict_proba(X) } -> std::convertible_to<matrix>;
+concept fitted_classifier = fitted_predictor<F> && requires(const F& f) {
   { f.classes() } -> std::convertible_to<const vector&>;
+};
+
+// fitted_probabilistic_classifier -- a fitted classifier that also gives class probabilities: predict_proba(X) has
+// one column per class, in classes() order (what neg_log_loss needs).
+template <class F>
+concept fitted_probabilistic_classifier = fitted_classifier<F> && requires(const F& f, const matrix_view& X) {
+  { f.predict_proba(X) } -> std::convertible_to<matrix>;
 };
 
 // fitted_regressor -- predicts a real value per row.
@@ -56,7 +63,7 @@ concept fitted_row_predictor = fitted_predictor<F> && requires(const F& f, std::
 // fitted_row_classifier -- predict_proba_one(row, out) writes one probability per class, in class order.
 template <class F>
 concept fitted_row_classifier =
-    fitted_classifier<F> && fitted_row_predictor<F> &&
+    fitted_probabilistic_classifier<F> && fitted_row_predictor<F> &&
     requires(const F& f, std::span<const double> in, std::span<double> out) { f.predict_proba_one(in, out); };
 
 // stage -- a spec: an aggregate of hyperparameters with a kind and a const fit that returns its fitted type.
@@ -76,8 +83,13 @@ concept transformer = stage<S> && fitted_transformer<typename S::fitted>;
 template <class S>
 concept predictor = stage<S> && fitted_predictor<typename S::fitted>;
 
+// classifier -- a stage whose fitted type knows its classes() (see fitted_classifier).
 template <class S>
 concept classifier = stage<S> && fitted_classifier<typename S::fitted>;
+
+// probabilistic_classifier -- a classifier whose fitted type also has predict_proba.
+template <class S>
+concept probabilistic_classifier = stage<S> && fitted_probabilistic_classifier<typename S::fitted>;
 
 template <class S>
 concept regressor = stage<S> && fitted_regressor<typename S::fitted>;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstddef>      // std::ptrdiff_t
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -18,6 +20,18 @@ class error : public std::runtime_error {
     rebuild();
   }
 
+  // An error about one row of the input, whose detail reads before + the row number + after. The number is kept
+  // apart so that a caller that handed the stage a subset of its rows (a cross-validation fold) can name its own
+  // row instead (set_row): errors name rows of the data the user passed.
+  error(std::string_view before, std::ptrdiff_t row, std::string_view after, std::string_view kind = {})
+      : std::runtime_error(std::string()), detail_(before), kind_(kind), row_(row), row_at_(before.size()) {
+    const std::string number = std::to_string(row);
+    row_length_ = number.size();
+    detail_ += number;
+    detail_ += after;
+    rebuild();
+  }
+
   const char* what() const noexcept override { return message_.c_str(); }
 
   // What was wrong, without the step prefix.
@@ -26,6 +40,19 @@ class error : public std::runtime_error {
   const std::string& kind() const noexcept { return kind_; }
   // The dotted path of the failing step from the outermost pipeline ("features.num.scale"), or empty.
   const std::string& step_path() const noexcept { return path_; }
+
+  // The row of the stage's input that the message names, if it names one.
+  std::optional<std::ptrdiff_t> row() const noexcept { return row_; }
+
+  // Names another row in the message (and in row()): the caller's number of the row the stage called row().
+  void set_row(std::ptrdiff_t row) {
+    if (!row_) return;
+    const std::string number = std::to_string(row);
+    detail_.replace(row_at_, row_length_, number);
+    row_length_ = number.size();
+    row_ = row;
+    rebuild();
+  }
 
   // Called by a composite stage as the error leaves one of its steps: prefixes the step's name.
   void add_step(std::string_view name, std::string_view kind) {
@@ -59,6 +86,9 @@ class error : public std::runtime_error {
   std::string kind_;
   std::string path_;
   std::string message_;
+  std::optional<std::ptrdiff_t> row_;  // the row the detail names, written at detail_[row_at_, row_at_ + row_length_)
+  std::size_t row_at_ = 0;
+  std::size_t row_length_ = 0;
 };
 
 // invalid_parameter -- a hyperparameter out of range, a parameter path that does not exist, a value of the wrong type.

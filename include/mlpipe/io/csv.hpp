@@ -7,8 +7,10 @@
 #include <fstream>
 #include <istream>
 #include <limits>
-#include <string>
+#include <map>
+#include <string>  // std::char_traits
 #include <string_view>
+#include <utility>      // std::move
 #include <vector>
 
 #include "mlpipe/core/dataset.hpp"
@@ -28,65 +30,193 @@ struct csv_options {
 
 namespace detail {
 
+// At most about 80 characters of a cell or name for an error message; longer text is cut, its length said.
+inline std::string cell_excerpt(std::string_view text) {
+  constexpr std::size_t at_most = 80;
+  if (text.size() <= at_most) return std::string(text);
+  std::string out(text.substr(0, at_most));
+  out += "... (";
+  out += std::to_string(text.size());
+  out += " characters)";
+  return out;
+}
+
+// The power of ten of a decimal number's leading digit ("0.05" and "5e-2": -2; "12" and "0.12e2": 1; zero: 0), from
+// text that from_chars read as a number. Tells an underflow from an overflow when the number is out of range.
+inline long decimal_magnitude(std::string_view text) {
+  std::size_t i = 0;
+  if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
+  const auto is_digit = [&] { return i < text.size() && text[i] >= '0' && text[i] <= '9'; };
+  bool nonzero = false;
+  long magnitude = 0;
+  for (; is_digit(); ++i) {
+    if (nonzero) ++magnitude;
+    else nonzero = text[i] != '0';
+  }
+  if (i < text.size() && text[i] == '.') {
+    ++i;
+    for (long zeros = 0; is_digit(); ++i) {
+      if (nonzero) continue;
+      if (text[i] == '0') {
+        ++zeros;
+      } else {
+        nonzero = true;
+        magnitude = -(zeros + 1);
+      }
+    }
+  }
+  if (!nonzero) return 0;
+  long exponent = 0;
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    const bool negative = i < text.size() && text[i] == '-';
+    if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
+    for (; is_digit(); ++i)
+      if (exponent < 100000000) exponent = exponent * 10 + (text[i] - '0');  // far past any double's range
+    if (negative) exponent = -exponent;
+  }
+  return magnitude + exponent;
+}
+
 struct csv_reader {
+  csv_reader(std::istream& stream, std::string name, const csv_options& opts)
+      : in(stream), source(std::move(name)), options(opts) {}
+
   std::istream& in;
   std::string source;
   const csv_options& options;
-  long line_number = 0;
+  long line_number = 1;                           // the line the next character is on
+  long record_line = 0;                           // the line the last record started on
+  const std::vector<std::string>* names = nullptr;  // the header, once read
+  std::string pending;                            // characters read ahead (a partial byte order mark)
+  std::size_t pending_at = 0;
+
+  static constexpr int end_of_file = std::char_traits<char>::eof();
 
   [[noreturn]] void fail(const std::string& what) const {
     throw invalid_input(source + ": " + what, "read_csv");
   }
 
-  // Splits one record into fields; handles quoted fields with "" escapes and CRLF line ends.
+  int get() {
+    if (pending_at < pending.size()) return static_cast<unsigned char>(pending[pending_at++]);
+    return in.rdbuf()->sbumpc();
+  }
+  int peek() {
+    if (pending_at < pending.size()) return static_cast<unsigned char>(pending[pending_at]);
+    return in.rdbuf()->sgetc();
+  }
+
+  // Skips a UTF-8 byte order mark at the start (spreadsheet programs write one), keeping any other bytes.
+  void skip_byte_order_mark() {
+    static constexpr unsigned char mark[] = {0xEF, 0xBB, 0xBF};
+    for (const unsigned char byte : mark) {
+      if (in.rdbuf()->sgetc() != byte) return;
+      pending += static_cast<char>(in.rdbuf()->sbumpc());
+    }
+    pending.clear();
+  }
+
+  // "line 3, column 2 ('b')" -- where a cell is; the column's name once the header is read.
+  std::string cell_place(std::size_t column) const {
+    std::string out = "line " + std::to_string(record_line) + ", column " + std::to_string(column + 1);
+    if (names != nullptr && column < names->size()) out += " ('" + cell_excerpt((*names)[column]) + "')";
+    return out;
+  }
+
+  // The field that broke the quoting rules (its start in text, its rest still unread), cut as cell_excerpt cuts it.
+  std::string field_excerpt(std::string text) {
+    std::size_t length = text.size();
+    for (;;) {
+      const int c = peek();
+      if (c == end_of_file || c == '\n' || c == '\r' || c == static_cast<unsigned char>(options.delimiter)) break;
+      get();
+      if (++length <= 81) text += static_cast<char>(c);
+    }
+    if (length <= 80) return text;
+    text.resize(80);
+    return text + "... (" + std::to_string(length) + " characters)";
+  }
+
+  // Reads one record into fields (RFC 4180: quoted fields with "" escapes may span lines; LF, CRLF and CR end a
+  // line); lines of only spaces are skipped. False at the end of the input.
   bool next_record(std::vector<std::string>& fields) {
-    std::string line;
-    while (std::getline(in, line)) {
-      ++line_number;
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (line.find_first_not_of(" \t") == std::string::npos) continue;  // blank lines carry no record
+    for (;;) {
+      if (peek() == end_of_file) return false;
       fields.clear();
+      record_line = line_number;
       std::string field;
-      bool quoted = false;
-      const long first_line = line_number;
-      for (std::size_t i = 0;; ++i) {
-        if (i == line.size()) {
-          if (!quoted) break;
-          std::string more;  // a quoted field spans lines
-          if (!std::getline(in, more)) {
-            line_number = first_line;
-            fail("line " + std::to_string(first_line) + ": a quoted field is not closed before the end of the file");
-          }
-          ++line_number;
-          if (!more.empty() && more.back() == '\r') more.pop_back();
-          field += '\n';
-          line = more;
-          i = static_cast<std::size_t>(-1);
-          continue;
+      bool was_quoted = false;  // the current field was quoted (and is closed: only spaces may follow)
+      bool blank = true;        // the record so far is one unquoted field of spaces
+      for (;;) {
+        const int c = get();
+        if (c == end_of_file || c == '\n' || c == '\r') {
+          if (c == '\r' && peek() == '\n') get();
+          if (c != end_of_file) ++line_number;
+          break;
         }
-        const char c = line[i];
-        if (quoted) {
-          if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-            field += '"';
-            ++i;
-          } else if (c == '"') {
-            quoted = false;
-          } else {
-            field += c;
-          }
-        } else if (c == '"') {
-          quoted = true;
-        } else if (c == options.delimiter) {
+        if (c == static_cast<unsigned char>(options.delimiter)) {
           fields.push_back(std::move(field));
           field.clear();
-        } else {
-          field += c;
+          was_quoted = false;
+          blank = false;
+          continue;
         }
+        if (c != ' ' && c != '\t') blank = false;
+        if (was_quoted) {
+          if (c == ' ' || c == '\t') continue;
+          const std::string text = field_excerpt("\"" + replace_quotes(field) + "\"" + static_cast<char>(c));
+          fail(cell_place(fields.size()) + ": " + text + " has text after its closing quote; expected '" +
+               std::string(1, options.delimiter) + "' or the end of the line after a closing quote (RFC 4180)");
+        }
+        if (c != '"') {
+          field += static_cast<char>(c);
+          continue;
+        }
+        if (field.find_first_not_of(" \t") != std::string::npos) {
+          const std::string text = field_excerpt(field + '"');
+          fail(cell_place(fields.size()) + ": the unquoted field " + text +
+               " has a quote in it; expected quotes only around a whole field, with each quote inside it doubled "
+               "(RFC 4180)");
+        }
+        read_quoted(field);
+        was_quoted = true;
       }
       fields.push_back(std::move(field));
-      return true;
+      if (!(blank && fields.size() == 1)) return true;
     }
-    return false;
+  }
+
+  // Reads a quoted field's text after its opening quote, through its closing quote; line ends inside it read as
+  // '\n'.
+  void read_quoted(std::string& field) {
+    field.clear();
+    const long first_line = line_number;
+    for (;;) {
+      const int c = get();
+      if (c == end_of_file) {
+        fail("line " + std::to_string(first_line) + ": a quoted field is not closed before the end of the file");
+      }
+      if (c == '"') {
+        if (peek() != '"') return;
+        get();
+        field += '"';
+      } else if (c == '\n' || c == '\r') {
+        if (c == '\r' && peek() == '\n') get();
+        ++line_number;
+        field += '\n';
+      } else {
+        field += static_cast<char>(c);
+      }
+    }
+  }
+
+  static std::string replace_quotes(const std::string& text) {
+    std::string out;
+    for (const char c : text) {
+      if (c == '"') out += '"';
+      out += c;
+    }
+    return out;
   }
 
   static std::string_view trim(std::string_view s) {
@@ -96,36 +226,55 @@ struct csv_reader {
     return s.substr(first, last - first + 1);
   }
 
-  double parse(std::string_view cell, std::size_t column, const std::vector<std::string>& names) const {
+  // A cell as a number: NaN for an empty cell or a missing-value marker; a number too small for a double reads as
+  // 0 (as strtod and numpy read it), one too large is an error.
+  double parse(std::string_view cell, std::size_t column) const {
     const std::string_view text = trim(cell);
     if (text.empty()) return std::numeric_limits<double>::quiet_NaN();
     for (const auto& na : options.na_values)
       if (text == na) return std::numeric_limits<double>::quiet_NaN();
     std::string_view digits = text;
-    if (!digits.empty() && digits.front() == '+') digits.remove_prefix(1);  // from_chars rejects a leading '+'
+    if (digits.size() > 1 && digits.front() == '+' && digits[1] != '-' && digits[1] != '+')
+      digits.remove_prefix(1);  // from_chars rejects a leading '+'; "+-2" stays an error
     double value = 0.0;
     const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-    if (ec == std::errc::result_out_of_range) {
-      fail("line " + std::to_string(line_number) + ", column " + std::to_string(column + 1) + " ('" + names[column] +
-           "'): \"" + std::string(text) + "\" is out of the range of a double");
+    const bool whole = end == digits.data() + digits.size();
+    if (ec == std::errc::result_out_of_range && whole) {
+      if (decimal_magnitude(digits) < 0) return digits.front() == '-' ? -0.0 : 0.0;  // underflow: rounds to zero
+      fail(cell_place(column) + ": \"" + cell_excerpt(text) + "\" is out of the range of a double; expected a number "
+           "of magnitude below 1.8e308");
     }
-    if (ec != std::errc{} || end != digits.data() + digits.size()) {
-      fail("line " + std::to_string(line_number) + ", column " + std::to_string(column + 1) + " ('" + names[column] +
-           "'): \"" + std::string(text) + "\" is not a number; expected a number, an empty cell or one of the "
-           "missing-value markers (NA, nan, ...)");
+    if (ec != std::errc{} || !whole) {
+      fail(cell_place(column) + ": \"" + cell_excerpt(text) + "\" is not a number; expected a number, an empty cell "
+           "or one of the missing-value markers (NA, nan, ...)");
     }
     return value;
   }
 
+  // Names must be distinct and non-empty, or columns could not be told apart (nor a target found).
+  void check_header(const std::vector<std::string>& header) const {
+    std::map<std::string_view, std::size_t> first_column;
+    for (std::size_t j = 0; j < header.size(); ++j) {
+      if (header[j].empty()) {
+        fail("line " + std::to_string(record_line) + ": column " + std::to_string(j + 1) +
+             " has an empty name; expected a name for every column");
+      }
+      const auto [it, added] = first_column.emplace(header[j], j);
+      if (!added) {
+        fail("line " + std::to_string(record_line) + ": columns " + std::to_string(it->second + 1) + " and " +
+             std::to_string(j + 1) + " are both named '" + cell_excerpt(header[j]) +
+             "'; expected a different name for each column");
+      }
+    }
+  }
+
   dataset read() {
+    skip_byte_order_mark();
     std::vector<std::string> header;
     if (!next_record(header)) fail("the file is empty; expected a header row and data rows");
     for (auto& name : header) name = std::string(trim(name));
-    for (std::size_t i = 0; i < header.size(); ++i)
-      for (std::size_t j = i + 1; j < header.size(); ++j)
-        if (header[i] == header[j] && !options.target.empty() && header[i] == options.target)
-          fail("the header names the target column '" + options.target + "' twice (columns " + std::to_string(i + 1) +
-               " and " + std::to_string(j + 1) + ")");
+    check_header(header);
+    names = &header;
 
     std::size_t target_column = header.size();
     if (!options.target.empty()) {
@@ -150,11 +299,11 @@ struct csv_reader {
     std::vector<std::string> fields;
     while (next_record(fields)) {
       if (fields.size() != header.size()) {
-        fail("line " + std::to_string(line_number) + " has " + std::to_string(fields.size()) +
+        fail("line " + std::to_string(record_line) + " has " + std::to_string(fields.size()) +
              " fields but the header has " + std::to_string(header.size()) + "; expected the same number on every row");
       }
       for (std::size_t i = 0; i < fields.size(); ++i) {
-        const double v = parse(fields[i], i, header);
+        const double v = parse(fields[i], i);
         if (i == target_column) targets.push_back(v);
         else values.push_back(v);
       }

@@ -225,16 +225,23 @@ class search_evaluator {
       const auto& stage = chain::template stage<I>(specs_[c]);
       using stage_type = std::remove_cvref_t<decltype(stage)>;
       split_rows out;
+      const fold_data& fold = folds_[s];
       guarded(chain::template name<I>(), stage_type::kind, [&] {
         if constexpr (precomputing_stage<stage_type>) {
-          const auto pre = precomputed<I>(stage, c, s, train);
-          const auto fitted = stage.fit_precomputed(*pre, train, folds_[s].y_train);
-          out.train = fitted.transform(train);
-          out.test = fitted.transform(test);
+          const auto fitted = on_rows(fold.train_rows, [&] {
+            const auto pre = precomputed<I>(stage, c, s, train);
+            auto f = stage.fit_precomputed(*pre, train, fold.y_train);
+            out.train = f.transform(train);
+            return f;
+          });
+          out.test = on_rows(fold.test_rows, [&] { return fitted.transform(test); });
         } else {
-          auto [fitted, train_out] = mlpipe::fit_transform(stage, train, folds_[s].y_train);
-          out.train = std::move(train_out);
-          out.test = fitted.transform(test);
+          auto fitted = on_rows(fold.train_rows, [&] {
+            auto [f, train_out] = mlpipe::fit_transform(stage, train, fold.y_train);
+            out.train = std::move(train_out);
+            return std::move(f);
+          });
+          out.test = on_rows(fold.test_rows, [&] { return fitted.transform(test); });
         }
       });
       ++stage_fits_;
@@ -270,18 +277,22 @@ class search_evaluator {
         const auto& stage = chain::template stage<n_steps - 1>(specs_[c]);
         const auto start = std::chrono::steady_clock::now();
         auto fitted = guarded(chain::template name<n_steps - 1>(), last_stage::kind, [&] {
-          if constexpr (warm_startable_stage<last_stage>) {
-            if (warm_start_ && previous) return stage.fit_warm(train, fold.y_train, *previous);
-          }
-          return stage.fit(train, fold.y_train);
+          return on_rows(fold.train_rows, [&] {
+            if constexpr (warm_startable_stage<last_stage>) {
+              if (warm_start_ && previous) return stage.fit_warm(train, fold.y_train, *previous);
+            }
+            return stage.fit(train, fold.y_train);
+          });
         });
         ++stage_fits_;
         const double fit_time = seconds_since(start) + shared_seconds / static_cast<double>(group.size());
         const auto scoring_start = std::chrono::steady_clock::now();
-        const std::vector<double> test_scores = score_all(scorers_, fitted, test, fold.y_test);
+        const std::vector<double> test_scores =
+            on_rows(fold.test_rows, [&] { return score_all(scorers_, fitted, test, fold.y_test); });
         const double score_time = seconds_since(scoring_start);
         std::vector<double> train_scores;
-        if (train_score_) train_scores = score_all(scorers_, fitted, train, fold.y_train);
+        if (train_score_)
+          train_scores = on_rows(fold.train_rows, [&] { return score_all(scorers_, fitted, train, fold.y_train); });
         results.record(c, s, test_scores, train_scores, fit_time, score_time);
         previous = std::move(fitted);
       } catch (error& e) {

@@ -115,7 +115,7 @@ class fitted_search {
     return best_model().predict(X);
   }
   matrix predict_proba(const matrix_view& X) const
-    requires fitted_classifier<Fitted>
+    requires fitted_probabilistic_classifier<Fitted>
   {
     return best_model().predict_proba(X);
   }

@@ -41,11 +41,26 @@ struct cv_options {
 
 namespace detail {
 
-// The rows of one split, copied once and shared by every task that fits on it.
+// The rows of one split, copied once and shared by every task that fits on it, with their numbers in the user's
+// data (to name the user's row in an error).
 struct fold_data {
   matrix X_train, X_test;
   vector y_train, y_test;
+  std::vector<index> train_rows, test_rows;  // row i of X_train is row train_rows[i] of the user's X
 };
+
+// Runs f() on some of the user's rows (row i of its input is the user's row rows[i]); an mlpipe::error leaving it
+// that names a row names the user's row instead.
+template <class F>
+decltype(auto) on_rows(const std::vector<index>& rows, F&& f) {
+  try {
+    return f();
+  } catch (error& e) {
+    const auto row = e.row();
+    if (row && *row >= 0 && static_cast<std::size_t>(*row) < rows.size()) e.set_row(rows[static_cast<std::size_t>(*row)]);
+    throw;
+  }
+}
 
 inline std::vector<fold_data> make_folds(const matrix_view& X, const vector_view& y, const std::vector<split>& splits) {
   std::vector<fold_data> folds(splits.size());
@@ -54,6 +69,8 @@ inline std::vector<fold_data> make_folds(const matrix_view& X, const vector_view
     folds[i].X_test = X(splits[i].test, Eigen::all);
     folds[i].y_train = y(splits[i].train);
     folds[i].y_test = y(splits[i].test);
+    folds[i].train_rows = splits[i].train;
+    folds[i].test_rows = splits[i].test;
   }
   return folds;
 }
@@ -78,11 +95,14 @@ inline std::vector<scorer> resolve_scoring(const scoring_list& scoring, std::str
   return out;
 }
 
-// scikit-learn's estimator.score: accuracy for classifiers, r2 for regressors.
+// scikit-learn's estimator.score: accuracy for classifiers (models with classes()), r2 for regressors; every scorer
+// must be one the model can serve.
 template <class Spec>
 std::vector<scorer> resolve_scoring(const scoring_list& scoring) {
   constexpr std::string_view default_name = classifier<Spec> ? "accuracy" : (regressor<Spec> ? "r2" : "");
-  return resolve_scoring(scoring, default_name, Spec::kind);
+  std::vector<scorer> scorers = resolve_scoring(scoring, default_name, Spec::kind);
+  check_scorers_servable(scorers, capabilities_of<typename Spec::fitted>());  // before anything is fitted
+  return scorers;
 }
 
 inline std::vector<std::string> scorer_names_of(const std::vector<scorer>& scorers) {
@@ -116,13 +136,14 @@ fold_outcome<typename Spec::fitted> fit_and_score(const Spec& spec, const fold_d
                                                   std::size_t split_index, std::size_t n_splits) {
   try {
     const auto start = std::chrono::steady_clock::now();
-    auto model = spec.fit(fold.X_train, fold.y_train);
+    auto model = on_rows(fold.train_rows, [&] { return spec.fit(fold.X_train, fold.y_train); });
     const double fit_time = seconds_since(start);
     const auto scoring_start = std::chrono::steady_clock::now();
-    std::vector<double> test = score_all(scorers, model, fold.X_test, fold.y_test);
+    std::vector<double> test =
+        on_rows(fold.test_rows, [&] { return score_all(scorers, model, fold.X_test, fold.y_test); });
     const double score_time = seconds_since(scoring_start);
     std::vector<double> train;
-    if (train_score) train = score_all(scorers, model, fold.X_train, fold.y_train);
+    if (train_score) train = on_rows(fold.train_rows, [&] { return score_all(scorers, model, fold.X_train, fold.y_train); });
     return {std::move(model), std::move(test), std::move(train), fit_time, score_time};
   } catch (error& e) {
     note_split(e, split_index, n_splits, fold.X_train.rows());

@@ -33,8 +33,7 @@ inline void check_finite_values(std::string_view metric, std::string_view name, 
   if (v.allFinite()) return;
   for (index i = 0; i < v.size(); ++i)
     if (!std::isfinite(v(i)))
-      throw invalid_input(std::string(name) + " has " + format_double(v(i)) + " at row " + std::to_string(i) +
-                              "; expected finite values",
+      throw invalid_input(std::string(name) + " has " + format_double(v(i)) + " at row ", i, "; expected finite values",
                           metric);
 }
 
@@ -53,9 +52,8 @@ inline void check_pair(std::string_view metric, const vector_view& y_true, const
 inline void check_whole_labels(std::string_view metric, std::string_view name, const vector_view& v) {
   for (index i = 0; i < v.size(); ++i)
     if (std::trunc(v(i)) != v(i))
-      throw invalid_input(std::string(name) + " has " + format_double(v(i)) + " at row " + std::to_string(i) +
-                              "; expected class labels (whole numbers)",
-                          metric);
+      throw invalid_input(std::string(name) + " has " + format_double(v(i)) + " at row ", i,
+                          "; expected class labels (whole numbers)", metric);
 }
 
 // The distinct values of a and b together, ascending (scikit-learn's unique_labels).
@@ -98,16 +96,15 @@ inline void check_proba_input(std::string_view metric, const vector_view& y_true
     for (index j = 0; j < proba.cols(); ++j)
       for (index i = 0; i < proba.rows(); ++i)
         if (!std::isfinite(proba(i, j)))
-          throw invalid_input("proba has " + format_double(proba(i, j)) + " at row " + std::to_string(i) +
-                                  ", column " + std::to_string(j) + "; expected finite probabilities",
-                              metric);
+          throw invalid_input("proba has " + format_double(proba(i, j)) + " at row ", i,
+                              ", column " + std::to_string(j) + "; expected finite probabilities", metric);
   }
   const double* first = classes.data();
   const double* last = classes.data() + classes.size();
   for (index i = 0; i < y_true.size(); ++i)
     if (!std::binary_search(first, last, y_true(i)))
-      throw invalid_input("y_true has " + format_double(y_true(i)) + " at row " + std::to_string(i) +
-                              ", which is not one of the classes " + format_labels(std::vector<double>(first, last)),
+      throw invalid_input("y_true has " + format_double(y_true(i)) + " at row ", i,
+                          ", which is not one of the classes " + format_labels(std::vector<double>(first, last)),
                           metric);
 }
 
@@ -188,8 +185,8 @@ inline double roc_auc_ovr(const vector_view& y_true, const matrix_view& proba, c
   for (index i = 0; i < proba.rows(); ++i) {
     const double sum = proba.row(i).sum();
     if (!(std::abs(sum - 1.0) <= 1e-8 + 1e-5 * std::abs(sum)))
-      throw invalid_input("proba's row " + std::to_string(i) + " sums to " + format_double(sum) +
-                              "; expected probabilities that sum to 1 over the classes",
+      throw invalid_input("proba's row ", i,
+                          " sums to " + format_double(sum) + "; expected probabilities that sum to 1 over the classes",
                           name);
   }
   double total = 0.0;

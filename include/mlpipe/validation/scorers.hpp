@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>        // std::tuple_element_t, std::tuple_size_v
+#include <utility>      // std::move
 #include <vector>
 
 #include "mlpipe/core/check.hpp"
@@ -24,6 +26,8 @@ enum class scorer_input {
   predict,            // predicted labels (classifiers) or values (regressors): one column
   predict_proba,      // class probabilities: one column per class, in classes() order
   decision_function,  // decision values: one column (binary) or one per class
+  proba_or_decision,  // class probabilities, or for a model without predict_proba its decision values (roc_auc reads
+                      // either, as scikit-learn's threshold scorers do); decision values serve two classes only
 };
 
 // scorer -- a metric bound to the model output it needs, as scikit-learn's scorers. score() is always "greater is
@@ -61,11 +65,13 @@ inline double accuracy_metric(const vector_view& y, const matrix_view& out, cons
   return accuracy(y, out.col(0));
 }
 
-// Binary: the AUC of the positive (larger) class's probability column; more classes: one-vs-rest macro average.
-inline double roc_auc_metric(const vector_view& y, const matrix_view& proba, const vector_view& classes) {
-  if (classes.size() != 2) return roc_auc_ovr(y, proba, classes);
-  check_proba_input("roc_auc", y, proba, classes);
-  return roc_auc(y, proba.col(1));
+// Binary: the AUC of the positive (larger) class's probability column, or of the one column of decision values;
+// more classes: one-vs-rest macro average of the probabilities.
+inline double roc_auc_metric(const vector_view& y, const matrix_view& scores, const vector_view& classes) {
+  if (classes.size() != 2) return roc_auc_ovr(y, scores, classes);
+  if (scores.cols() == 1) return roc_auc(y, scores.col(0));  // decision values: larger means the positive class
+  check_proba_input("roc_auc", y, scores, classes);
+  return roc_auc(y, scores.col(1));
 }
 
 inline double log_loss_metric(const vector_view& y, const matrix_view& proba, const vector_view& classes) {
@@ -101,7 +107,7 @@ inline double mean_absolute_error_metric(const vector_view& y, const matrix_view
 inline const std::vector<scorer>& builtin_scorers() {
   static const std::vector<scorer> all{
       {"accuracy", scorer_input::predict, true, accuracy_metric},
-      {"roc_auc", scorer_input::predict_proba, true, roc_auc_metric},
+      {"roc_auc", scorer_input::proba_or_decision, true, roc_auc_metric},
       {"neg_log_loss", scorer_input::predict_proba, false, log_loss_metric},
       {"f1", scorer_input::predict, true, f1_metric},
       {"f1_macro", scorer_input::predict, true, f1_macro_metric},
@@ -140,30 +146,83 @@ inline scorer get_scorer(std::string_view name) {
 
 namespace detail {
 
+// The step of a fitted model that predicts, for messages: "step 'model' (nearest_centroid)" for a pipeline (its last
+// step, inside nested pipelines too), the model's kind ("ridge") otherwise.
+template <class Fitted>
+std::string predicting_step(std::string path = {}) {
+  if constexpr (requires {  // a fitted pipeline: its steps are fitted_steps with a name
+                  typename std::tuple_element_t<std::tuple_size_v<typename Fitted::steps_type> - 1,
+                                                typename Fitted::steps_type>::fitted_type;
+                }) {
+    using steps = typename Fitted::steps_type;
+    using last = std::tuple_element_t<std::tuple_size_v<steps> - 1, steps>;
+    if (!path.empty()) path += '.';
+    path += last::name.view();
+    return predicting_step<typename last::fitted_type>(std::move(path));
+  } else if (path.empty()) {
+    return std::string(Fitted::kind);
+  } else {
+    return "step '" + path + "' (" + std::string(Fitted::kind) + ")";
+  }
+}
+
+// Which outputs a fitted model has, and the step that would give them (predicting_step), for checking scorers.
+struct model_capabilities {
+  std::string step;
+  bool predict_proba = false;
+  bool decision_function = false;
+  bool classifier = false;
+};
+
+template <class Fitted>
+model_capabilities capabilities_of() {
+  return {predicting_step<Fitted>(), fitted_probabilistic_classifier<Fitted>, has_decision_function<Fitted>,
+          fitted_classifier<Fitted>};
+}
+
+// Throws invalid_parameter, naming the scorer and the step, for the first scorer that needs an output the model does
+// not have. Cross-validation and searches call it before fitting anything; score_all before predicting.
+inline void check_scorers_servable(const std::vector<scorer>& scorers, const model_capabilities& model) {
+  for (const auto& s : scorers) {
+    if (s.metric == nullptr)
+      throw invalid_parameter("scorer '" + s.name + "' has no metric; expected a function to call");
+    if (s.input == scorer_input::predict_proba && !model.predict_proba)
+      throw invalid_parameter("scorer '" + s.name + "' needs predict_proba, which " + model.step +
+                              " does not have; expected a " + (model.classifier ? "classifier with class probabilities"
+                                                                                  : "classifier"));
+    if (s.input == scorer_input::decision_function && !model.decision_function)
+      throw invalid_parameter("scorer '" + s.name + "' needs decision_function, which " + model.step +
+                              " does not have; expected a model with decision values");
+    if (s.input == scorer_input::proba_or_decision && !model.predict_proba && !model.decision_function)
+      throw invalid_parameter("scorer '" + s.name + "' needs predict_proba or decision_function, which " + model.step +
+                              " does not have; expected a " +
+                              (model.classifier ? "classifier with class probabilities or decision values"
+                                                : "classifier"));
+  }
+}
+
 // A fitted model's outputs, reached through plain function pointers, so that the scoring loop below is compiled
 // once rather than once per model type.
 struct model_outputs {
   using producer = matrix (*)(const void* model, const matrix_view& X);
-  std::string_view kind;
+  model_capabilities capabilities;
   const void* model = nullptr;
   producer predict = nullptr;
-  producer predict_proba = nullptr;      // null: not a classifier
+  producer predict_proba = nullptr;      // null: no class probabilities
   producer decision_function = nullptr;  // null: no decision values
   vector classes;                        // empty for a regressor
 };
 
 inline std::vector<double> score_outputs(const std::vector<scorer>& scorers, const model_outputs& model,
                                          const matrix_view& X, const vector_view& y) {
-  const std::string kind(model.kind);
+  check_scorers_servable(scorers, model.capabilities);
   for (const auto& s : scorers) {
-    if (s.metric == nullptr)
-      throw invalid_parameter("scorer '" + s.name + "' has no metric; expected a function to call");
-    if (s.input == scorer_input::predict_proba && model.predict_proba == nullptr)
-      throw invalid_parameter("scorer '" + s.name + "' needs predict_proba, which " + kind +
-                              " does not have; expected a classifier");
-    if (s.input == scorer_input::decision_function && model.decision_function == nullptr)
-      throw invalid_parameter("scorer '" + s.name + "' needs decision_function, which " + kind +
-                              " does not have; expected a model with decision values");
+    if (s.input == scorer_input::proba_or_decision && !model.predict_proba && model.capabilities.classifier &&
+        model.classes.size() != 2)
+      throw invalid_parameter("scorer '" + s.name + "' needs predict_proba for " +
+                              std::to_string(model.classes.size()) + " classes, which " + model.capabilities.step +
+                              " does not have; expected class probabilities, as decision values serve two classes "
+                              "only");
   }
   check_target_rows({}, X, y);
 
@@ -173,10 +232,13 @@ inline std::vector<double> score_outputs(const std::vector<scorer>& scorers, con
   std::vector<double> scores;
   scores.reserve(scorers.size());
   for (const auto& s : scorers) {
-    const auto which = static_cast<std::size_t>(s.input);
+    auto which = static_cast<std::size_t>(s.input);
+    if (s.input == scorer_input::proba_or_decision)
+      which = static_cast<std::size_t>(model.predict_proba ? scorer_input::predict_proba
+                                                           : scorer_input::decision_function);
     if (which >= producers.size())
       throw invalid_parameter("scorer '" + s.name + "' asks for an unknown model output; expected predict, "
-                              "predict_proba or decision_function");
+                              "predict_proba, decision_function or proba_or_decision");
     if (!outputs[which]) outputs[which].emplace(producers[which](model.model, X));
     scores.push_back(s.score(y, *outputs[which], model.classes));
   }
@@ -192,17 +254,17 @@ template <fitted_predictor Fitted>
 std::vector<double> score_all(const std::vector<scorer>& scorers, const Fitted& model, const matrix_view& X,
                               const vector_view& y) {
   detail::model_outputs outputs;
-  outputs.kind = Fitted::kind;
+  outputs.capabilities = detail::capabilities_of<Fitted>();
   outputs.model = &model;
   outputs.predict = [](const void* m, const matrix_view& rows) -> matrix {
     return static_cast<const Fitted*>(m)->predict(rows);
   };
-  if constexpr (fitted_classifier<Fitted>) {
+  if constexpr (fitted_probabilistic_classifier<Fitted>) {
     outputs.predict_proba = [](const void* m, const matrix_view& rows) -> matrix {
       return static_cast<const Fitted*>(m)->predict_proba(rows);
     };
-    outputs.classes = model.classes();
   }
+  if constexpr (fitted_classifier<Fitted>) outputs.classes = model.classes();
   if constexpr (detail::has_decision_function<Fitted>) {
     outputs.decision_function = [](const void* m, const matrix_view& rows) -> matrix {
       return static_cast<const Fitted*>(m)->decision_function(rows);

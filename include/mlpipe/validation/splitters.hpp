@@ -5,12 +5,16 @@
 #include <concepts>     // std::same_as, std::convertible_to
 #include <cstddef>
 #include <cstdint>      // std::int64_t, std::uint32_t
+#include <initializer_list>
+#include <iterator>     // std::begin, std::end
+#include <limits>
 #include <map>
 #include <numeric>      // std::iota
 #include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <type_traits>  // std::remove_cvref_t, std::is_unsigned_v
 #include <vector>
 
 #include "mlpipe/core/error.hpp"
@@ -30,6 +34,59 @@ struct split {
   std::vector<index> test;   // rows to score on
 
   friend bool operator==(const split&, const split&) = default;
+};
+
+// row_ids -- one whole-number id per row (a fold id, a group id), taken from whatever integer vector the user has:
+// std::vector<int>, std::vector<long>, Eigen::VectorXi, a braced list {0, 1, 1}, ...
+class row_ids {
+ public:
+  row_ids() = default;
+  row_ids(std::initializer_list<index> ids) : ids_(ids) {}  // NOLINT(google-explicit-constructor): {0, 1, 1}
+
+  // From any container of integers (not bool) with begin() and end().
+  template <class Ints>
+    requires(!std::derived_from<Ints, Eigen::EigenBase<Ints>> && requires(const Ints& v) {
+      std::end(v);
+      requires std::integral<std::remove_cvref_t<decltype(*std::begin(v))>>;
+      requires !std::same_as<std::remove_cvref_t<decltype(*std::begin(v))>, bool>;
+    })
+  row_ids(const Ints& ids) {  // NOLINT(google-explicit-constructor): `.test_fold = ids` converts
+    for (const auto id : ids) push_back(id);
+  }
+
+  // From an Eigen vector of integers (Eigen::VectorXi, Eigen::Matrix<long, Eigen::Dynamic, 1>, a row vector, ...).
+  template <class Derived>
+    requires(bool(Derived::IsVectorAtCompileTime) && std::integral<typename Derived::Scalar> &&
+             !std::same_as<typename Derived::Scalar, bool>)
+  row_ids(const Eigen::DenseBase<Derived>& ids) {  // NOLINT(google-explicit-constructor)
+    ids_.reserve(static_cast<std::size_t>(ids.size()));
+    for (index i = 0; i < ids.size(); ++i) push_back(ids(i));
+  }
+
+  std::size_t size() const { return ids_.size(); }
+  bool empty() const { return ids_.empty(); }
+  index operator[](std::size_t row) const { return ids_[row]; }
+  auto begin() const { return ids_.begin(); }
+  auto end() const { return ids_.end(); }
+  // The ids as mlpipe's index type.
+  const std::vector<index>& values() const { return ids_; }
+
+  friend bool operator==(const row_ids&, const row_ids&) = default;
+
+ private:
+  template <class Int>
+  void push_back(Int id) {
+    static_assert(sizeof(Int) <= sizeof(long long), "mlpipe: row ids wider than 64 bits are not supported");
+    if constexpr (std::is_unsigned_v<Int> && sizeof(Int) >= sizeof(index)) {
+      if (id > static_cast<Int>(std::numeric_limits<index>::max()))
+        throw invalid_parameter("the id at row " + std::to_string(ids_.size()) + " is " +
+                                std::to_string(static_cast<unsigned long long>(id)) +
+                                "; expected an id below 2^63, as a signed 64-bit integer holds");
+    }
+    ids_.push_back(static_cast<index>(id));
+  }
+
+  std::vector<index> ids_;
 };
 
 // splitter -- a hyperparameter aggregate that cuts n_rows rows (with their targets y) into splits.
@@ -86,7 +143,7 @@ struct stratified_kfold {
 struct predefined_split {
   static constexpr std::string_view kind = "predefined_split";
 
-  std::vector<index> test_fold;  // the test fold of each row: an id >= 0, or -1 for a row that is only trained on
+  row_ids test_fold;  // the test fold of each row: an id >= 0, or -1 for a row that is only trained on (any integer vector)
 
   // test_fold is data (one id per row), not a hyperparameter to tune, so it is not listed.
   static constexpr auto params = std::tuple{};
@@ -139,7 +196,7 @@ inline void check_optional_y(std::string_view kind, index n_rows, const vector_v
 }
 
 // The distinct fold ids of a predefined split, ascending, without -1; ids below -1 are an error.
-inline std::vector<index> predefined_fold_ids(const std::vector<index>& test_fold) {
+inline std::vector<index> predefined_fold_ids(const row_ids& test_fold) {
   std::vector<index> ids;
   for (std::size_t r = 0; r < test_fold.size(); ++r) {
     if (test_fold[r] < -1)
