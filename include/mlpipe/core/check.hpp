@@ -72,9 +72,9 @@ inline void check_target(std::string_view kind, const matrix_view& X, const vect
 inline void check_class_labels(std::string_view kind, const vector_view& y) {
   for (index i = 0; i < y.size(); ++i) {
     if (std::trunc(y(i)) != y(i)) {
-      throw invalid_input("y has " + format_double(y(i)) + " at row " + std::to_string(i) +
-                              ", which is not a class label; expected integer class labels (y looks continuous: "
-                              "fit a regressor such as ridge to real-valued targets)",
+      throw invalid_input("y has " + format_double(y(i)) + " at row ", i,
+                          ", which is not a class label; expected integer class labels (y looks continuous: "
+                          "fit a regressor such as ridge to real-valued targets)",
                           kind);
     }
   }

@@ -3,8 +3,23 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <system_error>  // std::generic_category
 
 namespace mlpipe::detail {
+
+// clipped(text, at_most) -- text as an error message quotes it: cut after at_most characters, saying how long it
+// was ("abc... (5000084 characters)"). A bad cell or a file's value can be megabytes long.
+inline std::string clipped(std::string_view text, std::size_t at_most) {
+  if (text.size() <= at_most) return std::string(text);
+  std::string out(text.substr(0, at_most));
+  out += "... (";
+  out += std::to_string(text.size());
+  out += " characters)";
+  return out;
+}
+
+// The text of an errno value, safe to call from several threads (std::strerror is not).
+inline std::string errno_text(int code) { return std::generic_category().message(code); }
 
 // join_formatted(items, format, ", ") -- format(item) for each item, with the separator between them: "a, b, c".
 // Messages and tables join lists this way; appending piece by piece also keeps g++ 12 quiet at -O3 (it misreads

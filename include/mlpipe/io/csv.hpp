@@ -1,7 +1,6 @@
 #pragma once
 
 #include <charconv>     // std::from_chars
-#include <cstring>      // std::strerror
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +14,7 @@
 
 #include "mlpipe/core/dataset.hpp"
 #include "mlpipe/core/error.hpp"
+#include "mlpipe/core/text.hpp"
 #include "mlpipe/core/paths.hpp"  // did_you_mean, join
 #include "mlpipe/core/types.hpp"
 
@@ -31,15 +31,7 @@ struct csv_options {
 namespace detail {
 
 // At most about 80 characters of a cell or name for an error message; longer text is cut, its length said.
-inline std::string cell_excerpt(std::string_view text) {
-  constexpr std::size_t at_most = 80;
-  if (text.size() <= at_most) return std::string(text);
-  std::string out(text.substr(0, at_most));
-  out += "... (";
-  out += std::to_string(text.size());
-  out += " characters)";
-  return out;
-}
+inline std::string cell_excerpt(std::string_view text) { return clipped(text, 80); }
 
 // The power of ten of a decimal number's leading digit ("0.05" and "5e-2": -2; "12" and "0.12e2": 1; zero: 0), from
 // text that from_chars read as a number. Tells an underflow from an overflow when the number is out of range.
@@ -331,7 +323,7 @@ inline dataset read_csv(const std::filesystem::path& path, const csv_options& op
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     const int code = errno;
-    throw invalid_input("cannot open '" + path.string() + "': " + std::strerror(code), "read_csv");
+    throw invalid_input("cannot open '" + path.string() + "': " + errno_text(code), "read_csv");
   }
   return read_csv(in, options, path.string());
 }

@@ -5,7 +5,6 @@
 #include <chrono>
 #include <cmath>        // std::isnan, std::isinf
 #include <cstddef>      // std::byte
-#include <cstring>      // std::strerror
 #include <limits>
 #include <cstdint>
 #include <ctime>        // std::gmtime, std::strftime
@@ -34,6 +33,7 @@
 #include "mlpipe/core/param_value.hpp"
 #include "mlpipe/core/params.hpp"
 #include "mlpipe/core/step.hpp"
+#include "mlpipe/core/text.hpp"
 #include "mlpipe/core/types.hpp"
 #include "mlpipe/version.hpp"
 
@@ -220,10 +220,7 @@ void decode_fitted(const json& node, F& fitted, const std::string& where);
 inline constexpr std::size_t excerpt_limit = 200;
 
 // Text from a file as a message shows it: cut after excerpt_limit characters, saying how long it was.
-inline std::string clipped(std::string_view text) {
-  if (text.size() <= excerpt_limit) return std::string(text);
-  return std::string(text.substr(0, excerpt_limit)) + "... (" + std::to_string(text.size()) + " characters)";
-}
+inline std::string clipped(std::string_view text) { return clipped(text, excerpt_limit); }
 
 // Appends a string as JSON text, its content cut to the room left before `end` (at least 20 characters).
 inline void append_excerpt(std::string& out, const std::string& text, std::size_t end) {
@@ -698,7 +695,7 @@ inline json parse_envelope(std::span<const std::byte> bytes, file_format format,
 
 inline json read_envelope(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw_load_error(path.string(), std::string("cannot open the file: ") + std::strerror(errno));
+  if (!in) throw_load_error(path.string(), std::string("cannot open the file: ") + errno_text(errno));
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   return parse_envelope(std::as_bytes(std::span(bytes)), format_of(path), path.string());
 }
@@ -757,7 +754,7 @@ inline temp_file create_locked_temp(const std::filesystem::path& path) {
     temp.fd = ::open(temp.name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (temp.fd < 0) {
       if (errno == EEXIST) continue;
-      throw error("save: cannot create '" + temp.name + "': " + std::strerror(errno));
+      throw error("save: cannot create '" + temp.name + "': " + errno_text(errno));
     }
     while (::flock(temp.fd, LOCK_EX) != 0 && errno == EINTR) {
     }
@@ -800,7 +797,7 @@ inline void write_envelope(const json& envelope, const std::filesystem::path& pa
       const int code = errno;
       ::unlink(temp.name.c_str());
       ::close(temp.fd);
-      throw error(what + ": " + std::strerror(code));
+      throw error(what + ": " + errno_text(code));
     };
     if (!write_all(temp.fd, bytes)) fail("save: writing '" + temp.name + "' failed");
     if (::fsync(temp.fd) != 0) fail("save: flushing '" + temp.name + "' to disk failed");
