@@ -61,11 +61,9 @@ const data& sample() {
   return d;
 }
 
-long allocations_so_far() { return mp::test::allocations; }
-
 mp::testing::check_options counted() {
 #if MLPIPE_COUNT_ALLOCATIONS
-  return {.count_allocations = &allocations_so_far};
+  return {.count_allocations = [] { return mp::test::allocations; }};
 #else
   return {};  // AddressSanitizer builds keep their own operator new
 #endif
