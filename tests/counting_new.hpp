@@ -4,7 +4,8 @@
 // Include it in exactly one source file of a program (tests/core/test_allocations.cpp, and
 // benchmarks/bench_workloads.cpp for its allocations-per-row counter). AddressSanitizer has its own allocation
 // functions, which must not be replaced: under it nothing is replaced, the counter stays 0 and
-// MLPIPE_COUNT_ALLOCATIONS is 0.
+// MLPIPE_COUNT_ALLOCATIONS is 0. Another source file of the same program reads the counter by defining
+// MLPIPE_COUNTER_ONLY before including this header (the replacements are then not defined again).
 #include <cstdlib>
 #include <new>
 
@@ -24,7 +25,7 @@ namespace mlpipe::test {
 inline thread_local long allocations = 0;
 }  // namespace mlpipe::test
 
-#if MLPIPE_COUNT_ALLOCATIONS
+#if MLPIPE_COUNT_ALLOCATIONS && !defined(MLPIPE_COUNTER_ONLY)
 // GCC cannot see that these replacements pair malloc with free on purpose.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push

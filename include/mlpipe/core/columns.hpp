@@ -72,6 +72,7 @@ struct column_subset {
   Stage stage;
 
   fitted fit(const matrix_view& X, const vector_view& y = vector()) const {
+    detail::check_not_empty(kind, X);  // an input without columns is the data's fault, not the column list's
     detail::check_columns(kind, columns, X.cols());
     return fitted(columns, X.cols(), guarded([&] {
                     return detail::with_columns(X, columns, [&](const matrix_view& Xs) { return stage.fit(Xs, y); });
@@ -81,6 +82,7 @@ struct column_subset {
   std::pair<fitted, matrix> fit_transform(const matrix_view& X, const vector_view& y = vector()) const
     requires transformer<Stage>
   {
+    detail::check_not_empty(kind, X);
     detail::check_columns(kind, columns, X.cols());
     auto [f, Xt] = guarded([&] {
       return detail::with_columns(X, columns, [&](const matrix_view& Xs) { return mlpipe::fit_transform(stage, Xs, y); });

@@ -24,6 +24,8 @@ struct function_transformer {
                 "mlpipe: transform_fn needs a function taking the input (const mlpipe::matrix& or "
                 "mlpipe::matrix_view) and returning a matrix or an Eigen expression");
   static constexpr std::string_view kind = "transform_fn";
+  static constexpr bool allows_nan = true;         // NaN goes to the function, which decides what it means
+  static constexpr bool allocates_per_row = true;  // transform_one calls the function on a 1-row matrix
   static constexpr auto params = std::tuple<>{};
 
   F fn;
@@ -78,6 +80,7 @@ struct function_transformer {
 
   std::pair<fitted, matrix> fit_transform(const matrix_view& X, const vector_view& = vector()) const {
     detail::check_not_empty(kind, X);
+    detail::check_no_infinity(kind, X);  // as transform does
     matrix out = fn(X);
     check_output(X, out, -1);
     return {fitted(fn, X.cols(), out.cols()), std::move(out)};

@@ -25,6 +25,7 @@ namespace mlpipe {
 // (as np.nanvar) and passed through by transform; infinities are not.
 struct variance_threshold {
   static constexpr std::string_view kind = "variance_threshold";
+  static constexpr bool allows_nan = true;  // NaN in X is a missing value, ignored (mlpipe::testing::check_stage)
 
   double threshold = 0.0;  // keep a feature when its variance is > threshold; >= 0 (0 drops constant features)
 

@@ -25,6 +25,7 @@ namespace mlpipe {
 // and passed through by transform.
 struct min_max_scaler {
   static constexpr std::string_view kind = "min_max_scaler";
+  static constexpr bool allows_nan = true;  // NaN in X is a missing value, passed through (mlpipe::testing::check_stage)
 
   // [lo, hi] that the training minimum and maximum of every feature map to; finite, with lo < hi.
   std::pair<double, double> feature_range = {0.0, 1.0};

@@ -49,6 +49,7 @@ namespace mlpipe {
 // and filled with fill_value.
 struct simple_imputer {
   static constexpr std::string_view kind = "simple_imputer";
+  static constexpr bool allows_nan = true;  // NaN in X is a missing value to fill (mlpipe::testing::check_stage)
 
   imputation strategy = imputation::mean;  // the statistic: "mean", "median", "most_frequent" or "constant"
   double fill_value = 0.0;                 // what strategy "constant" puts in; any finite number, in X's units
