@@ -166,11 +166,7 @@ namespace detail {
 
 using json = nlohmann::json;
 using mlpipe::detail::binary_codec;
-namespace format_lookup {
-using namespace mlpipe::detail;  // file_format, in mlpipe or in mlpipe::detail depending on the library's version
-using format = file_format;
-}  // namespace format_lookup
-using file_format = format_lookup::format;
+using mlpipe::file_format;
 using mlpipe::detail::join_formatted;
 using mlpipe::detail::json_writer;
 using mlpipe::detail::registered_binary_codec;
