@@ -323,7 +323,7 @@ inline dataset read_csv(const std::filesystem::path& path, const csv_options& op
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     const int code = errno;
-    throw invalid_input("cannot open '" + path.string() + "': " + errno_text(code), "read_csv");
+    throw invalid_input("cannot open '" + path.string() + "': " + detail::errno_text(code), "read_csv");
   }
   return read_csv(in, options, path.string());
 }
