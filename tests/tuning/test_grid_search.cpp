@@ -399,14 +399,18 @@ TEST_CASE("a fitted grid_search loaded from a corrupted file names the broken fi
         at + "state.best_index = 6 is out of range; expected 0 <= state.best_index <= the last candidate = 5");
   CHECK(load_changed([](auto& s) { s["best_index"] = 2; }) ==
         at + "state.best_index = 2 but the results rank candidate 4 first; expected the best candidate");
-  CHECK(load_changed([](auto& s) { s["best_index"] = -1; }) == "search.json: model state.best_index: -1 is out of range");
+  CHECK(load_changed([](auto& s) { s["best_index"] = 18446744073709551615u; }) ==
+        at + "state.best_index = 18446744073709551615 is out of range; expected 0 <= state.best_index <= the last "
+             "candidate = 5");
+  CHECK(load_changed([](auto& s) { s["best_index"] = -1; }) ==
+        "search.json: model state.best_index: -1 is out of range; expected an integer from 0 to 18446744073709551615");
   // The table's shape: candidates x splits x scorers.
   CHECK(load_changed([](auto& s) { s["test_scores"][0].erase(17); }) ==
         at + "state.test_scores[0] has 17 values; expected one per candidate and split (6 x 3)");
   CHECK(load_changed([](auto& s) { s["n_splits"] = 4; }) ==
         at + "state.test_scores[0] has 18 values; expected one per candidate and split (6 x 4)");
-  CHECK(load_changed([](auto& s) { s["n_splits"] = 9223372036854775807; }) ==
-        at + "state.test_scores[0] has 18 values; expected one per candidate and split (6 x 9223372036854775807)");
+  CHECK(load_changed([](auto& s) { s["n_splits"] = 18446744073709551615u; }) ==
+        at + "state.test_scores[0] has 18 values; expected one per candidate and split (6 x 18446744073709551615)");
   CHECK(load_changed([](auto& s) { s["n_splits"] = 0; }) ==
         at + "state.n_splits = 0 is out of range; expected state.n_splits >= 1");
   CHECK(load_changed([](auto& s) { s["test_scores"].erase(1); }) ==
@@ -427,7 +431,7 @@ TEST_CASE("a fitted grid_search loaded from a corrupted file names the broken fi
         at + "state.params[0][1] has the path 'model.alpha' after 'scale.with_std'; expected the grid's paths, sorted "
              "and distinct");
   CHECK(load_changed([](auto& s) { s["params"][1][1] = {1, 2}; }) ==
-        "search.json: model state.params[1][1]: expected a [path, value] pair, found [1,2]");
+        "search.json: model state.params[1][1]: expected a [path, value] pair, found [1, 2]");
   CHECK(load_changed([](auto& s) { s["params"][1] = "model.alpha"; }) ==
         "search.json: model state.params[1]: expected a list of [path, value] pairs, found string");
   CHECK(load_changed([](auto& s) { s["scorer_names"][1] = "r2"; }) ==

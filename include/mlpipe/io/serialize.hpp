@@ -340,6 +340,9 @@ inline std::int64_t decode_integer(const json& j, std::int64_t min, std::int64_t
 inline std::uint64_t decode_unsigned(const json& j, std::uint64_t max, const std::string& where) {
   if (!j.is_number_integer()) throw_load_error(where, "expected a non-negative integer, found " + excerpt(j));
   if (j.is_number_unsigned() && j.get<std::uint64_t>() <= max) return j.get<std::uint64_t>();
+  // A signed integer >= 0 (what a json built in memory holds for 6) is as good as an unsigned one.
+  if (const auto i = int64_value(j); i && *i >= 0 && static_cast<std::uint64_t>(*i) <= max)
+    return static_cast<std::uint64_t>(*i);
   throw_out_of_range(j, "0", std::to_string(max), where);
 }
 
@@ -487,7 +490,7 @@ inline void decode_value(const json& j, std::vector<param_list>& value, const st
       const json& pair = j[i][k];
       const std::string here = element_where(set_where, k);
       if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string())
-        throw_load_error(here, "expected a [path, value] pair, found " + pair.dump());
+        throw_load_error(here, "expected a [path, value] pair, found " + excerpt(pair));
       value[i].emplace_back(pair[0].get<std::string>(), decode_param(pair[1], here));
     }
   }

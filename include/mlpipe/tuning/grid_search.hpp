@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <cmath>        // std::isfinite
-#include <cstdint>      // std::int64_t
 #include <optional>
 #include <span>
 #include <string>
@@ -159,9 +158,11 @@ class fitted_search {
   // and the refitted best model's own invariants and input width. load() runs it.
   void check_invariants() const {
     results_.check_invariants(kind);
-    const auto n_candidates = static_cast<std::int64_t>(results_.n_candidates());
-    detail::check_state_count(kind, "state.best_index", static_cast<std::int64_t>(best_index_), 0, n_candidates - 1,
-                              "the last candidate");
+    if (best_index_ >= results_.n_candidates()) {  // unsigned: any value a file holds, up to 2^64 - 1
+      detail::throw_invariant(kind, "state.best_index = " + std::to_string(best_index_) +
+                                        " is out of range; expected 0 <= state.best_index <= the last candidate = " +
+                                        std::to_string(results_.n_candidates() - 1));
+    }
     if (best_index_ != results_.best_index()) {
       detail::throw_invariant(kind, "state.best_index = " + std::to_string(best_index_) +
                                         " but the results rank candidate " + std::to_string(results_.best_index()) +

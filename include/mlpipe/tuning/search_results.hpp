@@ -2,7 +2,6 @@
 
 #include <cmath>        // std::isnan
 #include <cstddef>
-#include <cstdint>      // std::int64_t
 #include <functional>   // std::identity
 #include <optional>
 #include <string>
@@ -152,7 +151,7 @@ class search_results {
   void check_invariants(std::string_view kind) const {
     detail::check_state_not_empty(kind, "state.params", static_cast<index>(n_candidates()), "one per candidate");
     check_paths(kind);
-    detail::check_state_count(kind, "state.n_splits", static_cast<std::int64_t>(n_splits_), 1);
+    if (n_splits_ == 0) detail::check_state_count(kind, "state.n_splits", 0, 1);
     const auto n_scorers = static_cast<index>(scorer_names_.size());
     detail::check_state_not_empty(kind, "state.scorer_names", n_scorers, "one per scorer");
     for (std::size_t s = 0; s < scorer_names_.size(); ++s) {
