@@ -1,10 +1,16 @@
 #include <catch2/catch.hpp>
 
-#include <algorithm>  // std::stable_sort
-#include <numeric>    // std::iota
+#include <algorithm>   // std::stable_sort
+#include <cmath>       // std::isnan
+#include <filesystem>
+#include <numeric>     // std::iota
+#include <random>      // std::random_device
+#include <string>
+#include <type_traits>  // std::remove_cvref_t
 
 #include "mlpipe/core/pipeline.hpp"
 #include "mlpipe/feature_selection/select_k_best.hpp"
+#include "mlpipe/io/binary_formats.hpp"  // .cbor and .msgpack
 #include "mlpipe/io/csv.hpp"
 #include "mlpipe/io/serialize.hpp"
 #include "mlpipe/models/logistic_regression.hpp"
@@ -114,14 +120,14 @@ TEST_CASE("a fitted search checks its best index against its table and its best 
     });
   };
   CHECK(check(4, 10) ==
-        "grid_search: best_index = 4 is out of range; expected 0 <= best_index <= the last candidate = 3");
+        "grid_search: state.best_index = 4 is out of range; expected 0 <= state.best_index <= the last candidate = 3");
   // Candidate 2 ties with 1; the first of tied candidates is the best, as fit picks it.
   CHECK(check(2, 10) ==
-        "grid_search: best_index = 2 but the results rank candidate 1 first; expected the best candidate");
-  CHECK(check(1, 9) == "grid_search: the best model was fitted on 10 features but n_features_in = 9; expected the "
-                       "search's input width");
+        "grid_search: state.best_index = 2 but the results rank candidate 1 first; expected the best candidate");
+  CHECK(check(1, 9) == "grid_search: state.best_model was fitted on 10 features but state.n_features_in = 9; expected "
+                       "the search's input width");
   CHECK(error_message<mp::load_error>([&] { fitted_type().check_invariants(); }) ==
-        "grid_search: results.params is empty; expected at least one value (one per candidate)");
+        "grid_search: state.params is empty; expected at least one value (one per candidate)");
 }
 
 TEST_CASE("grid_search results export as JSON and CSV with scikit-learn's columns", "[tuning][grid_search]") {
@@ -308,4 +314,187 @@ TEST_CASE("a grid over a bare stage warm-starts along C and matches cold fits", 
   CHECK(warm.results().stage_fits() == 18);
   CHECK(warm.results().mean_test_score() == cold.results().mean_test_score());
   CHECK(mp::format_params(warm.best_params()) == mp::format_params(cold.best_params()));
+}
+
+namespace {
+// A search with two scorers and train scores, whose state has every kind of field: 6 candidates x 3 splits.
+auto tuned_scaler_ridge(const mp::dataset& d) {
+  return mp::grid_search{scaler_ridge(),
+                         mp::grid{{"model.alpha", {0.01, 1.0, 30.0}}, {"scale.with_std", {true, false}}},
+                         {.cv = mp::kfold{.n_splits = 3, .shuffle = true, .seed = 4},
+                          .scoring = {"r2", "neg_mean_squared_error"},
+                          .return_train_score = true}}
+      .fit(d.X, d.y);
+}
+
+// save then load through a file of the given extension, removed afterwards.
+template <class Fitted>
+Fitted save_and_load(const Fitted& fitted, const std::string& extension) {
+  const std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("mlpipe_search_" + std::to_string(std::random_device{}()) + extension);
+  mp::save(fitted, path);
+  struct remove_file {
+    std::filesystem::path path;
+    ~remove_file() { std::filesystem::remove(path); }
+  } cleanup{path};
+  return mp::load<Fitted>(path);
+}
+}  // namespace
+
+TEST_CASE("a fitted grid_search saves and loads bit for bit in every format", "[tuning][grid_search][io]") {
+  const auto& d = mp::test::load("diabetes.csv");
+  const auto tuned = tuned_scaler_ridge(d);
+  using fitted_type = std::remove_cvref_t<decltype(tuned)>;
+  CHECK(mp::to_json(tuned)["signature"] == "grid_search(pipeline(scale:standard_scaler,model:ridge))");
+  for (const std::string extension : {".json", ".cbor", ".msgpack"}) {
+    CAPTURE(extension);
+    const fitted_type back = save_and_load(tuned, extension);
+    CHECK(back.best_index() == tuned.best_index());
+    CHECK(back.best_params() == tuned.best_params());
+    CHECK(back.best_score() == tuned.best_score());
+    CHECK(back.refit_time() == tuned.refit_time());
+    CHECK(back.n_features_in() == 10);
+    const auto& r = back.results();
+    CHECK(r.to_json() == tuned.results().to_json());
+    CHECK(r.to_csv() == tuned.results().to_csv());
+    CHECK(r.params() == tuned.results().params());
+    CHECK(r.scorer_names() == tuned.results().scorer_names());
+    for (std::size_t c = 0; c < 6; ++c)
+      for (std::size_t s = 0; s < 3; ++s)
+        CHECK(r.split_train_score(c, s, "neg_mean_squared_error") ==
+              tuned.results().split_train_score(c, s, "neg_mean_squared_error"));
+    CHECK(r.mean_fit_time() == tuned.results().mean_fit_time());
+    CHECK(r.std_score_time() == tuned.results().std_score_time());
+    CHECK(r.stage_fits() == tuned.results().stage_fits());
+    CHECK(r.fits_saved() == tuned.results().fits_saved());
+    CHECK(back.predict(d.X) == tuned.predict(d.X));
+    CHECK(back.best_model().get<"model">().coef() == tuned.best_model().get<"model">().coef());
+  }
+  // Without refit there is no model to save: the table alone comes back.
+  const auto kept = mp::grid_search{scaler_ridge(), mp::grid{{"model.alpha", {0.1, 10.0}}},
+                                    {.cv = mp::kfold{.n_splits = 3}, .refit = false}}
+                        .fit(d.X, d.y);
+  const auto back = save_and_load(kept, ".json");
+  CHECK(back.results().to_json() == kept.results().to_json());
+  CHECK(back.best_params() == kept.best_params());
+  CHECK(error_message<mp::invalid_parameter>([&] { (void)back.predict(d.X); }) ==
+        "grid_search: refit = false: the search kept no model; set .refit = true");
+}
+
+TEST_CASE("a fitted grid_search loaded from a corrupted file names the broken field", "[tuning][grid_search][io]") {
+  const auto& d = mp::test::load("diabetes.csv");
+  const auto tuned = tuned_scaler_ridge(d);
+  using fitted_type = std::remove_cvref_t<decltype(tuned)>;
+  const nlohmann::json saved = mp::to_json(tuned);
+  REQUIRE(tuned.best_index() == 4);
+  REQUIRE(saved["model"]["state"]["stage_fits_without_reuse"] == 36);
+  // The message of loading the saved model with one change to its state.
+  const auto load_changed = [&](auto change) {
+    nlohmann::json j = saved;
+    change(j["model"]["state"]);
+    return error_message<mp::load_error>([&] { (void)mp::from_json<fitted_type>(j, "search.json"); });
+  };
+  const std::string at = "search.json: model (grid_search): ";
+  CHECK(load_changed([](auto& s) { s["best_index"] = 6; }) ==
+        at + "state.best_index = 6 is out of range; expected 0 <= state.best_index <= the last candidate = 5");
+  CHECK(load_changed([](auto& s) { s["best_index"] = 2; }) ==
+        at + "state.best_index = 2 but the results rank candidate 4 first; expected the best candidate");
+  CHECK(load_changed([](auto& s) { s["best_index"] = 18446744073709551615u; }) ==
+        at + "state.best_index = 18446744073709551615 is out of range; expected 0 <= state.best_index <= the last "
+             "candidate = 5");
+  CHECK(load_changed([](auto& s) { s["best_index"] = -1; }) ==
+        "search.json: model state.best_index: -1 is out of range; expected an integer from 0 to 18446744073709551615");
+  // The table's shape: candidates x splits x scorers.
+  CHECK(load_changed([](auto& s) { s["test_scores"][0].erase(17); }) ==
+        at + "state.test_scores[0] has 17 values; expected one per candidate and split (6 x 3)");
+  CHECK(load_changed([](auto& s) { s["n_splits"] = 4; }) ==
+        at + "state.test_scores[0] has 18 values; expected one per candidate and split (6 x 4)");
+  CHECK(load_changed([](auto& s) { s["n_splits"] = 18446744073709551615u; }) ==
+        at + "state.test_scores[0] has 18 values; expected one per candidate and split (6 x 18446744073709551615)");
+  CHECK(load_changed([](auto& s) { s["n_splits"] = 0; }) ==
+        at + "state.n_splits = 0 is out of range; expected state.n_splits >= 1");
+  CHECK(load_changed([](auto& s) { s["test_scores"].erase(1); }) ==
+        at + "state.test_scores has 1 list; expected 2 (one list per scorer)");
+  CHECK(load_changed([](auto& s) { s["train_scores"].erase(1); }) ==
+        at + "state.train_scores has 1 list; expected 2 (one list per scorer, or none without return_train_score)");
+  CHECK(load_changed([](auto& s) { s["fit_times"].push_back(0.5); }) ==
+        at + "state.fit_times has 19 values; expected one per candidate and split (6 x 3)");
+  CHECK(load_changed([](auto& s) { s["params"].erase(5); }) ==
+        at + "state.test_scores[0] has 18 values; expected one per candidate and split (5 x 3)");
+  CHECK(load_changed([](auto& s) { s["params"] = nlohmann::json::array(); }) ==
+        at + "state.params is empty; expected at least one value (one per candidate)");
+  CHECK(load_changed([](auto& s) { s["params"][3].erase(1); }) ==
+        at + "state.params[3] has 1 value; expected 2 (one per path of the grid, as state.params[0])");
+  CHECK(load_changed([](auto& s) { s["params"][2][0][0] = "model.beta"; }) ==
+        at + "state.params[2][0] has the path 'model.beta'; expected 'model.alpha', as state.params[0]");
+  CHECK(load_changed([](auto& s) { std::swap(s["params"][0][0], s["params"][0][1]); }) ==
+        at + "state.params[0][1] has the path 'model.alpha' after 'scale.with_std'; expected the grid's paths, sorted "
+             "and distinct");
+  CHECK(load_changed([](auto& s) { s["params"][1][1] = {1, 2}; }) ==
+        "search.json: model state.params[1][1]: expected a [path, value] pair, found [1, 2]");
+  CHECK(load_changed([](auto& s) { s["params"][1] = "model.alpha"; }) ==
+        "search.json: model state.params[1]: expected a list of [path, value] pairs, found string");
+  CHECK(load_changed([](auto& s) { s["scorer_names"][1] = "r2"; }) ==
+        at + "state.scorer_names[1] = \"r2\" repeats state.scorer_names[0]; expected distinct scorers");
+  CHECK(load_changed([](auto& s) { s["scorer_names"][0] = ""; }) ==
+        at + "state.scorer_names[0] is empty; expected a scorer's name");
+  CHECK(load_changed([](auto& s) { s["scorer_names"][1] = 7; }) ==
+        "search.json: model state.scorer_names[1]: expected a string, found 7");
+  // Numbers: scores finite or nan (a failed fit), times finite and >= 0.
+  CHECK(load_changed([](auto& s) { s["test_scores"][1][4] = "inf"; }) ==
+        at + "state.test_scores[1][4] = inf is not finite; expected finite values, or nan for a failed fit");
+  CHECK(load_changed([](auto& s) { s["fit_times"][3] = "nan"; }) ==
+        at + "state.fit_times[3] = nan is not finite; expected finite values >= 0");
+  CHECK(load_changed([](auto& s) { s["score_times"][2] = -1.0; }) ==
+        at + "state.score_times[2] = -1 is out of range; expected finite values >= 0");
+  CHECK(load_changed([](auto& s) { s["refit_time"] = "nan"; }) ==
+        at + "state.refit_time = nan is out of range; expected a finite value >= 0");
+  CHECK(load_changed([](auto& s) { s["test_scores"][0][5] = "x"; }) ==
+        "search.json: model state.test_scores[0][5]: expected a number, found \"x\"");
+  CHECK(load_changed([](auto& s) { s["stage_fits"] = 37; }) ==
+        at + "state.stage_fits = 37 is out of range; expected 0 <= state.stage_fits <= "
+             "state.stage_fits_without_reuse = 36");
+  // The best model: present with refit, itself checked, and as wide as the search's input.
+  CHECK(load_changed([](auto& s) { s.erase("best_model"); }) == "search.json: model state: 'best_model' is missing");
+  CHECK(load_changed([](auto& s) {
+          s["refit"] = false;
+          s["refit_time"] = 0.5;
+        }) == at + "state.refit_time = 0.5 but refit = false; expected 0");
+  CHECK(load_changed([](auto& s) { s["n_features_in"] = 9; }) ==
+        at + "state.best_model was fitted on 10 features but state.n_features_in = 9; expected the search's input width");
+  CHECK(load_changed([](auto& s) { s["best_model"]["steps"][1]["state"]["coef"][0] = "nan"; }) ==
+        "search.json: model state.best_model steps[1] 'model' (ridge): state.coef[0] = nan is not finite; expected "
+        "finite values");
+  // A failed candidate's nan scores are a state fit can produce: they load, and the candidate ranks last.
+  nlohmann::json failed = saved;
+  for (std::size_t s = 0; s < 3; ++s) failed["model"]["state"]["test_scores"][0][s] = "nan";  // candidate 0
+  const auto back = mp::from_json<fitted_type>(failed, "search.json");
+  CHECK(std::isnan(back.results().mean_test_score()[0]));
+  CHECK(back.results().rank_test_score()[0] == 6);
+  CHECK(back.best_index() == 4);
+  // The signature names the best model's type.
+  using ridge_search = decltype(mp::grid_search{mp::ridge{}, mp::grid{{"alpha", {1.0}}}}.fit(d.X, d.y));
+  CHECK(error_message<mp::load_error>([&] { (void)mp::from_json<ridge_search>(saved, "search.json"); }) ==
+        "search.json: the file holds a model of another pipeline type: grid_search(pipeline(scale:standard_scaler,"
+        "model:ridge)); the type it is loaded as is grid_search(ridge)");
+}
+
+TEST_CASE("a pipeline with a grid_search step saves and loads", "[tuning][grid_search][io]") {
+  const auto& d = mp::test::load("diabetes.csv");
+  const auto chain = mp::step<"scale">(mp::standard_scaler{}) |
+                     mp::step<"search">(mp::grid_search{mp::ridge{}, mp::grid{{"alpha", {0.1, 10.0}}},
+                                                        {.cv = mp::kfold{.n_splits = 3}}});
+  const auto fitted = chain.fit(d.X, d.y);
+  using fitted_type = std::remove_cvref_t<decltype(fitted)>;
+  const nlohmann::json saved = mp::to_json(fitted);
+  CHECK(saved["signature"] == "pipeline(scale:standard_scaler,search:grid_search(ridge))");
+  const fitted_type back = save_and_load(fitted, ".json");
+  CHECK(back.predict(d.X) == fitted.predict(d.X));
+  CHECK(back.get<"search">().results().to_json() == fitted.get<"search">().results().to_json());
+  CHECK(back.get<"search">().best_params() == fitted.get<"search">().best_params());
+  nlohmann::json j = saved;
+  j["model"]["steps"][1]["state"]["best_index"] = 2;
+  CHECK(error_message<mp::load_error>([&] { (void)mp::from_json<fitted_type>(j, "chain.json"); }) ==
+        "chain.json: model steps[1] 'search' (grid_search): state.best_index = 2 is out of range; expected 0 <= "
+        "state.best_index <= the last candidate = 1");
 }

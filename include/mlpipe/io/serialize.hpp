@@ -18,7 +18,7 @@
 #include <string_view>
 #include <tuple>
 #include <type_traits>
-#include <utility>      // std::index_sequence
+#include <utility>      // std::index_sequence, std::pair
 #include <vector>
 
 #include <dirent.h>     // opendir, readdir (abandoned temporary files)
@@ -107,6 +107,9 @@ inline json encode_double(double x) {
   return x;
 }
 
+// A parameter set: a path and a value for each parameter, in order (tuning/grid.hpp's param_set).
+using param_list = std::vector<std::pair<std::string, param_value>>;
+
 inline json encode_param(const param_value& v) {
   struct {
     json operator()(bool b) const { return b; }
@@ -120,6 +123,26 @@ inline json encode_param(const param_value& v) {
     }
   } visitor;
   return std::visit(visitor, v);
+}
+
+// Lists of numbers, one after another: [[1, 2], [3]].
+inline json encode_lists(const std::vector<std::vector<double>>& lists) {
+  json out = json::array();
+  for (const auto& list : lists) {
+    json& numbers = out.emplace_back(json::array());
+    for (double x : list) numbers.push_back(encode_double(x));
+  }
+  return out;
+}
+
+// Parameter sets as lists of [path, value] pairs, which keep the paths' order: [[["model.C", 0.1]], ...].
+inline json encode_param_lists(const std::vector<param_list>& sets) {
+  json out = json::array();
+  for (const auto& set : sets) {
+    json& pairs = out.emplace_back(json::array());
+    for (const auto& [path, value] : set) pairs.push_back(json::array({path, encode_param(value)}));
+  }
+  return out;
 }
 
 template <class F>
@@ -177,8 +200,12 @@ class json_writer {
       for (index j = 0; j < value.cols(); ++j)
         for (index i = 0; i < value.rows(); ++i) data.push_back(encode_double(value(i, j)));
       return json{{"rows", value.rows()}, {"cols", value.cols()}, {"data", std::move(data)}};
-    } else if constexpr (std::is_same_v<T, std::vector<index>>) {
+    } else if constexpr (std::is_same_v<T, std::vector<index>> || std::is_same_v<T, std::vector<std::string>>) {
       return json(value);
+    } else if constexpr (std::is_same_v<T, std::vector<std::vector<double>>>) {
+      return encode_lists(value);
+    } else if constexpr (std::is_same_v<T, std::vector<param_list>>) {
+      return encode_param_lists(value);
     } else if constexpr (serializable_fitted<T>) {
       return encode_fitted(value);
     } else if constexpr (parameter_type<T>) {
@@ -313,6 +340,9 @@ inline std::int64_t decode_integer(const json& j, std::int64_t min, std::int64_t
 inline std::uint64_t decode_unsigned(const json& j, std::uint64_t max, const std::string& where) {
   if (!j.is_number_integer()) throw_load_error(where, "expected a non-negative integer, found " + excerpt(j));
   if (j.is_number_unsigned() && j.get<std::uint64_t>() <= max) return j.get<std::uint64_t>();
+  // A signed integer >= 0 (what a json built in memory holds for 6) is as good as an unsigned one.
+  if (const auto i = int64_value(j); i && *i >= 0 && static_cast<std::uint64_t>(*i) <= max)
+    return static_cast<std::uint64_t>(*i);
   throw_out_of_range(j, "0", std::to_string(max), where);
 }
 
@@ -436,6 +466,36 @@ inline void decode_value(const json& j, matrix& value, const std::string& where)
   decode_numbers(data, where + ".data", false, [&](std::size_t k, double x) { value.data()[k] = x; });
 }
 
+inline void decode_value(const json& j, std::vector<std::string>& value, const std::string& where) {
+  check_array(j, "a list of strings", where);
+  value.resize(j.size());
+  for (std::size_t i = 0; i < j.size(); ++i) decode_value(j[i], value[i], element_where(where, i));
+}
+
+inline void decode_value(const json& j, std::vector<std::vector<double>>& value, const std::string& where) {
+  check_array(j, "a list of lists of numbers", where);
+  value.resize(j.size());
+  for (std::size_t i = 0; i < j.size(); ++i) decode_value(j[i], value[i], element_where(where, i));
+}
+
+// Parameter sets as encode_param_lists writes them: each a list of [path, value] pairs.
+inline void decode_value(const json& j, std::vector<param_list>& value, const std::string& where) {
+  check_array(j, "a list of parameter sets", where);
+  value.assign(j.size(), {});
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    const std::string set_where = element_where(where, i);
+    check_array(j[i], "a list of [path, value] pairs", set_where);
+    value[i].reserve(j[i].size());
+    for (std::size_t k = 0; k < j[i].size(); ++k) {
+      const json& pair = j[i][k];
+      const std::string here = element_where(set_where, k);
+      if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string())
+        throw_load_error(here, "expected a [path, value] pair, found " + excerpt(pair));
+      value[i].emplace_back(pair[0].get<std::string>(), decode_param(pair[1], here));
+    }
+  }
+}
+
 // Opens the node of one fitted stage: checks its kind and schema version against the type's.
 inline void check_fitted_node(const json& node, std::string_view kind, int schema_version, const std::string& where) {
   if (!node.is_object()) throw_load_error(where, "expected an object, found " + std::string(node.type_name()));
@@ -523,7 +583,8 @@ class json_reader {
   static void decode(const json& j, T& value, const std::string& where) {
     if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, std::string> || std::is_same_v<T, vector> ||
                   std::is_same_v<T, std::vector<double>> || std::is_same_v<T, std::vector<index>> ||
-                  std::is_same_v<T, matrix>) {
+                  std::is_same_v<T, matrix> || std::is_same_v<T, std::vector<std::string>> ||
+                  std::is_same_v<T, std::vector<std::vector<double>>> || std::is_same_v<T, std::vector<param_list>>) {
       decode_value(j, value, where);
     } else if constexpr (std::is_integral_v<T> && std::is_signed_v<T>) {
       value = static_cast<T>(decode_integer(j, std::numeric_limits<T>::min(), std::numeric_limits<T>::max(), where));

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cmath>        // std::isfinite
 #include <optional>
 #include <span>
 #include <string>
@@ -84,13 +85,15 @@ template <class Spec>
 grid_search(Spec, grid) -> grid_search<Spec>;
 
 // fitted_search -- a finished search: its table, the best candidate, and (with refit) the best model refitted on
-// all rows, through which it predicts.
+// all rows, through which it predicts. save and load keep all of it, the table bit for bit.
 template <class Fitted>
 class fitted_search {
  public:
   static constexpr std::string_view kind = "grid_search";
+  static constexpr int schema_version = 1;
+  using inner_type = Fitted;  // the saved signature names the best model's type: grid_search(pipeline(...))
 
-  fitted_search() = default;
+  fitted_search() = default;  // an empty shell for load() to fill
   fitted_search(search_results results, std::size_t best_index, std::optional<Fitted> best_model, index n_features_in,
                 double refit_time)
       : results_(std::move(results)), best_index_(best_index), best_model_(std::move(best_model)),
@@ -150,28 +153,56 @@ class fitted_search {
     best_model().predict_proba_one(row, out);
   }
 
-  // Throws mlpipe::load_error naming the first broken invariant: a table with candidates, splits and scorers, the
-  // best index the one the table ranks first, and the refitted best model's own invariants and input width.
+  // Throws mlpipe::load_error naming the first broken invariant: the table's own (search_results::check_invariants),
+  // the best index the one the table ranks first, n_features_in >= 1, a finite refit time >= 0 (0 without refit),
+  // and the refitted best model's own invariants and input width. load() runs it.
   void check_invariants() const {
-    const auto n_candidates = static_cast<index>(results_.n_candidates());
-    detail::check_state_not_empty(kind, "results.params", n_candidates, "one per candidate");
-    detail::check_state_count(kind, "results.n_splits", static_cast<index>(results_.n_splits()), 1);
-    detail::check_state_not_empty(kind, "results.scorer_names", static_cast<index>(results_.scorer_names().size()),
-                                  "one per scorer");
-    detail::check_state_count(kind, "best_index", static_cast<index>(best_index_), 0, n_candidates - 1,
-                              "the last candidate");
-    if (best_index_ != results_.best_index()) {
-      detail::throw_invariant(kind, "best_index = " + std::to_string(best_index_) + " but the results rank candidate " +
-                                        std::to_string(results_.best_index()) + " first; expected the best candidate");
+    results_.check_invariants(kind);
+    if (best_index_ >= results_.n_candidates()) {  // unsigned: any value a file holds, up to 2^64 - 1
+      detail::throw_invariant(kind, "state.best_index = " + std::to_string(best_index_) +
+                                        " is out of range; expected 0 <= state.best_index <= the last candidate = " +
+                                        std::to_string(results_.n_candidates() - 1));
     }
-    detail::check_state_count(kind, "n_features_in", n_features_in_, 1);
-    if (!best_model_) return;
+    if (best_index_ != results_.best_index()) {
+      detail::throw_invariant(kind, "state.best_index = " + std::to_string(best_index_) +
+                                        " but the results rank candidate " + std::to_string(results_.best_index()) +
+                                        " first; expected the best candidate");
+    }
+    detail::check_state_count(kind, "state.n_features_in", n_features_in_, 1);
+    if (!std::isfinite(refit_time_) || refit_time_ < 0.0) {
+      detail::throw_invariant(kind, "state.refit_time = " + format_double(refit_time_) +
+                                        " is out of range; expected a finite value >= 0");
+    }
+    if (!best_model_) {
+      if (refit_time_ != 0.0) {
+        detail::throw_invariant(kind, "state.refit_time = " + format_double(refit_time_) +
+                                          " but refit = false; expected 0");
+      }
+      return;
+    }
     if constexpr (requires { best_model_->check_invariants(); }) best_model_->check_invariants();
     if (best_model_->n_features_in() != n_features_in_) {
-      detail::throw_invariant(kind, "the best model was fitted on " + std::to_string(best_model_->n_features_in()) +
-                                        " features but n_features_in = " + std::to_string(n_features_in_) +
+      detail::throw_invariant(kind, "state.best_model was fitted on " + std::to_string(best_model_->n_features_in()) +
+                                        " features but state.n_features_in = " + std::to_string(n_features_in_) +
                                         "; expected the search's input width");
     }
+  }
+
+  // The table, the best index, the input width, the refit time, and the best model when there is one (refit).
+  template <class Archive>
+  void serialize(Archive& ar) {
+    results_.serialize(ar);
+    ar("best_index", best_index_);
+    ar("n_features_in", n_features_in_);
+    ar("refit_time", refit_time_);
+    bool refit = best_model_.has_value();  // saving: what there is; loading: overwritten by the file's
+    ar("refit", refit);
+    if (!refit) {
+      best_model_.reset();
+      return;
+    }
+    if (!best_model_) best_model_.emplace();  // loading: a shell for the nested model
+    ar("best_model", *best_model_);
   }
 
  private:

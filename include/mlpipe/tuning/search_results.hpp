@@ -3,15 +3,18 @@
 #include <cmath>        // std::isnan
 #include <cstddef>
 #include <functional>   // std::identity
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>      // std::pair
 #include <vector>
 
 #include "mlpipe/core/error.hpp"
+#include "mlpipe/core/invariants.hpp"
 #include "mlpipe/core/param_value.hpp"
 #include "mlpipe/core/paths.hpp"  // did_you_mean, join
 #include "mlpipe/core/text.hpp"
+#include "mlpipe/core/types.hpp"
 #include "mlpipe/tuning/grid.hpp"
 
 namespace mlpipe {
@@ -126,6 +129,54 @@ class search_results {
     stage_fits_without_reuse_ = without_reuse;
   }
 
+  // The table's fields, for save and load (a fitted search writes them into its own state).
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar("params", candidates_);
+    ar("scorer_names", scorer_names_);
+    ar("n_splits", n_splits_);
+    ar("test_scores", test_);
+    ar("train_scores", train_);
+    ar("fit_times", fit_time_);
+    ar("score_times", score_time_);
+    ar("stage_fits", stage_fits_);
+    ar("stage_fits_without_reuse", stage_fits_without_reuse_);
+  }
+
+  // Throws mlpipe::load_error (for the search `kind`) naming the first broken invariant of the table: at least one
+  // candidate, each with the first one's paths (sorted and distinct, as a grid makes them); at least one split and
+  // one scorer (distinct names); one score list per scorer (train: none, or one per scorer) and one fit and score
+  // time, each with one value per candidate and split; scores finite or nan, times finite and >= 0; and
+  // 0 <= stage_fits <= stage_fits_without_reuse. Ranks and means are computed from these, so they agree.
+  void check_invariants(std::string_view kind) const {
+    detail::check_state_not_empty(kind, "state.params", static_cast<index>(n_candidates()), "one per candidate");
+    check_paths(kind);
+    if (n_splits_ == 0) detail::check_state_count(kind, "state.n_splits", 0, 1);
+    const auto n_scorers = static_cast<index>(scorer_names_.size());
+    detail::check_state_not_empty(kind, "state.scorer_names", n_scorers, "one per scorer");
+    for (std::size_t s = 0; s < scorer_names_.size(); ++s) {
+      const std::string at = "state.scorer_names[" + std::to_string(s) + "]";
+      if (scorer_names_[s].empty()) detail::throw_invariant(kind, at + " is empty; expected a scorer's name");
+      for (std::size_t t = 0; t < s; ++t) {
+        if (scorer_names_[t] != scorer_names_[s]) continue;
+        detail::throw_invariant(kind, at + " = \"" + scorer_names_[s] + "\" repeats state.scorer_names[" +
+                                          std::to_string(t) + "]; expected distinct scorers");
+      }
+    }
+    detail::check_state_size(kind, "state.test_scores", static_cast<index>(test_.size()), n_scorers,
+                             "one list per scorer", "list", "lists");
+    if (!train_.empty()) {
+      detail::check_state_size(kind, "state.train_scores", static_cast<index>(train_.size()), n_scorers,
+                               "one list per scorer, or none without return_train_score", "list", "lists");
+    }
+    for (std::size_t s = 0; s < test_.size(); ++s) check_cells(kind, "state.test_scores", s, test_[s], false);
+    for (std::size_t s = 0; s < train_.size(); ++s) check_cells(kind, "state.train_scores", s, train_[s], false);
+    check_cells(kind, "state.fit_times", {}, fit_time_, true);
+    check_cells(kind, "state.score_times", {}, score_time_, true);
+    detail::check_state_count(kind, "state.stage_fits", stage_fits_, 0, stage_fits_without_reuse_,
+                              "state.stage_fits_without_reuse");
+  }
+
   // Filled in by the search, one (candidate, split) task at a time.
   void record(std::size_t candidate, std::size_t split, const std::vector<double>& test, const std::vector<double>& train,
               double fit_time, double score_time) {
@@ -174,6 +225,49 @@ class search_results {
       out[c] = std::sqrt(sum / static_cast<double>(n_splits_));
     }
     return out;
+  }
+
+  // Every candidate has the first candidate's paths, which are sorted and distinct.
+  void check_paths(std::string_view kind) const {
+    const param_set& first = candidates_.front();
+    const auto at = [](std::size_t c, std::size_t p) {
+      return "state.params[" + std::to_string(c) + "][" + std::to_string(p) + "]";
+    };
+    for (std::size_t p = 1; p < first.size(); ++p) {
+      if (first[p - 1].first < first[p].first) continue;
+      detail::throw_invariant(kind, at(0, p) + " has the path '" + first[p].first + "' after '" + first[p - 1].first +
+                                        "'; expected the grid's paths, sorted and distinct");
+    }
+    for (std::size_t c = 1; c < candidates_.size(); ++c) {
+      detail::check_state_size(kind, "state.params[" + std::to_string(c) + "]",
+                               static_cast<index>(candidates_[c].size()), static_cast<index>(first.size()),
+                               "one per path of the grid, as state.params[0]");
+      for (std::size_t p = 0; p < first.size(); ++p) {
+        if (candidates_[c][p].first == first[p].first) continue;
+        detail::throw_invariant(kind, at(c, p) + " has the path '" + candidates_[c][p].first + "'; expected '" +
+                                          first[p].first + "', as state.params[0]");
+      }
+    }
+  }
+
+  // One value per candidate and split (no product is formed, so no file can make it overflow); scores finite or
+  // nan (a failed fit), times finite and >= 0.
+  void check_cells(std::string_view kind, std::string_view field, std::optional<std::size_t> scorer,
+                   const std::vector<double>& values, bool is_time) const {
+    const std::string name = std::string(field) + (scorer ? "[" + std::to_string(*scorer) + "]" : std::string());
+    const std::size_t n = n_candidates();
+    if (values.size() % n != 0 || values.size() / n != n_splits_) {
+      detail::throw_invariant(kind, name + " has " + detail::count_of(static_cast<index>(values.size()), "value",
+                                                                        "values") +
+                                        "; expected one per candidate and split (" + std::to_string(n) + " x " +
+                                        std::to_string(n_splits_) + ")");
+    }
+    const Eigen::Map<const vector> v(values.data(), static_cast<index>(values.size()));
+    if (is_time) {
+      detail::check_state_values(kind, name, v, detail::state_bound::non_negative);
+    } else {
+      detail::check_state_values(kind, name, v, detail::state_bound::any, "for a failed fit");
+    }
   }
 
   using named_column = std::pair<std::string, std::vector<double>>;
