@@ -375,10 +375,11 @@ typename toy_centroids<Type>::fitted toy_centroids<Type>::fit(const mp::matrix_v
   mp::vector counts = mp::vector::Zero(k);
   for (mp::index i = 0; i < n; ++i) {
     const auto c = static_cast<mp::index>(std::find(order.begin(), order.end(), y(i)) - order.begin());
-    centroids.row(c) += X.row(i);
+    if (X.cols() > 0) centroids.row(c) += X.row(i);  // a row of no columns has no data: Eigen's row() is UB there
     counts(c) += 1.0;
   }
-  for (mp::index c = 0; c < k; ++c) centroids.row(c) /= counts(c);
+  if (X.cols() > 0)
+    for (mp::index c = 0; c < k; ++c) centroids.row(c) /= counts(c);
   if (has(defect::nondeterministic)) {
     static int fits = 0;  // every second fit moves a centroid by one unit in the last place
     if (++fits % 2 == 0) centroids(0, 0) = std::nextafter(centroids(0, 0), 1e300);
