@@ -443,34 +443,22 @@ inline std::vector<matrix> row_outputs(const model& m, const matrix_view& X, ind
   const void* p = m.object.get();
   vector row(X.cols());
   const auto in = std::span<const double>(row.data(), static_cast<std::size_t>(row.size()));
-  if (m.ops->has_transform_one) {
-    matrix t(rows, m.ops->n_features_out(p));
-    vector buffer(t.cols());
+  // One row call that writes `width` values per row, stacked into a matrix.
+  const auto stacked = [&](index width, auto call) {
+    matrix t(rows, width);
+    vector buffer(width);
     for (index i = 0; i < rows; ++i) {
       row = X.row(i).transpose();
-      m.ops->transform_one(p, in, std::span<double>(buffer.data(), static_cast<std::size_t>(buffer.size())));
+      call(std::span<double>(buffer.data(), static_cast<std::size_t>(buffer.size())));
       t.row(i) = buffer.transpose();
     }
     out.push_back(std::move(t));
-  }
-  if (m.ops->has_predict_one) {
-    matrix t(rows, 1);
-    for (index i = 0; i < rows; ++i) {
-      row = X.row(i).transpose();
-      t(i, 0) = m.ops->predict_one(p, in);
-    }
-    out.push_back(std::move(t));
-  }
-  if (m.ops->has_proba_one && m.ops->has_classes) {
-    matrix t(rows, m.ops->classes(p).size());
-    vector buffer(t.cols());
-    for (index i = 0; i < rows; ++i) {
-      row = X.row(i).transpose();
-      m.ops->predict_proba_one(p, in, std::span<double>(buffer.data(), static_cast<std::size_t>(buffer.size())));
-      t.row(i) = buffer.transpose();
-    }
-    out.push_back(std::move(t));
-  }
+  };
+  if (m.ops->has_transform_one)
+    stacked(m.ops->n_features_out(p), [&](std::span<double> b) { m.ops->transform_one(p, in, b); });
+  if (m.ops->has_predict_one) stacked(1, [&](std::span<double> b) { b[0] = m.ops->predict_one(p, in); });
+  if (m.ops->has_proba_one && m.ops->has_classes)
+    stacked(m.ops->classes(p).size(), [&](std::span<double> b) { m.ops->predict_proba_one(p, in, b); });
   return out;
 }
 
