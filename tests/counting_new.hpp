@@ -1,7 +1,7 @@
 #pragma once
 
 // Replaces the program's global allocation functions with ones that count, per thread, how often they are called.
-// Include it in exactly one source file of a program (tests/core/test_allocations.cpp, and
+// Include it in exactly one source file of a program (tests/counting_new.cpp, and
 // benchmarks/bench_workloads.cpp for its allocations-per-row counter). AddressSanitizer has its own allocation
 // functions, which must not be replaced: under it nothing is replaced, the counter stays 0 and
 // MLPIPE_COUNT_ALLOCATIONS is 0. Another source file of the same program reads the counter by defining

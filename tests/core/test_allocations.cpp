@@ -18,7 +18,11 @@
 #include "mlpipe/preprocessing/standard_scaler.hpp"
 #include "support.hpp"
 
-#include "counting_new.hpp"  // replaces operator new for the whole test program, counting per thread
+#define MLPIPE_COUNTER_ONLY  // the counting operator new is defined in tests/counting_new.cpp
+#include "counting_new.hpp"
+
+// File-local names live here: the test files are compiled together in batches (a unity build).
+namespace test_allocations_tests {
 
 namespace mp = mlpipe;
 
@@ -68,3 +72,5 @@ TEST_CASE("predict_one and predict_proba_one allocate nothing after a thread's f
   CHECK(allocations_per_call([&] { value = composite.predict_one(r); }) == 0);
   CHECK(value == Approx(composite.predict(d.X.row(7))(0)).epsilon(1e-12));
 }
+
+}  // namespace test_allocations_tests

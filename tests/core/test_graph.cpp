@@ -9,6 +9,9 @@
 #include "mlpipe/preprocessing/standard_scaler.hpp"
 #include "support.hpp"
 
+// File-local names live here: the test files are compiled together in batches (a unity build).
+namespace test_graph_tests {
+
 namespace mp = mlpipe;
 using mp::test::error_message;
 
@@ -226,3 +229,5 @@ TEST_CASE("large inputs go through the pipeline in row blocks with the same resu
         "step 'scale' (standard_scaler): X has inf at row 4500, column 6; expected finite values (impute missing "
         "values first, e.g. with simple_imputer)");
 }
+
+}  // namespace test_graph_tests

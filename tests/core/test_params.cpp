@@ -11,6 +11,9 @@
 #include "mlpipe/preprocessing/standard_scaler.hpp"
 #include "support.hpp"
 
+// File-local names live here: the test files are compiled together in batches (a unity build).
+namespace test_params_tests {
+
 namespace mp = mlpipe;
 using mp::test::error_message;
 
@@ -20,11 +23,16 @@ enum class color { red, green };
 
 }  // namespace
 
+}  // namespace test_params_tests
+
 template <>
-struct mlpipe::enum_names<color> {
+struct mlpipe::enum_names<test_params_tests::color> {
+  using color = test_params_tests::color;
   static constexpr std::array values{std::pair{color::red, std::string_view("red")},
                                      std::pair{color::green, std::string_view("green")}};
 };
+
+namespace test_params_tests {
 
 namespace {
 
@@ -193,3 +201,5 @@ TEST_CASE("concepts tell transformers, regressors and pipelines apart", "[core][
   STATIC_REQUIRE_FALSE(mp::pipeable<mp::matrix, mp::ridge>);
   STATIC_REQUIRE_FALSE(mp::stage<int>);
 }
+
+}  // namespace test_params_tests

@@ -20,6 +20,9 @@
 #include "mlpipe/preprocessing/standard_scaler.hpp"
 #include "support.hpp"
 
+// File-local names live here: the test files are compiled together in batches (a unity build).
+namespace test_feature_selection_tests {
+
 namespace mp = mlpipe;
 using mp::test::error_message;
 using mp::test::max_relative_error;
@@ -709,3 +712,5 @@ TEST_CASE("variance_threshold works as a pipeline step", "[feature_selection][pi
   pipe.set_param("drop.threshold", 0.01);
   CHECK(pipe.fit(X, d.y).get<"drop">().support() == std::vector<mp::index>{0});
 }
+
+}  // namespace test_feature_selection_tests

@@ -1,31 +1,43 @@
-// libFuzzer target: bytes -> load_from_bytes<Fitted>(bytes, format) -> predict. Built three times, with
-// MLPIPE_FUZZ_FORMAT = json, cbor or msgpack (see tests/fuzz/README.md). Every input is tried as both pipelines of
+// libFuzzer target: bytes -> load_from_bytes<Fitted>(bytes, format) -> predict, with the format named by the
+// environment variable MLPIPE_FUZZ_FORMAT = json (the default), cbor or msgpack (see tests/fuzz/README.md): one
+// executable for the three formats. Every input is tried as both pipelines of
 // fuzz_pipelines.hpp; when one loads, predict, predict_one and (for the classifier) predict_proba and
 // predict_proba_one run on rows of the model's width. A load_error or another mlpipe::error is an expected outcome;
 // anything else (a sanitizer report, another exception, an abort, a huge allocation) is a finding.
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>       // std::fprintf
+#include <cstdlib>      // std::getenv, std::abort
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "fuzz_pipelines.hpp"
 #include "mlpipe/io/binary_formats.hpp"
 #include "mlpipe/io/serialize.hpp"
 
-#ifndef MLPIPE_FUZZ_FORMAT
-#error "define MLPIPE_FUZZ_FORMAT as json, cbor or msgpack"
-#endif
-
 namespace {
 
 namespace mp = mlpipe;
+
+mp::file_format format_from_environment() {
+  const char* value = std::getenv("MLPIPE_FUZZ_FORMAT");
+  const std::string_view name = value != nullptr ? value : "json";
+  if (name == "json") return mp::file_format::json;
+  if (name == "cbor") return mp::file_format::cbor;
+  if (name == "msgpack") return mp::file_format::msgpack;
+  std::fprintf(stderr, "MLPIPE_FUZZ_FORMAT=%s: expected json, cbor or msgpack\n", value);
+  std::abort();
+}
+
+const mp::file_format format = format_from_environment();
 
 template <class Fitted>
 void exercise(std::span<const std::byte> bytes) {
   Fitted fitted;
   try {
-    fitted = mp::load_from_bytes<Fitted>(bytes, mp::file_format::MLPIPE_FUZZ_FORMAT, "fuzz");
+    fitted = mp::load_from_bytes<Fitted>(bytes, format, "fuzz");
   } catch (const mp::load_error&) {
     return;
   }

@@ -1,5 +1,6 @@
 # Runs one load fuzzer for $ENV{MLPIPE_FUZZ_SECONDS} seconds (default 60) on a fresh copy of its seed corpus.
-# -D FUZZER=<executable> -D SEEDS=<seed folder> -D WORK=<scratch folder>; crash reproducers land in WORK.
+# -D FUZZER=<executable> -D FORMAT=<json|cbor|msgpack> -D SEEDS=<seed folder> -D WORK=<scratch folder>; the
+# test sets MLPIPE_FUZZ_FORMAT to FORMAT; crash reproducers land in WORK.
 set(seconds 60)
 if(DEFINED ENV{MLPIPE_FUZZ_SECONDS} AND NOT "$ENV{MLPIPE_FUZZ_SECONDS}" STREQUAL "")
   set(seconds $ENV{MLPIPE_FUZZ_SECONDS})
@@ -14,5 +15,5 @@ execute_process(
   RESULT_VARIABLE result)
 if(NOT result EQUAL 0)
   message(FATAL_ERROR "${FUZZER} found a failing input (exit code ${result}); the reproducer is in ${WORK}/ "
-                      "(crash-*, leak-*, timeout-* or oom-*); rerun it with: ${FUZZER} <that file>")
+                      "(crash-*, leak-*, timeout-* or oom-*); rerun it with: MLPIPE_FUZZ_FORMAT=${FORMAT} ${FUZZER} <that file>")
 endif()

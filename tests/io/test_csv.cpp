@@ -8,6 +8,9 @@
 #include "mlpipe/io/csv.hpp"
 #include "support.hpp"
 
+// File-local names live here: the test files are compiled together in batches (a unity build).
+namespace test_csv_tests {
+
 namespace mp = mlpipe;
 using mp::test::error_message;
 
@@ -178,3 +181,5 @@ TEST_CASE("read_csv errors quote at most 80 characters of a cell", "[io][csv]") 
         "read_csv: test.csv: line 1: columns 1 and 2 are both named '" + std::string(80, 'n') +
             "... (200 characters)'; expected a different name for each column");
 }
+
+}  // namespace test_csv_tests

@@ -21,6 +21,9 @@
 #include "mlpipe/preprocessing/standard_scaler.hpp"
 #include "support.hpp"
 
+// File-local names live here: the test files are compiled together in batches (a unity build).
+namespace test_load_validation_tests {
+
 // A model file is untrusted input: every field of a fitted stage's state that predict relies on is checked when the
 // file is loaded (check_invariants), so no file that loads can make predict read out of bounds. Each case builds a
 // real fitted model, saves it as JSON, corrupts one field and asserts the load_error.
@@ -382,3 +385,5 @@ TEST_CASE("union and column routing check their columns and widths", "[load_vali
         "<json>: model (pipeline): step 'features' outputs 12 features but step 'model' was fitted on 13; expected "
         "each step's output to be the next step's input");
 }
+
+}  // namespace test_load_validation_tests

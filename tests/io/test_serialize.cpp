@@ -27,6 +27,9 @@
 #include "mlpipe/preprocessing/standard_scaler.hpp"
 #include "support.hpp"
 
+// File-local names live here: the test files are compiled together in batches (a unity build).
+namespace test_serialize_tests {
+
 namespace mp = mlpipe;
 namespace fs = std::filesystem;
 using mp::test::error_message;
@@ -563,3 +566,5 @@ TEST_CASE("kill -9 during save leaves the old or the new complete file, and no t
   CHECK(mp::load<mp::ridge::fitted>(file).intercept() == 2.0);
   CHECK(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 1);
 }
+
+}  // namespace test_serialize_tests

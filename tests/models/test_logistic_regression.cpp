@@ -13,6 +13,9 @@
 #include "mlpipe/preprocessing/standard_scaler.hpp"
 #include "support.hpp"
 
+// File-local names live here: the test files are compiled together in batches (a unity build).
+namespace test_logistic_regression_tests {
+
 namespace mp = mlpipe;
 using mp::test::error_message;
 using mp::test::max_relative_error;
@@ -588,3 +591,5 @@ TEST_CASE("scaler | logistic_regression fits, predicts row by row and reloads bi
   CHECK(model_back.intercept() == fi.get<"model">().intercept());
   CHECK(model_back.classes() == fi.get<"model">().classes());
 }
+
+}  // namespace test_logistic_regression_tests

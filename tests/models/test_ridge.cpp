@@ -8,6 +8,9 @@
 #include "mlpipe/preprocessing/standard_scaler.hpp"
 #include "support.hpp"
 
+// File-local names live here: the test files are compiled together in batches (a unity build).
+namespace test_ridge_tests {
+
 namespace mp = mlpipe;
 using mp::test::error_message;
 using mp::test::max_relative_error;
@@ -152,3 +155,5 @@ TEST_CASE("scaler | ridge on a column near the largest double blames the scaler,
   CHECK(f.coef().allFinite());
   CHECK(f.predict(X).allFinite());
 }
+
+}  // namespace test_ridge_tests

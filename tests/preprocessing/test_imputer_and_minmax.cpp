@@ -17,6 +17,9 @@
 #include "mlpipe/preprocessing/simple_imputer.hpp"
 #include "support.hpp"
 
+// File-local names live here: the test files are compiled together in batches (a unity build).
+namespace test_imputer_and_minmax_tests {
+
 namespace mp = mlpipe;
 using mp::test::error_message;
 using mp::test::max_relative_error;
@@ -568,3 +571,5 @@ TEST_CASE("min_max_scaler on huge values: the rescaled data's exact mapping, or 
         "-1e+308 to 1e+308) is beyond the largest double; expected max - min below 1.7e308 (rescale the column "
         "first)");
 }
+
+}  // namespace test_imputer_and_minmax_tests

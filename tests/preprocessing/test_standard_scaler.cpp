@@ -6,6 +6,9 @@
 #include "mlpipe/preprocessing/standard_scaler.hpp"
 #include "support.hpp"
 
+// File-local names live here: the test files are compiled together in batches (a unity build).
+namespace test_standard_scaler_tests {
+
 namespace mp = mlpipe;
 using mp::test::error_message;
 using mp::test::max_relative_error;
@@ -120,3 +123,5 @@ TEST_CASE("standard_scaler on huge values: the statistics of the rescaled data, 
   CHECK(c.scale()(1) == 1.0);
   CHECK(c.transform(constant).col(1).isZero(0));
 }
+
+}  // namespace test_standard_scaler_tests

@@ -27,8 +27,11 @@
 #include "mlpipe/testing/check_stage.hpp"
 #include "mlpipe/tuning/grid_search.hpp"
 
-#define MLPIPE_COUNTER_ONLY  // the counting operator new is defined in tests/core/test_allocations.cpp
+#define MLPIPE_COUNTER_ONLY  // the counting operator new is defined in tests/counting_new.cpp
 #include "counting_new.hpp"
+
+// File-local names live here: the test files are compiled together in batches (a unity build).
+namespace test_conformance_tests {
 
 namespace mp = mlpipe;
 
@@ -168,8 +171,12 @@ struct halved {
 
 }  // namespace
 
+}  // namespace test_conformance_tests
+
 template <>
-struct mp::param_traits<halved> {
+struct mlpipe::param_traits<test_conformance_tests::halved> {
+  using halved = test_conformance_tests::halved;
+  using param_value = mlpipe::param_value;
   static constexpr std::string_view expected = "a real number";
   static std::optional<halved> from_value(const param_value& v) {
     if (const auto* d = std::get_if<double>(&v)) return halved{*d / 2.0};
@@ -177,6 +184,8 @@ struct mp::param_traits<halved> {
   }
   static param_value to_value(const halved& h) { return h.value; }
 };
+
+namespace test_conformance_tests {
 
 namespace {
 
@@ -464,3 +473,5 @@ TEST_CASE("check_stage's report names the broken rule and why, and throws in its
           "invalid_input");
   }
 }
+
+}  // namespace test_conformance_tests

@@ -20,6 +20,9 @@
 #include "mlpipe/validation/metrics.hpp"
 #include "support.hpp"
 
+// File-local names live here: the test files are compiled together in batches (a unity build).
+namespace test_grid_search_tests {
+
 namespace mp = mlpipe;
 using mp::test::error_message;
 
@@ -498,3 +501,5 @@ TEST_CASE("a pipeline with a grid_search step saves and loads", "[tuning][grid_s
         "chain.json: model steps[1] 'search' (grid_search): state.best_index = 2 is out of range; expected 0 <= "
         "state.best_index <= the last candidate = 1");
 }
+
+}  // namespace test_grid_search_tests

@@ -19,6 +19,9 @@
 #include "mlpipe/validation/metrics.hpp"
 #include "support.hpp"
 
+// File-local names live here: the test files are compiled together in batches (a unity build).
+namespace test_cross_validate_tests {
+
 namespace mp = mlpipe;
 using mp::test::error_message;
 
@@ -276,3 +279,5 @@ TEST_CASE("errors inside cross-validation and searches name the user's row", "[v
              }),
              Catch::StartsWith("step 'scale' (standard_scaler): X has nan at row 27, column 0;"));
 }
+
+}  // namespace test_cross_validate_tests

@@ -20,6 +20,9 @@
 #include "mlpipe/validation/splitters.hpp"
 #include "support.hpp"
 
+// File-local names live here: the test files are compiled together in batches (a unity build).
+namespace test_validation_tests {
+
 namespace mp = mlpipe;
 using mp::test::error_message;
 using mp::test::to_vector;
@@ -712,3 +715,5 @@ TEST_CASE("score_all rejects scorers the model cannot serve, with precise messag
           mp::get_scorer("accuracy").score(d.y.head(2), mp::matrix::Zero(2, 2), mp::vector());
         }) == "accuracy: the predictions have 2 columns; expected one column of predictions");
 }
+
+}  // namespace test_validation_tests
