@@ -15,6 +15,7 @@
 #include "mlpipe/core/error.hpp"
 #include "mlpipe/core/invariants.hpp"
 #include "mlpipe/core/linalg.hpp"  // cholesky_in_place
+#include "mlpipe/core/order.hpp"   // sorted_distinct
 #include "mlpipe/core/param_value.hpp"  // format_double
 #include "mlpipe/core/params.hpp"
 #include "mlpipe/core/types.hpp"
@@ -250,7 +251,7 @@ class logistic_objective {
       : X_(X.data(), X.rows(), X.cols(), Eigen::OuterStride<>(X.outerStride())), labels_(std::move(labels)),
         n_classes_(n_classes), C_(C), fit_intercept_(fit_intercept),
         scores_(X.rows(), n_outputs()), residual_(X.rows(), n_outputs()),
-        proba_(multinomial() ? X.rows() : 0, n_outputs()) {}
+        proba_(multinomial() ? X.rows() : 0, n_outputs()), weight_(multinomial() ? 0 : X.rows()) {}
 
   index n_outputs() const { return n_classes_ == 2 ? 1 : n_classes_; }
   index block() const { return X_.cols() + (fit_intercept_ ? 1 : 0); }
@@ -267,11 +268,21 @@ class logistic_objective {
     if (fit_intercept_) scores_.rowwise() += T.row(p);
     double loss = 0.0;
     if (!multinomial()) {
+      // One exponential per row, e = exp(-|z|), gives the loss softplus(+-z) = max(+-z, 0) + log1p(e), sigmoid(z),
+      // sigmoid(-z) and the Hessian's weight; exp and log1p run over whole columns (Eigen's vectorized versions).
+      weight_ = (-scores_.col(0).array().abs()).exp();
+      loss = weight_.array().log1p().sum();
       for (index i = 0; i < n; ++i) {
         const double z = scores_(i, 0);
         const bool positive = labels_[static_cast<std::size_t>(i)] == 1;
-        loss += softplus(positive ? -z : z);
-        residual_(i, 0) = positive ? -sigmoid(-z) : sigmoid(z);  // p - y without cancellation
+        const double e = weight_(i);
+        const double near_one = 1.0 / (1.0 + e);  // sigmoid(|z|)
+        const double near_zero = e * near_one;    // sigmoid(-|z|)
+        const double sigmoid_z = z >= 0 ? near_one : near_zero;
+        const double sigmoid_minus_z = z <= 0 ? near_one : near_zero;
+        loss += std::max(positive ? -z : z, 0.0);
+        residual_(i, 0) = positive ? -sigmoid_minus_z : sigmoid_z;  // p - y without cancellation
+        weight_(i) = near_one * near_zero;
       }
     } else {
       for (index i = 0; i < n; ++i) {
@@ -301,22 +312,39 @@ class logistic_objective {
     const index n = X_.rows();
     const index B = block();
     H.setZero(size(), size());
+    if (!multinomial()) {
+      // C [X 1]^T diag(weight) [X 1] plus the penalty, a block of rows at a time: the weighted rows stay in cache and
+      // no n x p matrix is allocated (X is read once per Hessian).
+      constexpr index rows_per_block = 2048;
+      matrix weighted(std::min(n, rows_per_block), p);
+      matrix part(p, p);
+      for (index start = 0; start < n; start += rows_per_block) {
+        const index b = std::min(rows_per_block, n - start);
+        const auto rows = X_.middleRows(start, b);
+        weighted.topRows(b).noalias() = weight_.segment(start, b).asDiagonal() * rows;
+        multiply_transposed(part, rows, weighted.topRows(b), C_);
+        H.topLeftCorner(p, p) += part;
+        if (fit_intercept_) H.col(p).head(p) += C_ * weighted.topRows(b).colwise().sum().transpose();
+      }
+      if (fit_intercept_) {
+        H.row(p).head(p) = H.col(p).head(p).transpose();
+        H(p, p) = C_ * weight_.sum();
+      }
+      H.topLeftCorner(p, p).diagonal().array() += 1.0;  // the penalty ||w||^2 / 2
+      return;
+    }
     vector weight(n);
     matrix weighted_X(n, p);
     for (index k = 0; k < n_outputs(); ++k) {
       for (index l = 0; l <= k; ++l) {
-        if (!multinomial()) {
-          for (index i = 0; i < n; ++i) weight(i) = sigmoid(scores_(i, 0)) * sigmoid(-scores_(i, 0));
-        } else {
-          // p_k (delta_kl - p_l); on the diagonal 1 - p_k is summed from the other classes, without cancellation.
-          for (index i = 0; i < n; ++i) {
-            if (k != l) {
-              weight(i) = -proba_(i, k) * proba_(i, l);
-            } else {
-              double others = 0.0;
-              for (index j = 0; j < n_classes_; ++j) others += j == k ? 0.0 : proba_(i, j);
-              weight(i) = proba_(i, k) * others;
-            }
+        // p_k (delta_kl - p_l); on the diagonal 1 - p_k is summed from the other classes, without cancellation.
+        for (index i = 0; i < n; ++i) {
+          if (k != l) {
+            weight(i) = -proba_(i, k) * proba_(i, l);
+          } else {
+            double others = 0.0;
+            for (index j = 0; j < n_classes_; ++j) others += j == k ? 0.0 : proba_(i, j);
+            weight(i) = proba_(i, k) * others;
           }
         }
         weighted_X.noalias() = weight.asDiagonal() * X_;
@@ -342,6 +370,7 @@ class logistic_objective {
   matrix scores_;    // X W^T + b at the last evaluated point
   matrix residual_;  // probabilities minus one-hot targets there
   matrix proba_;     // the class probabilities there (multinomial only; binary ones come from scores_)
+  vector weight_;    // p (1 - p) per row there (binary only): the Hessian's weights
 };
 
 // What the solvers return: the parameters in logistic_objective's layout, iterations taken, and convergence.
@@ -544,9 +573,7 @@ logistic_regression::fitted fit_logistic(const logistic_regression& spec, const 
   check_fit_input(kind, X, y);
   check_class_labels(kind, y);
 
-  std::vector<double> values(y.data(), y.data() + y.size());
-  std::sort(values.begin(), values.end());
-  values.erase(std::unique(values.begin(), values.end()), values.end());
+  const std::vector<double> values = sorted_distinct(y);
   if (values.size() < 2) {
     throw invalid_input("y has a single class (" + format_double(values[0]) + "); expected at least two classes",
                         kind);
