@@ -4,6 +4,11 @@ and prints one table of medians and ratios (see README.md for the workloads and 
 
     cmake --preset bench && cmake --build --preset bench
     /usr/bin/python3 benchmarks/compare_sklearn.py [--build build/bench] [--repetitions 5] [--markdown]
+    /usr/bin/python3 benchmarks/compare_sklearn.py --scaling [--huge] [--markdown]   # the scaling table only
+
+--scaling runs the scaling workload (a search on 2,000 / 20,000 / 200,000 x 50 rows from make_classification;
+--huge adds 2,000,000 x 50, which needs a few GiB) in a fresh process per library and size, and reports CPU seconds
+(medians) and each process's peak resident size, measured the same way for both.
 
 scikit-learn comes from Debian's python3-sklearn (run this with /usr/bin/python3); without it, only mlpipe's side
 is printed. mlpipe itself never needs Python.
@@ -90,12 +95,116 @@ def run_sklearn(binary, repetitions):
     return out, f"scikit-learn {sklearn.__version__}, numpy {np.__version__}"
 
 
+SCALING_COLS = 50
+
+
+def write_scaling_data(rows, path):
+    """make_classification(rows, 50 features, random_state=0), X column by column and y as raw doubles."""
+    import numpy as np
+    from sklearn.datasets import make_classification
+    X, y = make_classification(n_samples=rows, n_features=SCALING_COLS, random_state=0)
+    np.asfortranarray(X).T.tofile(path + ".X")  # the transpose of an F-ordered array is C-ordered: columns in turn
+    y.astype(np.float64).tofile(path + ".y")
+
+
+def sklearn_scaling(path, rows, repetitions):
+    """Runs in its own process (compare_sklearn.py --sklearn-scaling): the scaling workload in scikit-learn."""
+    import resource
+    import warnings
+    warnings.filterwarnings("ignore")
+    import numpy as np
+    from sklearn.feature_selection import SelectKBest, f_classif
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+    X = np.fromfile(path + ".X").reshape(SCALING_COLS, rows).T  # a view: the file's column-major layout, no copy
+    y = np.fromfile(path + ".y")
+    pipe = Pipeline([("scale", StandardScaler()), ("select", SelectKBest(f_classif)), ("model", LogisticRegression())])
+    grid = {"select__k": [5, 10, 20], "model__C": [0.1, 1.0, 10.0]}
+    cv = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+    times = []
+    for _ in range(repetitions):
+        cpu, wall = time.process_time(), time.perf_counter()
+        search = GridSearchCV(pipe, grid, cv=cv, n_jobs=1, refit=False).fit(X, y)
+        times.append([time.process_time() - cpu, time.perf_counter() - wall])
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print(json.dumps({"cpu_seconds": times, "peak_rss_mb": peak,
+                      "best_params": str(search.best_params_),
+                      "mean_test_score": [float(v) for v in search.cv_results_["mean_test_score"]]}))
+
+
+def scaling_table(args):
+    binary = os.path.join(args.build, "benchmarks", "mlpipe_bench_scaling")
+    if not os.path.exists(binary):
+        sys.exit(f"{binary} is missing: cmake --preset bench && cmake --build --preset bench")
+    sizes = [2_000, 20_000, 200_000] + ([2_000_000] if args.huge else [])
+    header = ("rows", "mlpipe", "scikit-learn", "ratio", "peak memory mlpipe / scikit-learn", "data",
+              "n_jobs=2 speed-up (wall)")
+    rows, growth, previous = [], [], None
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            path = os.path.join(tmp, f"scaling_{n}")
+            write_scaling_data(n, path)
+            reps = args.repetitions if n <= 200_000 else 1
+            mine = json.loads(subprocess.run([binary, path, str(n), str(SCALING_COLS), "1", str(reps)], check=True,
+                                             capture_output=True, text=True).stdout)
+            theirs = json.loads(subprocess.run([sys.executable, os.path.abspath(__file__), "--sklearn-scaling", path,
+                                                str(n), str(reps if n <= 200_000 else 1)],
+                                               check=True, capture_output=True, text=True).stdout)
+            two = json.loads(subprocess.run([binary, path, str(n), str(SCALING_COLS), "2", str(reps)], check=True,
+                                            capture_output=True, text=True).stdout)
+            m = statistics.median(t[0] for t in mine["cpu_seconds"])
+            s = statistics.median(t[0] for t in theirs["cpu_seconds"])
+            speedup = statistics.median(t[1] for t in mine["cpu_seconds"]) / statistics.median(
+                t[1] for t in two["cpu_seconds"])
+            data_mb = n * (SCALING_COLS + 1) * 8 / 2**20
+            rows.append((f"{n:,}", f"{m:.3f} s", f"{s:.3f} s", f"{s / m:.1f}x",
+                         f"{mine['peak_rss_mb']:.0f} / {theirs['peak_rss_mb']:.0f} MB", f"{data_mb:.0f} MB",
+                         f"{speedup:.2f}x"))
+            if previous:
+                growth.append(f"{previous[0]:,} -> {n:,} rows: mlpipe x{m / previous[1]:.1f}, "
+                              f"scikit-learn x{s / previous[2]:.1f}")
+            previous = (n, m, s)
+            same = mine["mean_test_score"] == theirs["mean_test_score"]
+            growth.append(f"{n:,} rows: best mlpipe {mine['best_params']}, scikit-learn {theirs['best_params']}; "
+                          f"mean test scores {'identical' if same else 'differ'}"
+                          + ("" if same else " (largest difference " + format(max(
+                              abs(a - b) for a, b in zip(mine['mean_test_score'], theirs['mean_test_score'])), '.2g') + ")"))
+    print("scaling: standard_scaler | select_k_best(f_classif) | logistic_regression, k in {5, 10, 20} x C in "
+          "{0.1, 1, 10}, 5-fold stratified, n_jobs = 1, CPU seconds (medians), peak resident size of the process")
+    print_table(header, rows, args.markdown)
+    for line in growth:
+        print(line)
+
+
+def print_table(header, rows, markdown):
+    if markdown:
+        print("| " + " | ".join(header) + " |")
+        print("|" + "---|" * len(header))
+        for r in rows:
+            print("| " + " | ".join(r) + " |")
+    else:
+        widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
+        for r in [header] + rows:
+            print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)))
+
+
 def main():
+    if len(sys.argv) == 5 and sys.argv[1] == "--sklearn-scaling":
+        sklearn_scaling(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+        return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--build", default=os.path.join(ROOT, "build", "bench"))
     parser.add_argument("--repetitions", type=int, default=5)
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    parser.add_argument("--scaling", action="store_true", help="run only the scaling table")
+    parser.add_argument("--huge", action="store_true", help="add 2,000,000 rows to the scaling table (a few GiB)")
     args = parser.parse_args()
+    if args.scaling:
+        args.repetitions = min(args.repetitions, 3)
+        scaling_table(args)
+        return
     binary = os.path.join(args.build, "benchmarks", "mlpipe_bench_workloads")
     if not os.path.exists(binary):
         sys.exit(f"{binary} is missing: cmake --preset bench && cmake --build --preset bench")
@@ -147,15 +256,7 @@ def main():
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}")
     print(f"scikit-learn: {sklearn_version or 'not installed (apt-get install python3-sklearn)'}")
     print(f"workload 1 without prefix reuse and warm starts: {ms(plain)}; stage fits saved by reuse: {saved:g} of 300")
-    if args.markdown:
-        print("| " + " | ".join(header) + " |")
-        print("|" + "---|" * len(header))
-        for r in rows:
-            print("| " + " | ".join(r) + " |")
-    else:
-        widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
-        for r in [header] + rows:
-            print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)))
+    print_table(header, rows, args.markdown)
 
 
 if __name__ == "__main__":

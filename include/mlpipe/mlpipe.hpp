@@ -4,6 +4,7 @@
 
 #include "mlpipe/version.hpp"
 
+#include "mlpipe/core/allocate.hpp"
 #include "mlpipe/core/check.hpp"
 #include "mlpipe/core/column_transformer.hpp"
 #include "mlpipe/core/columns.hpp"

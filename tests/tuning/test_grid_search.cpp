@@ -4,11 +4,15 @@
 #include <cmath>       // std::isnan
 #include <filesystem>
 #include <numeric>     // std::iota
+#include <optional>
+#include <utility>     // std::pair
+#include <vector>
 #include <random>      // std::random_device
 #include <string>
 #include <type_traits>  // std::remove_cvref_t
 
 #include "mlpipe/core/pipeline.hpp"
+#include "mlpipe/core/random.hpp"
 #include "mlpipe/feature_selection/select_k_best.hpp"
 #include "mlpipe/io/binary_formats.hpp"  // .cbor and .msgpack
 #include "mlpipe/io/csv.hpp"
@@ -306,6 +310,94 @@ TEST_CASE("prefix reuse and warm starts save fits without changing any score", "
   }
   CHECK(warm.best_index() == plain.best_index());
   CHECK(warm.predict_proba(d.X) == plain.predict_proba(d.X));  // the refit is the same cold fit
+}
+
+TEST_CASE("a memory budget for shared prefixes changes the fits saved, never a score", "[tuning][reuse][scaling][parallel]") {
+  const auto& d = mp::test::load("breast_cancer.csv");
+  const mp::grid g{{"select.k", {5, 10, 20}}, {"model.C", {0.1, 1.0}}};
+  auto run = [&](std::optional<std::size_t> budget, int n_jobs) {
+    return mp::grid_search{scale_select_logistic(), g,
+                           {.cv = sklearn_folds(), .scoring = "neg_log_loss", .n_jobs = n_jobs, .refit = false,
+                            .max_cache_bytes = budget}}
+        .fit(d.X, d.y);
+  };
+  const auto unbounded = run(std::nullopt, 1);
+  const auto none = run(std::size_t{0}, 2);
+  const auto scaled_rows = static_cast<std::size_t>(d.X.size()) * sizeof(double);  // one split's scaled rows
+  const auto one_split = run(scaled_rows, 2);
+  // 6 candidates x 5 splits x 3 steps = 90 fits without reuse. With the default budget, per split: one scaler, one
+  // selector per k (3), one model per candidate (6): 50. With none, the scaler is fitted again by each of the 3
+  // groups of a split: 60. A budget of one split's rows holds one split's scaler output at a time; two threads
+  // work on two splits, so the one that finds the budget spent fits its own: between the two.
+  CHECK(unbounded.results().stage_fits() == 50);
+  CHECK(none.results().stage_fits() == 60);
+  CHECK(none.results().fits_saved() == 30);
+  CHECK(one_split.results().stage_fits() >= 50);
+  CHECK(one_split.results().stage_fits() <= 60);
+  for (std::size_t c = 0; c < 6; ++c) {
+    for (std::size_t s = 0; s < 5; ++s) {
+      CAPTURE(c, s);
+      CHECK(none.results().split_test_score(c, s) == unbounded.results().split_test_score(c, s));
+      CHECK(one_split.results().split_test_score(c, s) == unbounded.results().split_test_score(c, s));
+    }
+  }
+}
+
+TEST_CASE("a search runs its tasks a wave of splits at a time, the costliest groups first", "[tuning][scaling]") {
+  using tasks = std::vector<std::pair<std::size_t, std::size_t>>;  // (group, split)
+  // One thread: split by split. Two: two splits at a time, alternating, so both threads start on their own split.
+  CHECK(mp::detail::task_order(2, 3, 1) == tasks{{1, 0}, {0, 0}, {1, 1}, {0, 1}, {1, 2}, {0, 2}});
+  CHECK(mp::detail::task_order(2, 3, 2) == tasks{{1, 0}, {1, 1}, {0, 0}, {0, 1}, {1, 2}, {0, 2}});
+  CHECK(mp::detail::task_order(1, 2, 8) == tasks{{0, 0}, {0, 1}});
+}
+
+namespace {
+// The test set of tests/reference/scaling.py, drawn with the same RandomState(0) stream.
+mp::dataset scaling_data(const nlohmann::json& ref) {
+  const auto rows = ref["rows"].get<mp::index>();
+  const auto cols = ref["cols"].get<mp::index>();
+  const auto w = ref["w"].get<std::vector<double>>();
+  mp::numpy_random_state rng(0);
+  mp::dataset d;
+  d.X.resize(rows, cols);
+  for (mp::index i = 0; i < rows; ++i)
+    for (mp::index j = 0; j < cols; ++j) d.X(i, j) = 4.0 * rng.uniform() - 2.0;
+  d.y.resize(rows);
+  for (mp::index i = 0; i < rows; ++i) {
+    double margin = 0.0;
+    for (mp::index j = 0; j < cols; ++j) margin = margin + w[static_cast<std::size_t>(j)] * d.X(i, j);
+    margin = margin + (rng.uniform() - 0.5);
+    d.y(i) = margin > 0 ? 1.0 : 0.0;
+  }
+  return d;
+}
+}  // namespace
+
+TEST_CASE("a search on 20,000 rows gives scikit-learn's scores and best parameters", "[tuning][reference][scaling]") {
+  const auto& ref = mp::test::test_reference("scaling");
+  const mp::dataset d = scaling_data(ref);
+  REQUIRE(d.y.sum() == ref["positives"].get<double>());  // the same data as scikit-learn's
+  auto spec = scale_select_logistic();
+  spec.set<"model.tol">(1e-10);
+  const mp::grid g{{"select.k", {3, 6}}, {"model.C", {0.01, 1.0}}};
+  const auto cv = mp::stratified_kfold{.n_splits = 3, .shuffle = true, .seed = 0};
+  const auto search = mp::grid_search{spec, g, {.cv = cv, .refit = false}}.fit(d.X, d.y);
+  const auto cold = mp::grid_search{spec, g, {.cv = cv, .refit = false, .reuse = false}}.fit(d.X, d.y);
+  for (std::size_t c = 0; c < 4; ++c) {
+    CAPTURE(c);
+    const auto& candidate = ref["candidates"][c];
+    CHECK(mp::format_params(search.results().params()[c]) ==
+          "model.C = " + mp::format_double(candidate["model.C"].get<double>()) +
+              ", select.k = " + std::to_string(candidate["select.k"].get<int>()));
+    // Accuracy on 6,667 test rows: equal means every prediction agrees with scikit-learn's.
+    for (std::size_t s = 0; s < 3; ++s) {
+      CHECK(search.results().split_test_score(c, s) == ref["split_test_scores"][c][s].get<double>());
+      CHECK(cold.results().split_test_score(c, s) == search.results().split_test_score(c, s));
+    }
+  }
+  const auto& best = ref["best_params"];
+  CHECK(mp::format_params(search.best_params()) == "model.C = " + mp::format_double(best["model.C"].get<double>()) +
+                                                       ", select.k = " + std::to_string(best["select.k"].get<int>()));
 }
 
 TEST_CASE("a grid over a bare stage warm-starts along C and matches cold fits", "[tuning][reuse]") {

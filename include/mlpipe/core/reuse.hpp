@@ -27,4 +27,10 @@ concept warm_startable_stage =
       { s.fit_warm(X, y, previous) } -> std::same_as<typename S::fitted>;
     };
 
+// in_place_transformer -- a fitted transformer that can overwrite its input with its output (as many columns out as
+// in), with the same arithmetic as transform: a search transforms a split's rows that nothing else will read in
+// place, instead of holding them twice.
+template <class F>
+concept in_place_transformer = requires(const F& f, matrix& X) { f.transform_in_place(X); };
+
 }  // namespace mlpipe

@@ -12,6 +12,7 @@
 #include <utility>      // std::move
 #include <vector>
 
+#include "mlpipe/core/allocate.hpp"
 #include "mlpipe/core/check.hpp"
 #include "mlpipe/core/error.hpp"
 #include "mlpipe/core/invariants.hpp"
@@ -70,7 +71,9 @@ class select_k_best::fitted {
   // The kept columns of X, in ascending order.
   matrix transform(const matrix_view& X) const {
     detail::check_predict_input(kind, X, n_features_in());
-    return X(Eigen::all, support_);
+    matrix out = detail::new_matrix(X.rows(), static_cast<index>(support_.size()));
+    for (std::size_t j = 0; j < support_.size(); ++j) out.col(static_cast<index>(j)) = X.col(support_[j]);
+    return out;
   }
 
   // One row, no allocation: out[j] = in[support()[j]].

@@ -8,6 +8,7 @@
 #include <tuple>
 #include <utility>      // std::move
 
+#include "mlpipe/core/allocate.hpp"
 #include "mlpipe/core/check.hpp"
 #include "mlpipe/core/invariants.hpp"
 #include "mlpipe/core/params.hpp"
@@ -57,12 +58,21 @@ class standard_scaler::fitted {
   // batch predict through this scaler; transform_one does the same arithmetic, so a row and a batch agree.
   matrix transform(const matrix_view& X) const {
     detail::check_predict_input(kind, X, n_features_in());
-    matrix out(X.rows(), X.cols());
+    matrix out = detail::new_matrix(X.rows(), X.cols());
     for (index j = 0; j < X.cols(); ++j) {
       const double shift = spec_.with_mean ? mean_(j) : 0.0;
       out.col(j) = (X.col(j).array() - shift) * (1.0 / scale_(j));
     }
     return out;
+  }
+
+  // transform's result written over X itself (the same arithmetic, so the same bits), without a second matrix.
+  void transform_in_place(matrix& X) const {
+    detail::check_predict_input(kind, X, n_features_in());
+    for (index j = 0; j < X.cols(); ++j) {
+      const double shift = spec_.with_mean ? mean_(j) : 0.0;
+      X.col(j) = (X.col(j).array() - shift) * (1.0 / scale_(j));
+    }
   }
 
   // One row, no allocation: out[j] = (in[j] - mean[j]) * (1 / scale[j]).
@@ -77,7 +87,7 @@ class standard_scaler::fitted {
   // Maps scaled rows back to the original units.
   matrix inverse_transform(const matrix_view& X) const {
     detail::check_predict_input(kind, X, n_features_in());
-    matrix out(X.rows(), X.cols());
+    matrix out = detail::new_matrix(X.rows(), X.cols());
     for (index j = 0; j < X.cols(); ++j) {
       const double shift = spec_.with_mean ? mean_(j) : 0.0;
       out.col(j) = X.col(j).array() * scale_(j) + shift;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>    // std::min, std::max
 #include <atomic>
 #include <chrono>
 #include <exception>
@@ -7,6 +8,7 @@
 #include <memory>       // std::shared_ptr
 #include <mutex>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -37,34 +39,15 @@
 // The last step is fitted per candidate on the shared rows and scored on the shared test rows: the same arithmetic
 // as fitting and scoring the whole pipeline, so the scores are the same as without reuse.
 // Every shared value is a pure function of its key, so the results do not depend on n_jobs or on task order.
+//
+// Memory: the user's data is held once. A split's rows are gathered when its first task starts, and the last step
+// that reads them (the first pipeline step, or the model of a bare stage) takes them over, transforming them in place
+// where the stage can (in_place_transformer); a prefix output is cached only while some task of its split will still
+// read it, within max_cache_bytes (beyond it, a step is fitted again rather than cached); a split's cache is freed
+// when its last task ends. Tasks run a few splits at a time (as many as threads), every group of a split before the
+// next splits, so at most about n_jobs splits are in memory at once.
 
 namespace mlpipe::detail {
-
-// Values computed once per key, whichever thread asks first; the others wait for it.
-class once_cache {
- public:
-  template <class T, class F>
-  std::shared_ptr<const T> get(const std::string& key, F&& compute) {
-    std::shared_ptr<slot> s;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      auto& entry = slots_[key];
-      if (!entry) entry = std::make_shared<slot>();
-      s = entry;
-    }
-    std::lock_guard<std::mutex> lock(s->mutex);  // the first caller computes; the rest wait, then read
-    if (!s->value) s->value = std::make_shared<const T>(compute());
-    return std::static_pointer_cast<const T>(s->value);
-  }
-
- private:
-  struct slot {
-    std::mutex mutex;
-    std::shared_ptr<const void> value;
-  };
-  std::mutex mutex_;
-  std::map<std::string, std::shared_ptr<slot>> slots_;
-};
 
 // A pipeline's steps seen uniformly; a bare stage is a one-step chain whose parameter paths have no step name.
 template <class Spec>
@@ -151,17 +134,47 @@ struct split_rows {
   matrix test;
 };
 
+inline std::size_t bytes_of(const split_rows& rows) {
+  return static_cast<std::size_t>(rows.train.size() + rows.test.size()) * sizeof(double);
+}
+
+// The memory a search may spend on cached prefix outputs: max_cache_bytes when set, else the size of X once per
+// thread (what as many copies of the data would take).
+inline std::size_t cache_budget(const std::optional<std::size_t>& max_cache_bytes, const matrix_view& X, int n_jobs) {
+  if (max_cache_bytes) return *max_cache_bytes;
+  return static_cast<std::size_t>(X.size()) * sizeof(double) * resolve_n_jobs(n_jobs);
+}
+
+// The order of a search's (group, split) tasks: a wave of as many splits as threads at a time, every group of those
+// splits before the next wave, so at most about n_threads splits are held at once. Within a wave the splits vary
+// fastest, so the threads start on different splits and compute their shared prefixes in parallel; the groups run
+// last to first, as later grid values are usually the costlier ones (more features kept, weaker penalty), and
+// starting with the longest tasks keeps the threads' finishing times close.
+inline std::vector<std::pair<std::size_t, std::size_t>> task_order(std::size_t n_groups, std::size_t n_splits,
+                                                                   std::size_t n_threads) {
+  std::vector<std::pair<std::size_t, std::size_t>> tasks;
+  tasks.reserve(n_groups * n_splits);
+  const std::size_t wave = std::max<std::size_t>(1, n_threads);
+  for (std::size_t first = 0; first < n_splits; first += wave) {
+    const std::size_t last = std::min(n_splits, first + wave);
+    for (std::size_t g = n_groups; g-- > 0;)
+      for (std::size_t s = first; s < last; ++s) tasks.emplace_back(g, s);
+  }
+  return tasks;
+}
+
 template <class Spec>
 class search_evaluator {
   using chain = chain_of<Spec>;
   static constexpr std::size_t n_steps = chain::size;
 
  public:
-  search_evaluator(const std::vector<Spec>& specs, const std::vector<param_set>& candidates,
-                   const std::vector<fold_data>& folds, const std::vector<scorer>& scorers, bool train_score,
-                   bool warm_start)
-      : specs_(specs), candidates_(candidates), folds_(folds), scorers_(scorers), train_score_(train_score),
-        warm_start_(warm_start), plan_(plan_candidates(candidates, chain::step_names())) {
+  search_evaluator(const std::vector<Spec>& specs, const std::vector<param_set>& candidates, const matrix_view& X,
+                   const vector_view& y, const std::vector<split>& splits, const std::vector<scorer>& scorers,
+                   bool train_score, bool warm_start, std::size_t max_cache_bytes)
+      : specs_(specs), candidates_(candidates), X_(X), y_(y), splits_(splits), scorers_(scorers),
+        train_score_(train_score), warm_start_(warm_start), max_cache_bytes_(max_cache_bytes),
+        plan_(plan_candidates(candidates, chain::step_names())) {
     if constexpr (warm_startable_stage<last_stage>) {
       if (warm_start_) {
         for (auto& group : plan_.groups) {
@@ -171,19 +184,26 @@ class search_evaluator {
         }
       }
     }
+    count_readers();
   }
 
   // Runs every (group, split) task on n_jobs threads and fills the results.
   void run(search_results& results, int n_jobs) {
-    const std::size_t n_splits = folds_.size();
-    // Splits vary fastest, so the first tasks compute every split's shared prefix in parallel; the groups run last
-    // to first, as later grid values are usually the costlier ones (more features kept, weaker penalty), and
-    // starting with the longest tasks keeps the threads' finishing times close.
+    const std::size_t n_splits = splits_.size();
     const auto& groups = plan_.groups;
-    parallel_for(groups.size() * n_splits, n_jobs, [&](std::size_t task) {
-      const std::size_t g = groups.size() - 1 - task / n_splits;
-      const std::size_t s = task % n_splits;
+    const std::size_t n_threads = std::min(resolve_n_jobs(n_jobs), groups.size() * n_splits);
+    states_.clear();
+    for (std::size_t s = 0; s < n_splits; ++s) {
+      auto state = std::make_unique<split_state>();
+      state->raw_readers_left = raw_readers_;
+      state->tasks_left = groups.size();
+      states_.push_back(std::move(state));
+    }
+    const auto tasks = task_order(groups.size(), n_splits, n_threads);
+    parallel_for(tasks.size(), n_jobs, [&](std::size_t t) {
+      const auto [g, s] = tasks[t];
       evaluate(groups[g], s, results);
+      finish_task(s);
     });
     const auto naive = static_cast<long>(candidates_.size() * n_splits * n_steps);
     results.set_stage_fits(stage_fits_.load(), naive);
@@ -191,6 +211,70 @@ class search_evaluator {
 
  private:
   using last_stage = std::remove_cvref_t<decltype(chain::template stage<n_steps - 1>(std::declval<const Spec&>()))>;
+
+  // A cached value of one split: computed by the first task that asks, read by the others while readers_left > 0.
+  struct slot {
+    std::mutex mutex;
+    std::shared_ptr<const void> value;
+    std::size_t readers_left = 0;  // guarded by the split's mutex
+    std::size_t bytes = 0;
+  };
+
+  // What one split holds while its tasks run.
+  struct split_state {
+    std::mutex mutex;
+    std::optional<fold_data> fold;              // its targets and row numbers (and its features until taken)
+    std::shared_ptr<matrix> train, test;        // its own rows, gathered for the first reader, handed to the last
+    std::size_t raw_readers_left = 0;           // steps (or groups, for a bare stage) still to read its own rows
+    std::size_t tasks_left = 0;
+    std::map<std::string, std::shared_ptr<slot>> slots;
+  };
+
+  // The split's own rows for one reader; the last reader gets them with no other owner, so it may overwrite them.
+  struct own_rows {
+    std::shared_ptr<matrix> train, test;
+    bool sole_owner() const { return train.use_count() == 1 && test.use_count() == 1; }
+  };
+
+  const fold_data& fold_of(std::size_t s) {
+    split_state& state = *states_[s];
+    std::lock_guard<std::mutex> lock(state.mutex);
+    if (!state.fold) state.fold = make_fold(X_, y_, splits_[s], false);
+    return *state.fold;
+  }
+
+  own_rows take_rows(std::size_t s) {
+    split_state& state = *states_[s];
+    std::lock_guard<std::mutex> lock(state.mutex);
+    if (!state.train) {
+      state.train = std::make_shared<matrix>(gather_rows(X_, splits_[s].train));
+      state.test = std::make_shared<matrix>(gather_rows(X_, splits_[s].test));
+    }
+    own_rows out{state.train, state.test};
+    if (state.raw_readers_left > 0 && --state.raw_readers_left == 0) {
+      state.train.reset();  // the last reader: the split no longer holds them
+      state.test.reset();
+    }
+    return out;
+  }
+
+  // How many readers each cached value has: a prefix output of step I is read by each distinct step I + 1 that
+  // extends it (each group, for the last step's input); the split's own rows by each distinct first step (each
+  // group, for a bare stage).
+  void count_readers() {
+    readers_.assign(n_steps, {});
+    std::vector<std::map<std::string, std::set<std::string>>> next(n_steps);
+    std::set<std::string> first_steps;
+    for (std::size_t g = 0; g < plan_.groups.size(); ++g) {
+      const std::size_t c = plan_.groups[g].front();
+      first_steps.insert(plan_.keys[c][0]);
+      for (std::size_t i = 0; i + 1 < n_steps; ++i)
+        next[i][plan_.keys[c][i]].insert(i + 2 < n_steps ? plan_.keys[c][i + 1] : "group " + std::to_string(g));
+    }
+    for (std::size_t i = 0; i < n_steps; ++i)
+      for (const auto& [key, readers] : next[i]) readers_[i][key] = readers.size();
+    raw_readers_ = n_steps > 1 ? first_steps.size() : plan_.groups.size();
+  }
 
   double warm_value(std::size_t c) const {
     const auto& stage = chain::template stage<n_steps - 1>(specs_[c]);
@@ -204,73 +288,166 @@ class search_evaluator {
     return in_step(name, kind, std::forward<F>(f));
   }
 
-  // The rows step I sees for candidate c on split s (the split's rows when I is 0).
+  // Step I's output for candidate c on split s: from the split's cache when other readers share it, else computed.
   template <std::size_t I>
-  std::shared_ptr<const split_rows> input(std::size_t c, std::size_t s, double& seconds) {
-    if constexpr (I == 0) {
-      return nullptr;  // the caller reads the split's own rows
+  std::shared_ptr<const split_rows> output(std::size_t c, std::size_t s, double& seconds) {
+    const std::string& key = plan_.keys[c][I];
+    const auto readers = readers_[I].find(key);
+    if (readers == readers_[I].end() || readers->second <= 1) return compute<I>(c, s, seconds);
+    std::shared_ptr<slot> entry;
+    {
+      split_state& state = *states_[s];
+      std::lock_guard<std::mutex> lock(state.mutex);
+      auto& found = state.slots[key];
+      if (!found) {
+        found = std::make_shared<slot>();
+        found->readers_left = readers->second;
+      }
+      entry = found;
+    }
+    std::lock_guard<std::mutex> lock(entry->mutex);  // the first reader computes; the rest wait, then read
+    if (entry->value) return std::static_pointer_cast<const split_rows>(entry->value);
+    auto rows = compute<I>(c, s, seconds);
+    const std::size_t bytes = bytes_of(*rows);
+    if (cache_bytes_.fetch_add(bytes) + bytes <= max_cache_bytes_) {
+      entry->value = rows;
+      entry->bytes = bytes;
     } else {
-      return output<I - 1>(c, s, seconds);
+      cache_bytes_ -= bytes;  // over the budget: each reader computes its own
+    }
+    return rows;
+  }
+
+  // A reader of step I's output for candidate c on split s is done with it: the last one frees it. (readers_left
+  // is guarded by the split's mutex, never by the slot's, which a reader may hold while it waits for the split's.)
+  template <std::size_t I>
+  void release(std::size_t c, std::size_t s) {
+    split_state& state = *states_[s];
+    std::shared_ptr<slot> entry;
+    {
+      std::lock_guard<std::mutex> lock(state.mutex);
+      const auto it = state.slots.find(plan_.keys[c][I]);
+      if (it == state.slots.end()) return;
+      if (--it->second->readers_left > 0) return;
+      entry = it->second;
+      state.slots.erase(it);
+    }
+    std::lock_guard<std::mutex> lock(entry->mutex);
+    cache_bytes_ -= entry->bytes;
+    entry->bytes = 0;
+    entry->value.reset();
+  }
+
+  // Fits step I for candidate c on split s and transforms the split's training and test rows.
+  template <std::size_t I>
+  std::shared_ptr<const split_rows> compute(std::size_t c, std::size_t s, double& seconds) {
+    const auto start = std::chrono::steady_clock::now();
+    const fold_data& fold = fold_of(s);
+    const auto& stage = chain::template stage<I>(specs_[c]);
+    using stage_type = std::remove_cvref_t<decltype(stage)>;
+    auto out = std::make_shared<split_rows>();
+    own_rows own;
+    std::shared_ptr<const split_rows> in;
+    if constexpr (I == 0) {
+      own = take_rows(s);
+    } else {
+      in = output<I - 1>(c, s, seconds);
+    }
+    const matrix& train = in ? in->train : *own.train;
+    const matrix& test = in ? in->test : *own.test;
+    guarded(chain::template name<I>(), stage_type::kind, [&] {
+      if constexpr (precomputing_stage<stage_type>) {
+        const auto fitted = on_rows(fold.train_rows, [&] {
+          const auto pre = precomputed<I>(stage, c, s, train);
+          auto f = stage.fit_precomputed(*pre, train, fold.y_train);
+          out->train = f.transform(train);
+          return f;
+        });
+        out->test = on_rows(fold.test_rows, [&] { return fitted.transform(test); });
+      } else if constexpr (in_place_transformer<typename stage_type::fitted> &&
+                           !requires { stage.fit_transform(train, fold.y_train); }) {
+        const auto fitted = on_rows(fold.train_rows, [&] { return stage.fit(train, fold.y_train); });
+        if (!in && own.sole_owner()) {  // the split's own rows, read by no one else: overwrite them
+          on_rows(fold.train_rows, [&] { fitted.transform_in_place(*own.train); });
+          on_rows(fold.test_rows, [&] { fitted.transform_in_place(*own.test); });
+          out->train = std::move(*own.train);
+          out->test = std::move(*own.test);
+        } else {
+          out->train = on_rows(fold.train_rows, [&] { return fitted.transform(train); });
+          out->test = on_rows(fold.test_rows, [&] { return fitted.transform(test); });
+        }
+      } else {
+        auto fitted = on_rows(fold.train_rows, [&] {
+          auto [f, train_out] = mlpipe::fit_transform(stage, train, fold.y_train);
+          out->train = std::move(train_out);
+          return std::move(f);
+        });
+        out->test = on_rows(fold.test_rows, [&] { return fitted.transform(test); });
+      }
+    });
+    in.reset();
+    if constexpr (I > 0) release<I - 1>(c, s);
+    ++stage_fits_;
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return out;
+  }
+
+  // The part of step I's fit that depends only on its precompute_params, once per split and input (kept until the
+  // split ends: scores, small beside the rows).
+  template <std::size_t I, class Stage>
+  auto precomputed(const Stage& stage, std::size_t c, std::size_t s, const matrix& train) {
+    std::string key = "pre|" + (I > 0 ? plan_.keys[c][I - 1] : std::string()) + "|";
+    for (const auto name : Stage::precompute_params) key += format_value(mlpipe::get_param(stage, name)) + ";";
+    using value_type = std::remove_cvref_t<decltype(stage.precompute(train, y_))>;
+    std::shared_ptr<slot> entry;
+    {
+      split_state& state = *states_[s];
+      std::lock_guard<std::mutex> lock(state.mutex);
+      auto& found = state.slots[key];
+      if (!found) found = std::make_shared<slot>();
+      entry = found;
+    }
+    std::lock_guard<std::mutex> lock(entry->mutex);
+    if (!entry->value) entry->value = std::make_shared<const value_type>(stage.precompute(train, fold_of(s).y_train));
+    return std::static_pointer_cast<const value_type>(entry->value);
+  }
+
+  void finish_task(std::size_t s) {
+    split_state& state = *states_[s];
+    std::map<std::string, std::shared_ptr<slot>> slots;
+    {
+      std::lock_guard<std::mutex> lock(state.mutex);
+      if (--state.tasks_left > 0) return;
+      slots.swap(state.slots);
+      state.fold.reset();
+      state.train.reset();
+      state.test.reset();
+    }
+    for (auto& [key, entry] : slots) {
+      std::lock_guard<std::mutex> lock(entry->mutex);
+      cache_bytes_ -= entry->bytes;
+      entry->bytes = 0;
+      entry->value.reset();
     }
   }
 
-  template <std::size_t I>
-  std::shared_ptr<const split_rows> output(std::size_t c, std::size_t s, double& seconds) {
-    const std::string key = "rows|" + std::to_string(s) + "|" + plan_.keys[c][I];
-    return cache_.get<split_rows>(key, [&] {
-      const auto start = std::chrono::steady_clock::now();
-      const auto in = input<I>(c, s, seconds);
-      const matrix& train = in ? in->train : folds_[s].X_train;
-      const matrix& test = in ? in->test : folds_[s].X_test;
-      const auto& stage = chain::template stage<I>(specs_[c]);
-      using stage_type = std::remove_cvref_t<decltype(stage)>;
-      split_rows out;
-      const fold_data& fold = folds_[s];
-      guarded(chain::template name<I>(), stage_type::kind, [&] {
-        if constexpr (precomputing_stage<stage_type>) {
-          const auto fitted = on_rows(fold.train_rows, [&] {
-            const auto pre = precomputed<I>(stage, c, s, train);
-            auto f = stage.fit_precomputed(*pre, train, fold.y_train);
-            out.train = f.transform(train);
-            return f;
-          });
-          out.test = on_rows(fold.test_rows, [&] { return fitted.transform(test); });
-        } else {
-          auto fitted = on_rows(fold.train_rows, [&] {
-            auto [f, train_out] = mlpipe::fit_transform(stage, train, fold.y_train);
-            out.train = std::move(train_out);
-            return std::move(f);
-          });
-          out.test = on_rows(fold.test_rows, [&] { return fitted.transform(test); });
-        }
-      });
-      ++stage_fits_;
-      seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      return out;
-    });
-  }
-
-  // The part of step I's fit that depends only on its precompute_params, once per split and input.
-  template <std::size_t I, class Stage>
-  auto precomputed(const Stage& stage, std::size_t c, std::size_t s, const matrix& train) {
-    std::string key = "pre|" + std::to_string(s) + "|" + (I > 0 ? plan_.keys[c][I - 1] : std::string()) + "|";
-    for (const auto name : Stage::precompute_params) key += format_value(mlpipe::get_param(stage, name)) + ";";
-    using value_type = std::remove_cvref_t<decltype(stage.precompute(train, folds_[s].y_train))>;
-    return cache_.get<value_type>(key, [&] { return stage.precompute(train, folds_[s].y_train); });
-  }
-
   void evaluate(const std::vector<std::size_t>& group, std::size_t s, search_results& results) {
-    const fold_data& fold = folds_[s];
     double shared_seconds = 0.0;  // prefix work done by this task, shared out over its candidates
     std::shared_ptr<const split_rows> rows;
+    own_rows own;
     try {
-      rows = input<n_steps - 1>(group.front(), s, shared_seconds);
+      if constexpr (n_steps > 1) {
+        rows = output<n_steps - 2>(group.front(), s, shared_seconds);
+      } else {
+        own = take_rows(s);
+      }
     } catch (error& e) {
       note_task(e, group.front(), s);
       throw;
     }
-    const matrix& train = rows ? rows->train : fold.X_train;
-    const matrix& test = rows ? rows->test : fold.X_test;
+    const fold_data& fold = fold_of(s);
+    const matrix& train = rows ? rows->train : *own.train;
+    const matrix& test = rows ? rows->test : *own.test;
     std::optional<typename last_stage::fitted> previous;
     for (const std::size_t c : group) {
       try {
@@ -300,21 +477,29 @@ class search_evaluator {
         throw;
       }
     }
+    rows.reset();
+    if constexpr (n_steps > 1) release<n_steps - 2>(group.front(), s);
   }
 
   void note_task(error& e, std::size_t c, std::size_t s) const {
-    note_split(e, s, folds_.size(), folds_[s].X_train.rows());
+    note_split(e, s, splits_.size(), static_cast<index>(splits_[s].train.size()));
     note_candidate(e, c, candidates_[c]);
   }
 
   const std::vector<Spec>& specs_;
   const std::vector<param_set>& candidates_;
-  const std::vector<fold_data>& folds_;
+  matrix_view X_;
+  vector_view y_;
+  const std::vector<split>& splits_;
   const std::vector<scorer>& scorers_;
   bool train_score_;
   bool warm_start_;
+  std::size_t max_cache_bytes_;
   candidate_plan plan_;
-  once_cache cache_;
+  std::vector<std::map<std::string, std::size_t>> readers_;  // per step: its prefix outputs' reader counts
+  std::size_t raw_readers_ = 0;
+  std::vector<std::unique_ptr<split_state>> states_;
+  std::atomic<std::size_t> cache_bytes_{0};
   std::atomic<long> stage_fits_{0};
 };
 

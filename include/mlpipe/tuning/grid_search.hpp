@@ -34,6 +34,9 @@ struct search_options {
   bool return_train_score = false;  // also score each model on its training rows
   bool reuse = true;                // fit a pipeline prefix shared by several candidates once per split (same scores)
   bool warm_start = true;           // fit along the last step's warm_start_param (C) from the previous solution
+  // The most memory, in bytes, that reuse may hold in pipeline outputs shared by several candidates; beyond it a
+  // step is fitted again instead. Empty: the size of X once per thread. Results are the same for any value.
+  std::optional<std::size_t> max_cache_bytes{};
 };
 
 template <class Fitted>
@@ -227,22 +230,23 @@ typename grid_search<Spec>::fitted grid_search<Spec>::fit(const matrix_view& X, 
   } else {
     splits = kfold{}.splits(X.rows(), y);
   }
-  const std::vector<detail::fold_data> folds = detail::make_folds(X, y, splits);
-
   search_results results(space.candidates(), detail::scorer_names_of(scorers), splits.size(),
                          options.return_train_score);
   const std::size_t n_splits = splits.size();
   if (options.reuse) {
-    detail::search_evaluator<Spec> evaluator(specs, results.params(), folds, scorers, options.return_train_score,
-                                             options.warm_start);
+    detail::search_evaluator<Spec> evaluator(specs, results.params(), X, y, splits, scorers,
+                                             options.return_train_score, options.warm_start,
+                                             detail::cache_budget(options.max_cache_bytes, X, options.n_jobs));
     evaluator.run(results, options.n_jobs);
   } else {
-    // Every candidate's whole pipeline on every split, cold: the reference the reuse path is tested against.
+    // Every candidate's whole pipeline on every split, cold: the reference the reuse path is tested against. Each
+    // task gathers its split's rows itself, so about n_jobs copies are held at once.
     parallel_for(specs.size() * n_splits, options.n_jobs, [&](std::size_t task) {
       const std::size_t c = task / n_splits;
       const std::size_t s = task % n_splits;
       try {
-        auto outcome = detail::fit_and_score(specs[c], folds[s], scorers, options.return_train_score, s, n_splits);
+        const detail::fold_data fold = detail::make_fold(X, y, splits[s]);
+        auto outcome = detail::fit_and_score(specs[c], fold, scorers, options.return_train_score, s, n_splits);
         results.record(c, s, outcome.test_scores, outcome.train_scores, outcome.fit_time, outcome.score_time);
       } catch (error& e) {
         detail::note_candidate(e, c, results.params()[c]);

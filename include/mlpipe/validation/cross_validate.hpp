@@ -8,6 +8,7 @@
 #include <utility>      // std::move
 #include <vector>
 
+#include "mlpipe/core/allocate.hpp"
 #include "mlpipe/core/check.hpp"
 #include "mlpipe/core/concepts.hpp"
 #include "mlpipe/core/error.hpp"
@@ -41,13 +42,53 @@ struct cv_options {
 
 namespace detail {
 
-// The rows of one split, copied once and shared by every task that fits on it, with their numbers in the user's
-// data (to name the user's row in an error).
+// The rows of one split, copied from the user's data when the split's work starts and freed when it ends (so a
+// cross-validation holds the data once plus the splits in progress), with their numbers in the user's data (to
+// name the user's row in an error).
 struct fold_data {
   matrix X_train, X_test;
   vector y_train, y_test;
   std::vector<index> train_rows, test_rows;  // row i of X_train is row train_rows[i] of the user's X
 };
+
+// X's rows in the order given, as a new matrix (one column at a time: X is column-major).
+inline matrix gather_rows(const matrix_view& X, const std::vector<index>& rows) {
+  matrix out = new_matrix(static_cast<index>(rows.size()), X.cols());
+  for (index j = 0; j < X.cols(); ++j) {
+    const double* in = X.col(j).data();
+    double* o = out.col(j).data();
+    for (std::size_t i = 0; i < rows.size(); ++i) o[i] = in[rows[i]];
+  }
+  return out;
+}
+
+inline vector gather_rows(const vector_view& y, const std::vector<index>& rows) {
+  vector out(static_cast<index>(rows.size()));
+  for (std::size_t i = 0; i < rows.size(); ++i) out(static_cast<index>(i)) = y(rows[i]);
+  return out;
+}
+
+// One split's rows; with_features = false leaves X_train and X_test empty (for work that gathers them later).
+inline fold_data make_fold(const matrix_view& X, const vector_view& y, const split& s, bool with_features = true) {
+  fold_data fold;
+  if (with_features) {
+    fold.X_train = gather_rows(X, s.train);
+    fold.X_test = gather_rows(X, s.test);
+  }
+  fold.y_train = gather_rows(y, s.train);
+  fold.y_test = gather_rows(y, s.test);
+  fold.train_rows = s.train;
+  fold.test_rows = s.test;
+  return fold;
+}
+
+// Every split's rows at once: the data held again n_splits - 1 times. Prefer make_fold inside each split's task.
+inline std::vector<fold_data> make_folds(const matrix_view& X, const vector_view& y, const std::vector<split>& splits) {
+  std::vector<fold_data> folds;
+  folds.reserve(splits.size());
+  for (const auto& s : splits) folds.push_back(make_fold(X, y, s));
+  return folds;
+}
 
 // Runs f() on some of the user's rows (row i of its input is the user's row rows[i]); an mlpipe::error leaving it
 // that names a row names the user's row instead.
@@ -60,19 +101,6 @@ decltype(auto) on_rows(const std::vector<index>& rows, F&& f) {
     if (row && *row >= 0 && static_cast<std::size_t>(*row) < rows.size()) e.set_row(rows[static_cast<std::size_t>(*row)]);
     throw;
   }
-}
-
-inline std::vector<fold_data> make_folds(const matrix_view& X, const vector_view& y, const std::vector<split>& splits) {
-  std::vector<fold_data> folds(splits.size());
-  for (std::size_t i = 0; i < splits.size(); ++i) {
-    folds[i].X_train = X(splits[i].train, Eigen::all);
-    folds[i].X_test = X(splits[i].test, Eigen::all);
-    folds[i].y_train = y(splits[i].train);
-    folds[i].y_test = y(splits[i].test);
-    folds[i].train_rows = splits[i].train;
-    folds[i].test_rows = splits[i].test;
-  }
-  return folds;
 }
 
 // The scorers named in scoring, or default_name's alone when it is empty (none for a stage without a default score).
@@ -146,7 +174,7 @@ fold_outcome<typename Spec::fitted> fit_and_score(const Spec& spec, const fold_d
     if (train_score) train = on_rows(fold.train_rows, [&] { return score_all(scorers, model, fold.X_train, fold.y_train); });
     return {std::move(model), std::move(test), std::move(train), fit_time, score_time};
   } catch (error& e) {
-    note_split(e, split_index, n_splits, fold.X_train.rows());
+    note_split(e, split_index, n_splits, static_cast<index>(fold.train_rows.size()));
     throw;
   }
 }
@@ -252,10 +280,10 @@ cv_results<typename Spec::fitted> cross_validate(const Spec& spec, const matrix_
   resolve_n_jobs(options.n_jobs);
   detail::check_target_rows("cross_validate", X, y);
   std::vector<split> splits = cv.splits(X.rows(), y);
-  const std::vector<detail::fold_data> folds = detail::make_folds(X, y, splits);
   std::vector<detail::fold_outcome<typename Spec::fitted>> outcomes(splits.size());
   parallel_for(splits.size(), options.n_jobs, [&](std::size_t i) {
-    outcomes[i] = detail::fit_and_score(spec, folds[i], scorers, options.return_train_score, i, splits.size());
+    const detail::fold_data fold = detail::make_fold(X, y, splits[i]);  // held while this split runs
+    outcomes[i] = detail::fit_and_score(spec, fold, scorers, options.return_train_score, i, splits.size());
   });
   cv_results<typename Spec::fitted> results(detail::scorer_names_of(scorers), std::move(splits));
   for (auto& outcome : outcomes) results.add(std::move(outcome), options.return_estimator);
