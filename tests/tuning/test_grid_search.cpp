@@ -345,9 +345,12 @@ TEST_CASE("a memory budget for shared prefixes changes the fits saved, never a s
 
 TEST_CASE("a search runs its tasks a wave of splits at a time, the costliest groups first", "[tuning][scaling]") {
   using tasks = std::vector<std::pair<std::size_t, std::size_t>>;  // (group, split)
-  // One thread: split by split. Two: two splits at a time, alternating, so both threads start on their own split.
+  // One thread: split by split. Two: two splits at a time, alternating, so both threads start on their own split;
+  // the last wave takes the split left over, so that no thread idles through it alone.
   CHECK(mp::detail::task_order(2, 3, 1) == tasks{{1, 0}, {0, 0}, {1, 1}, {0, 1}, {1, 2}, {0, 2}});
-  CHECK(mp::detail::task_order(2, 3, 2) == tasks{{1, 0}, {1, 1}, {0, 0}, {0, 1}, {1, 2}, {0, 2}});
+  CHECK(mp::detail::task_order(2, 4, 2) == tasks{{1, 0}, {1, 1}, {0, 0}, {0, 1}, {1, 2}, {1, 3}, {0, 2}, {0, 3}});
+  CHECK(mp::detail::task_order(2, 5, 2) ==
+        tasks{{1, 0}, {1, 1}, {0, 0}, {0, 1}, {1, 2}, {1, 3}, {1, 4}, {0, 2}, {0, 3}, {0, 4}});
   CHECK(mp::detail::task_order(1, 2, 8) == tasks{{0, 0}, {0, 1}});
 }
 

@@ -261,40 +261,22 @@ class logistic_objective {
 
   // The objective at theta; with grad, also its gradient.
   double evaluate(const vector& theta, vector* grad) {
+    if (!multinomial()) return evaluate_binary(theta, grad);
     const index p = X_.cols();
     const index n = X_.rows();
     const Eigen::Map<const matrix> T(theta.data(), block(), n_outputs());
     multiply(scores_, X_, T.topRows(p));
     if (fit_intercept_) scores_.rowwise() += T.row(p);
     double loss = 0.0;
-    if (!multinomial()) {
-      // One exponential per row, e = exp(-|z|), gives the loss softplus(+-z) = max(+-z, 0) + log1p(e), sigmoid(z),
-      // sigmoid(-z) and the Hessian's weight; exp and log1p run over whole columns (Eigen's vectorized versions).
-      weight_ = (-scores_.col(0).array().abs()).exp();
-      loss = weight_.array().log1p().sum();
-      for (index i = 0; i < n; ++i) {
-        const double z = scores_(i, 0);
-        const bool positive = labels_[static_cast<std::size_t>(i)] == 1;
-        const double e = weight_(i);
-        const double near_one = 1.0 / (1.0 + e);  // sigmoid(|z|)
-        const double near_zero = e * near_one;    // sigmoid(-|z|)
-        const double sigmoid_z = z >= 0 ? near_one : near_zero;
-        const double sigmoid_minus_z = z <= 0 ? near_one : near_zero;
-        loss += std::max(positive ? -z : z, 0.0);
-        residual_(i, 0) = positive ? -sigmoid_minus_z : sigmoid_z;  // p - y without cancellation
-        weight_(i) = near_one * near_zero;
-      }
-    } else {
-      for (index i = 0; i < n; ++i) {
-        const double top = scores_.row(i).maxCoeff();
-        const double sum = (scores_.row(i).array() - top).exp().sum();
-        const double log_sum_exp = top + std::log(sum);
-        const index yi = labels_[static_cast<std::size_t>(i)];
-        loss += log_sum_exp - scores_(i, yi);
-        proba_.row(i) = (scores_.row(i).array() - log_sum_exp).exp();
-        residual_.row(i) = proba_.row(i);
-        residual_(i, yi) -= 1.0;
-      }
+    for (index i = 0; i < n; ++i) {
+      const double top = scores_.row(i).maxCoeff();
+      const double sum = (scores_.row(i).array() - top).exp().sum();
+      const double log_sum_exp = top + std::log(sum);
+      const index yi = labels_[static_cast<std::size_t>(i)];
+      loss += log_sum_exp - scores_(i, yi);
+      proba_.row(i) = (scores_.row(i).array() - log_sum_exp).exp();
+      residual_.row(i) = proba_.row(i);
+      residual_(i, yi) -= 1.0;
     }
     if (grad != nullptr) {
       grad->resize(size());
@@ -315,7 +297,6 @@ class logistic_objective {
     if (!multinomial()) {
       // C [X 1]^T diag(weight) [X 1] plus the penalty, a block of rows at a time: the weighted rows stay in cache and
       // no n x p matrix is allocated (X is read once per Hessian).
-      constexpr index rows_per_block = 2048;
       matrix weighted(std::min(n, rows_per_block), p);
       matrix part(p, p);
       for (index start = 0; start < n; start += rows_per_block) {
@@ -361,7 +342,54 @@ class logistic_objective {
     }
   }
 
+
  private:
+  static constexpr index rows_per_block = 2048;  // rows whose products stay in cache between two passes
+
+  // Two classes: the scores, the loss, the residuals, the Hessian's weights and the gradient, a block of rows at a
+  // time, so X is read from memory once (its block stays in cache from the scores to the gradient). One exponential
+  // per row, e = exp(-|z|), gives the loss softplus(+-z) = max(+-z, 0) + log1p(e), sigmoid(z), sigmoid(-z) and the
+  // weight; exp and log1p run over each block's column (Eigen's vectorized versions).
+  double evaluate_binary(const vector& theta, vector* grad) {
+    const index p = X_.cols();
+    const index n = X_.rows();
+    const auto w = theta.head(p);
+    const double intercept = fit_intercept_ ? theta(p) : 0.0;
+    vector part(p);
+    if (grad != nullptr) grad->setZero(size());
+    double loss = 0.0;
+    for (index start = 0; start < n; start += rows_per_block) {
+      const index b = std::min(rows_per_block, n - start);
+      const auto rows = X_.middleRows(start, b);
+      auto z = scores_.col(0).segment(start, b);
+      auto e = weight_.segment(start, b);
+      auto r = residual_.col(0).segment(start, b);
+      multiply(z, rows, w);
+      z.array() += intercept;
+      e = (-z.array().abs()).exp();
+      loss += e.array().log1p().sum();
+      for (index i = 0; i < b; ++i) {
+        const double zi = z(i);
+        const bool positive = labels_[static_cast<std::size_t>(start + i)] == 1;
+        const double near_one = 1.0 / (1.0 + e(i));  // sigmoid(|z|)
+        const double near_zero = e(i) * near_one;    // sigmoid(-|z|)
+        loss += std::max(positive ? -zi : zi, 0.0);
+        r(i) = positive ? -(zi <= 0 ? near_one : near_zero) : (zi >= 0 ? near_one : near_zero);  // p - y, exactly
+        e(i) = near_one * near_zero;
+      }
+      if (grad != nullptr) {
+        multiply_transposed(part, rows, r);
+        grad->head(p) += part;
+        if (fit_intercept_) (*grad)(p) += r.sum();
+      }
+    }
+    if (grad != nullptr) {
+      *grad *= C_;
+      grad->head(p) += w;
+    }
+    return C_ * loss + 0.5 * w.squaredNorm();
+  }
+
   Design X_;
   std::vector<index> labels_;  // class index of each row
   index n_classes_;

@@ -139,26 +139,28 @@ inline std::size_t bytes_of(const split_rows& rows) {
 }
 
 // The memory a search may spend on cached prefix outputs: max_cache_bytes when set, else the size of X once per
-// thread (what as many copies of the data would take).
+// split that can be in progress at once (2 n_jobs - 1, task_order's last wave), so the default never refits.
 inline std::size_t cache_budget(const std::optional<std::size_t>& max_cache_bytes, const matrix_view& X, int n_jobs) {
   if (max_cache_bytes) return *max_cache_bytes;
-  return static_cast<std::size_t>(X.size()) * sizeof(double) * resolve_n_jobs(n_jobs);
+  return static_cast<std::size_t>(X.size()) * sizeof(double) * (2 * resolve_n_jobs(n_jobs) - 1);
 }
 
 // The order of a search's (group, split) tasks: a wave of as many splits as threads at a time, every group of those
-// splits before the next wave, so at most about n_threads splits are held at once. Within a wave the splits vary
-// fastest, so the threads start on different splits and compute their shared prefixes in parallel; the groups run
-// last to first, as later grid values are usually the costlier ones (more features kept, weaker penalty), and
-// starting with the longest tasks keeps the threads' finishing times close.
+// splits before the next wave, so at most about n_threads splits are held at once (the last wave takes the splits
+// left over too, up to twice as many, so that no thread idles through a lone split at the end). Within a wave the
+// splits vary fastest, so the threads start on different splits and compute their shared prefixes in parallel; the
+// groups run last to first, as later grid values are usually the costlier ones (more features kept, weaker
+// penalty), and starting with the longest tasks keeps the threads' finishing times close.
 inline std::vector<std::pair<std::size_t, std::size_t>> task_order(std::size_t n_groups, std::size_t n_splits,
                                                                    std::size_t n_threads) {
   std::vector<std::pair<std::size_t, std::size_t>> tasks;
   tasks.reserve(n_groups * n_splits);
   const std::size_t wave = std::max<std::size_t>(1, n_threads);
-  for (std::size_t first = 0; first < n_splits; first += wave) {
-    const std::size_t last = std::min(n_splits, first + wave);
+  for (std::size_t first = 0; first < n_splits;) {
+    const std::size_t size = n_splits - first < 2 * wave ? n_splits - first : wave;
     for (std::size_t g = n_groups; g-- > 0;)
-      for (std::size_t s = first; s < last; ++s) tasks.emplace_back(g, s);
+      for (std::size_t s = first; s < first + size; ++s) tasks.emplace_back(g, s);
+    first += size;
   }
   return tasks;
 }
