@@ -3,6 +3,7 @@
 #include <algorithm>   // std::stable_sort
 #include <cmath>       // std::isnan
 #include <filesystem>
+#include <limits>
 #include <numeric>     // std::iota
 #include <optional>
 #include <utility>     // std::pair
@@ -341,6 +342,27 @@ TEST_CASE("a memory budget for shared prefixes changes the fits saved, never a s
       CHECK(one_split.results().split_test_score(c, s) == unbounded.results().split_test_score(c, s));
     }
   }
+}
+
+TEST_CASE("rows a search has checked once are not scanned again by each fit, only while marked", "[tuning][scaling]") {
+  mp::matrix X = mp::matrix::Ones(4, 3);
+  X(2, 1) = std::numeric_limits<double>::quiet_NaN();
+  const mp::matrix other = X;
+  CHECK_FALSE(mp::detail::all_finite(X));
+  {
+    // A mark is the caller's promise (a search makes it only for rows it found finite): this one is false on purpose,
+    // to show that a marked matrix is not scanned, and that only that matrix, as a whole, is marked.
+    const mp::detail::known_finite_scope scope{&X};
+    CHECK(mp::detail::all_finite(X));
+    CHECK_FALSE(mp::detail::all_finite(other));
+    CHECK_FALSE(mp::detail::all_finite(mp::matrix_view(X.topRows(3))));
+    {
+      const mp::detail::known_finite_scope nothing{};
+      CHECK(mp::detail::all_finite(X));
+    }
+  }
+  CHECK_FALSE(mp::detail::all_finite(X));
+  CHECK(mp::detail::thread_finite_marks().count == 0);
 }
 
 TEST_CASE("a search runs its tasks a wave of splits at a time, the costliest groups first", "[tuning][scaling]") {

@@ -17,6 +17,7 @@
 #include <utility>      // std::index_sequence, std::move
 #include <vector>
 
+#include "mlpipe/core/check.hpp"
 #include "mlpipe/core/error.hpp"
 #include "mlpipe/core/fit_transform.hpp"
 #include "mlpipe/core/order.hpp"
@@ -129,10 +130,19 @@ inline void order_group(std::vector<std::size_t>& group, const std::vector<doubl
 }
 
 // The rows a step sees on one split: the split's own rows for the first step, else the previous step's outputs.
+// finite: checked once when computed, so the steps and models that read them need not scan them again.
 struct split_rows {
   matrix train;
   matrix test;
+  bool finite = false;
 };
+
+// Marks a split's rows finite on this thread while the returned scope lives, when they are (else marks nothing, and
+// every stage checks them as usual, with its own error message).
+inline known_finite_scope finite_scope(const split_rows* rows) {
+  if (rows != nullptr && rows->finite) return known_finite_scope{&rows->train, &rows->test};
+  return known_finite_scope{};
+}
 
 inline std::size_t bytes_of(const split_rows& rows) {
   return static_cast<std::size_t>(rows.train.size() + rows.test.size()) * sizeof(double);
@@ -357,6 +367,7 @@ class search_evaluator {
     }
     const matrix& train = in ? in->train : *own.train;
     const matrix& test = in ? in->test : *own.test;
+    const auto checked = finite_scope(in.get());
     guarded(chain::template name<I>(), stage_type::kind, [&] {
       if constexpr (precomputing_stage<stage_type>) {
         const auto fitted = on_rows(fold.train_rows, [&] {
@@ -387,6 +398,7 @@ class search_evaluator {
         out->test = on_rows(fold.test_rows, [&] { return fitted.transform(test); });
       }
     });
+    out->finite = all_finite(out->train) && all_finite(out->test);
     in.reset();
     if constexpr (I > 0) release<I - 1>(c, s);
     ++stage_fits_;
@@ -450,6 +462,7 @@ class search_evaluator {
     const fold_data& fold = fold_of(s);
     const matrix& train = rows ? rows->train : *own.train;
     const matrix& test = rows ? rows->test : *own.test;
+    const auto checked = finite_scope(rows.get());
     std::optional<typename last_stage::fitted> previous;
     for (const std::size_t c : group) {
       try {
