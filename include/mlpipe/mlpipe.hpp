@@ -40,6 +40,7 @@
 
 #include "mlpipe/models/logistic_regression.hpp"
 #include "mlpipe/models/ridge.hpp"
+#include "mlpipe/models/tree.hpp"
 
 #include "mlpipe/validation/any_splitter.hpp"
 #include "mlpipe/validation/cross_validate.hpp"
