@@ -8,6 +8,7 @@
 
 #include "mlpipe/core/paths.hpp"
 #include "mlpipe/io/serialize.hpp"
+#include "mlpipe/models/forest.hpp"
 #include "mlpipe/models/tree.hpp"
 #include "mlpipe/testing/check_stage.hpp"
 #include "support.hpp"
@@ -44,6 +45,7 @@ data dataset(const std::string& name) {
 
 mp::param_value param_of(const json& value) {
   if (value.is_string()) return value.get<std::string>();
+  if (value.is_boolean()) return value.get<bool>();
   if (value.is_number_integer()) return value.get<std::int64_t>();
   return value.get<double>();
 }
@@ -302,6 +304,199 @@ TEST_CASE("a corrupt saved tree fails to load with the broken invariant named", 
   CHECK(corrupt_load_error(f, [](json& s) { s["classes"][1] = 1; }) ==
         prefix + "state.classes[1] = 1 is not greater than state.classes[0] = 3; expected distinct classes in "
                  "ascending order");
+}
+
+// ---- forests -------------------------------------------------------------------------------------------------------
+
+// The reference script's split: train on rows i % 3 != 0, test on rows i % 3 == 0.
+struct split_data {
+  mp::matrix X_train, X_test;
+  mp::vector y_train, y_test;
+};
+
+split_data split(const std::string& name) {
+  const data d = dataset(name);
+  split_data s;
+  std::vector<mp::index> train, test;
+  for (mp::index i = 0; i < d.X.rows(); ++i) (i % 3 == 0 ? test : train).push_back(i);
+  s.X_train = d.X(train, Eigen::all);
+  s.y_train = d.y(train);
+  s.X_test = d.X(test, Eigen::all);
+  s.y_test = d.y(test);
+  return s;
+}
+
+double mean(const std::vector<double>& v) {
+  double sum = 0.0;
+  for (const double x : v) sum += x;
+  return sum / static_cast<double>(v.size());
+}
+
+double sample_std(const std::vector<double>& v) {
+  const double m = mean(v);
+  double ss = 0.0;
+  for (const double x : v) ss += (x - m) * (x - m);
+  return std::sqrt(ss / static_cast<double>(v.size() - 1));
+}
+
+double score(const mp::vector& y, const mp::vector& prediction, bool classification) {
+  if (classification) return (y.array() == prediction.array()).cast<double>().mean();
+  return 1.0 - (y - prediction).squaredNorm() / (y.array() - y.mean()).square().sum();
+}
+
+// A forest over the reference's 20 seeds against scikit-learn's over its own 20: the mean test score (and OOB score)
+// within 4 standard errors of the difference of two means of 20 (Welch), plus one test row's worth for accuracy's
+// granularity; each feature's mean importance likewise. Forests with other random streams are compared as samples:
+// a real difference in the algorithm (a wrong criterion, bootstrap or max_features) moves the mean by much more.
+template <class Forest>
+void expect_like_sklearn(const char* name) {
+  const json& ref = reference()[name];
+  const split_data d = split(ref["dataset"]);
+  const json& params = ref["params"];
+  Forest spec = spec_from<Forest>(params);
+  std::vector<double> scores, oob;
+  std::vector<mp::vector> importances;
+  for (std::int64_t seed = 0; seed < 20; ++seed) {
+    spec.seed = seed;
+    const auto f = spec.fit(d.X_train, d.y_train);
+    scores.push_back(score(d.y_test, f.predict(d.X_test), Forest::classification));
+    importances.push_back(f.feature_importances());
+    if (spec.oob_score) oob.push_back(f.oob_score());
+  }
+  const auto close = [&](const std::vector<double>& mine, const std::vector<double>& theirs, double granularity) {
+    const double se = std::sqrt((sample_std(mine) * sample_std(mine) + sample_std(theirs) * sample_std(theirs)) / 20);
+    INFO("mlpipe " << mean(mine) << " +- " << sample_std(mine) << ", scikit-learn " << mean(theirs) << " +- "
+                   << sample_std(theirs));
+    CHECK(std::abs(mean(mine) - mean(theirs)) <= 4 * se + granularity);
+  };
+  const double granularity = Forest::classification ? 1.0 / static_cast<double>(d.y_test.size()) : 0.0;
+  close(scores, ref["scores"].get<std::vector<double>>(), granularity);
+  if (spec.oob_score)
+    close(oob, ref["oob_scores"].get<std::vector<double>>(), 1.0 / static_cast<double>(d.y_train.size()));
+  const mp::vector their_mean = mp::test::to_vector(ref["importance_mean"]);
+  const mp::vector their_std = mp::test::to_vector(ref["importance_std"]);
+  for (mp::index j = 0; j < their_mean.size(); ++j) {
+    std::vector<double> mine;
+    for (const auto& v : importances) mine.push_back(v(j));
+    const double se = std::sqrt((sample_std(mine) * sample_std(mine) + their_std(j) * their_std(j)) / 20);
+    INFO("feature " << j << ": mlpipe " << mean(mine) << " +- " << sample_std(mine) << ", scikit-learn "
+                    << their_mean(j) << " +- " << their_std(j));
+    CHECK(std::abs(mean(mine) - their_mean(j)) <= 4 * se + 1e-3);
+  }
+}
+
+TEST_CASE("random forests and extra trees score and rank features as scikit-learn's over 20 seeds",
+          "[models][trees][forests]") {
+  expect_like_sklearn<mp::random_forest_classifier>("random_forest_classifier");
+  expect_like_sklearn<mp::extra_trees_classifier>("extra_trees_classifier");
+  expect_like_sklearn<mp::random_forest_regressor>("random_forest_regressor");
+  expect_like_sklearn<mp::extra_trees_regressor>("extra_trees_regressor");
+}
+
+// Everything a fitted forest saves but n_jobs (a hyperparameter that must not change anything else), as text.
+template <class Fitted>
+std::string saved_state(const Fitted& f) {
+  json model = mp::to_json(f)["model"];
+  model["params"].erase("n_jobs");
+  return model.dump();
+}
+
+TEST_CASE("a forest is bit-identical for any n_jobs", "[models][trees][forests][parallel]") {
+  const split_data c = split("breast_cancer.csv");
+  const split_data r = split("diabetes.csv");
+  const mp::random_forest_classifier rf{.n_estimators = 12, .oob_score = true, .seed = 3};
+  const mp::extra_trees_regressor et{.n_estimators = 12, .max_features = mp::max_features::fraction(0.5), .seed = 3};
+  const auto a = rf.fit(c.X_train, c.y_train);
+  const auto e = et.fit(r.X_train, r.y_train);
+  for (const int n_jobs : {2, 3, -1}) {
+    INFO("n_jobs = " << n_jobs);
+    auto rf_parallel = rf;
+    rf_parallel.n_jobs = n_jobs;
+    const auto b = rf_parallel.fit(c.X_train, c.y_train);
+    CHECK(saved_state(a) == saved_state(b));
+    CHECK(a.oob_score() == b.oob_score());
+    CHECK(a.predict_proba(c.X_test) == b.predict_proba(c.X_test));
+    auto et_parallel = et;
+    et_parallel.n_jobs = n_jobs;
+    const auto g = et_parallel.fit(r.X_train, r.y_train);
+    CHECK(saved_state(e) == saved_state(g));
+    CHECK(e.predict(r.X_test) == g.predict(r.X_test));
+  }
+  // Another seed gives another forest.
+  auto other = rf;
+  other.seed = 4;
+  CHECK(saved_state(other.fit(c.X_train, c.y_train)) != saved_state(a));
+}
+
+TEST_CASE("a one-tree forest without bootstrap considering every feature is the decision tree",
+          "[models][trees][forests]") {
+  const data d = dataset("synthetic_classes");
+  const auto tree = mp::decision_tree_classifier{.max_depth = 3}.fit(d.X, d.y);
+  const auto f = mp::random_forest_classifier{.n_estimators = 1, .max_depth = 3, .max_features = mp::max_features::all,
+                                              .bootstrap = false}
+                     .fit(d.X, d.y);
+  const mp::tree_structure t = f.tree(0);
+  CHECK(t.children_left() == tree.children_left());
+  CHECK(t.feature() == tree.feature());
+  CHECK(t.threshold() == tree.threshold());
+  // The forest renormalizes the mean of its trees' importances: one more rounding.
+  CHECK((f.feature_importances() - tree.feature_importances()).cwiseAbs().maxCoeff() <= 1e-15);
+  CHECK(f.predict_proba(d.X) == tree.predict_proba(d.X));
+  CHECK(f.predict(d.X) == tree.predict(d.X));
+}
+
+TEST_CASE("forests keep the stage contract", "[models][trees][forests]") {
+  const data c = dataset("synthetic_classes");
+  const data r = dataset("synthetic_values");
+  const mp::matrix X = c.X.topRows(90);
+  mp::testing::require_conformance(mp::random_forest_classifier{.n_estimators = 5, .oob_score = true}, X, c.y.head(90));
+  mp::testing::require_conformance(mp::extra_trees_classifier{.n_estimators = 5, .max_depth = 3}, X, c.y.head(90));
+  mp::testing::require_conformance(mp::random_forest_regressor{.n_estimators = 5, .max_samples = 0.5}, X,
+                                   r.y.head(90));
+  mp::testing::require_conformance(mp::extra_trees_regressor{.n_estimators = 5, .n_jobs = 2}, X, r.y.head(90));
+}
+
+TEST_CASE("forests reject bad hyperparameters and corrupt state with precise errors", "[models][trees][forests]") {
+  const data d = dataset("synthetic_classes");
+  using mp::test::error_message;
+  const auto fit = [&](const mp::random_forest_classifier& s) { return [&d, s] { (void)s.fit(d.X, d.y); }; };
+  CHECK(error_message<mp::invalid_parameter>(fit({.n_estimators = 0})) ==
+        "random_forest_classifier: n_estimators = 0 is out of range; expected n_estimators >= 1");
+  CHECK(error_message<mp::invalid_parameter>(fit({.max_samples = 0.0})) ==
+        "random_forest_classifier: max_samples = 0 is out of range; expected 0 < max_samples <= 1");
+  CHECK(error_message<mp::invalid_parameter>(fit({.n_jobs = 0})) ==
+        "random_forest_classifier: n_jobs = 0 is out of range; expected n_jobs >= 1, or -1 for every core");
+  CHECK(error_message<mp::invalid_parameter>(fit({.bootstrap = false, .oob_score = true})) ==
+        "random_forest_classifier: oob_score = true but bootstrap = false; expected bootstrap = true (out-of-bag "
+        "rows exist only when trees grow on bootstrap samples)");
+  CHECK(error_message<mp::invalid_parameter>(fit({.bootstrap = false, .max_samples = 0.5})) ==
+        "random_forest_classifier: max_samples = 0.5 but bootstrap = false; expected max_samples = 1 without "
+        "bootstrap (every tree sees every row)");
+  CHECK(error_message<mp::invalid_parameter>(fit({.min_samples_leaf = 200})) ==
+        "random_forest_classifier: min_samples_leaf = 200 but X has 300 rows; expected min_samples_leaf <= 150 "
+        "(half the rows, so that a split is possible)");
+  CHECK(error_message<mp::invalid_parameter>(fit({.max_features = mp::max_features::count(9)})) ==
+        "random_forest_classifier: max_features = 9 but X has 6 features; expected a count <= 6");
+
+  const auto f = mp::random_forest_classifier{.n_estimators = 3, .max_depth = 2, .seed = 1}.fit(d.X, d.y);
+  CHECK(error_message<mp::invalid_input>([&] { (void)f.oob_score(); }) ==
+        "random_forest_classifier: oob_score() needs a forest fitted with oob_score = true; expected oob_score = true "
+        "at fit");
+  const std::string prefix = "<json>: model (random_forest_classifier): ";
+  const mp::index second = f.roots()[1];
+  CHECK(corrupt_load_error(f, [](json& s) { s["roots"][0] = 1; }) ==
+        prefix + "state.roots[0] = 1 is out of range; expected the first tree to start at node 0");
+  CHECK(corrupt_load_error(f, [](json& s) { s["roots"].erase(2); }) ==
+        prefix + "state.roots has 2 values; expected 3 (one per tree, n_estimators)");
+  CHECK(corrupt_load_error(f, [&](json& s) { s["roots"][2] = second; }) ==
+        prefix + "state.roots[2] = " + std::to_string(second) + " is not greater than state.roots[1] = " +
+            std::to_string(second) + "; expected strictly increasing indices");
+  // A child in the next tree.
+  CHECK(corrupt_load_error(f, [&](json& s) { s["children_right"][0] = second; }) ==
+        prefix + "state.children_right[0] = " + std::to_string(second) + " is out of range; expected 0 < child < " +
+            std::to_string(second) + " (after its parent, within its tree), or both children -1 for a leaf");
+  CHECK(corrupt_load_error(f, [](json& s) { s["oob_score"] = 0.5; }) ==
+        prefix + "state.oob_score = 0.5 is out of range; expected nan without oob_score");
 }
 
 }  // namespace test_trees_tests

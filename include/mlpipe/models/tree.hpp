@@ -135,15 +135,17 @@ struct max_features_range {
   }
 };
 
-// at_least_or_unlimited -- an integer limit that is either >= lo or -1 for no limit (max_depth, max_leaf_nodes).
+// at_least_or_unlimited -- an integer that is either >= lo or -1, which means minus_one_means (max_depth and
+// max_leaf_nodes: -1 for no limit; n_jobs: -1 for every core).
 struct at_least_or_unlimited {
   double lo = 1.0;
+  const char* minus_one_means = "no limit";
   template <class T>
   constexpr bool contains(const T& t) const {
     return t == -1 || static_cast<double>(t) >= lo;
   }
   std::string describe(std::string_view name) const {
-    return std::string(name) + " >= " + format_double(lo) + ", or -1 for no limit";
+    return std::string(name) + " >= " + format_double(lo) + ", or -1 for " + minus_one_means;
   }
 };
 
@@ -335,7 +337,8 @@ class tree_grower {
 
   // scikit-learn's node_impurity / children_impurity.
   double impurity_of(const stats& st) const {
-    if (!s_.classification) return st.sq_sum / st.weight - (st.sum / st.weight) * (st.sum / st.weight);
+    // A variance that cancellation made slightly negative is 0 (scikit-learn keeps e.g. -5.6e-17).
+    if (!s_.classification) return std::max(0.0, st.sq_sum / st.weight - (st.sum / st.weight) * (st.sum / st.weight));
     if (s_.entropy) {
       double entropy = 0.0;
       for (const double c : st.counts) {
