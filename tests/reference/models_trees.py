@@ -149,4 +149,36 @@ forest_case("random_forest_regressor", RandomForestRegressor, "diabetes.csv",
 forest_case("extra_trees_regressor", ExtraTreesRegressor, "diabetes.csv",
             {"n_estimators": 30, "max_features": 1.0}, False)
 
+# ---- XGBoost (Debian's python3-xgboost, the same libxgboost as the C API) --------------------------------------------
+# Trained with xgb.train on the same data, labels (class indices) and parameters, predicted by inplace_predict on
+# float64 X: what mlpipe's xgboost stages must predict exactly.
+import xgboost as xgb  # noqa: E402
+
+out["produced_by"] += f", xgboost {xgb.__version__}"
+NAMES = {"learning_rate": "eta", "reg_lambda": "lambda", "reg_alpha": "alpha"}
+
+
+def xgboost_case(name, dataset, params, objective):
+    X, y = data(dataset)
+    classes = np.unique(y)
+    label = np.searchsorted(classes, y) if objective != "reg:squarederror" else y
+    p = {"verbosity": 0, "nthread": 1, "tree_method": "hist", "objective": objective}
+    for k, v in params.items():
+        if k != "n_estimators":
+            p[NAMES.get(k, k)] = v
+    if objective == "multi:softprob":
+        p["num_class"] = len(classes)
+    booster = xgb.train(p, xgb.DMatrix(X, label=label), num_boost_round=params["n_estimators"])
+    values[name] = {"dataset": dataset, "params": params, "predict": floats(booster.inplace_predict(X))}
+
+
+xgboost_case("xgboost_multiclass", "synthetic_classes",
+             {"n_estimators": 20, "max_depth": 3, "learning_rate": 0.1, "subsample": 0.8, "colsample_bytree": 0.8,
+              "seed": 7}, "multi:softprob")
+xgboost_case("xgboost_binary", "breast_cancer.csv",
+             {"n_estimators": 10, "max_depth": 4, "min_child_weight": 2.0, "reg_lambda": 2.0}, "binary:logistic")
+xgboost_case("xgboost_regression", "diabetes.csv",
+             {"n_estimators": 30, "max_depth": 3, "learning_rate": 0.1, "reg_alpha": 0.5, "gamma": 1.0,
+              "subsample": 0.7, "seed": 3}, "reg:squarederror")
+
 print(json.dumps(out, indent=1))
