@@ -19,8 +19,10 @@
 #include "mlpipe/core/union.hpp"
 #include "mlpipe/feature_selection/select_k_best.hpp"
 #include "mlpipe/feature_selection/variance_threshold.hpp"
+#include "mlpipe/models/forest.hpp"
 #include "mlpipe/models/logistic_regression.hpp"
 #include "mlpipe/models/ridge.hpp"
+#include "mlpipe/models/tree.hpp"
 #include "mlpipe/preprocessing/min_max_scaler.hpp"
 #include "mlpipe/preprocessing/simple_imputer.hpp"
 #include "mlpipe/preprocessing/standard_scaler.hpp"
@@ -472,6 +474,17 @@ TEST_CASE("check_stage's report names the broken rule and why, and throws in its
           "toy_centroids: broken conformance rules:\n  fit_rejects_nan: fit with NaN in X gave no error; expected "
           "invalid_input");
   }
+}
+
+TEST_CASE("decision trees, random forests and extra trees keep the stage contract", "[testing][conformance]") {
+  expect_conformant(mp::decision_tree_classifier{.max_depth = 4}, sample().labels);
+  expect_conformant(mp::decision_tree_classifier{.max_features = mp::max_features::sqrt, .max_leaf_nodes = 6},
+                    sample().labels);
+  expect_conformant(mp::decision_tree_regressor{.min_samples_leaf = 2, .ccp_alpha = 0.001}, sample().values);
+  expect_conformant(mp::random_forest_classifier{.n_estimators = 5, .oob_score = true}, sample().labels);
+  expect_conformant(mp::random_forest_regressor{.n_estimators = 5, .max_samples = 0.5}, sample().values);
+  expect_conformant(mp::extra_trees_classifier{.n_estimators = 5}, sample().labels);
+  expect_conformant(mp::extra_trees_regressor{.n_estimators = 5, .n_jobs = 2}, sample().values);
 }
 
 }  // namespace test_conformance_tests
