@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "mlpipe/core/paths.hpp"
+#include "mlpipe/core/reuse.hpp"
 #include "mlpipe/io/serialize.hpp"
 #include "mlpipe/models/forest.hpp"
 #include "mlpipe/models/tree.hpp"
@@ -426,6 +427,24 @@ TEST_CASE("a forest is bit-identical for any n_jobs", "[models][trees][forests][
   auto other = rf;
   other.seed = 4;
   CHECK(saved_state(other.fit(c.X_train, c.y_train)) != saved_state(a));
+}
+
+TEST_CASE("a forest warm-started along n_estimators is the forest fit grows", "[models][trees][forests]") {
+  const split_data c = split("breast_cancer.csv");
+  static_assert(mp::warm_startable_stage<mp::random_forest_classifier>);
+  const mp::random_forest_classifier small{.n_estimators = 4, .oob_score = true, .seed = 2};
+  auto large = small;
+  large.n_estimators = 9;
+  large.n_jobs = 2;
+  const auto previous = small.fit(c.X_train, c.y_train);
+  const auto warm = large.fit_warm(c.X_train, c.y_train, previous);
+  const auto cold = large.fit(c.X_train, c.y_train);
+  CHECK(saved_state(warm) == saved_state(cold));
+  CHECK(warm.oob_score() == cold.oob_score());
+  // Other hyperparameters: grown from scratch, still what fit grows.
+  auto other = large;
+  other.max_depth = 3;
+  CHECK(saved_state(other.fit_warm(c.X_train, c.y_train, previous)) == saved_state(other.fit(c.X_train, c.y_train)));
 }
 
 TEST_CASE("a one-tree forest without bootstrap considering every feature is the decision tree",

@@ -120,9 +120,19 @@ struct forest {
       param<"seed">(&forest::seed, between(0, 4294967295.0)),
       param<"n_jobs">(&forest::n_jobs, at_least_or_unlimited{1, "every core"})};
 
+  friend bool operator==(const forest&, const forest&) = default;
+
   class fitted;
   template <class Deferred = void>  // a template, so only programs that fit a forest compile the growers
   fitted fit(const matrix_view& X, const vector_view& y) const;
+
+  // A search fits candidates along n_estimators in ascending order, each keeping the trees of the last (see
+  // mlpipe/core/reuse.hpp): tree t depends only on (seed, t) and the data, so the forest is bit for bit the one fit
+  // would grow. previous must come from the same data; with other hyperparameters (but n_jobs) or more trees than
+  // n_estimators, the forest is grown from scratch.
+  static constexpr std::string_view warm_start_param = "n_estimators";
+  template <class Deferred = void>
+  fitted fit_warm(const matrix_view& X, const vector_view& y, const fitted& previous) const;
 };
 
 // random_forest_classifier -- bootstrap-sampled CART trees averaging their class fractions, as scikit-learn's
@@ -171,6 +181,9 @@ class forest<Type>::fitted {
                           kind);
     return oob_score_;
   }
+
+  // classes() for a classifier, an empty vector for a regressor.
+  const vector& classes_or_empty() const { return classes_; }
 
   // The labels seen in y at fit, ascending (classifiers).
   const vector& classes() const
@@ -364,8 +377,19 @@ inline double r_squared(const vector_view& y, const vector& prediction) {
   return 1.0 - ss_res / ss_tot;
 }
 
+// The bootstrap draw counts of tree t, the first draws of its random stream (empty without bootstrap).
+inline std::vector<double> bootstrap_weights(tree_random& rng, bool bootstrap, index n, index n_bootstrap) {
+  std::vector<double> weights;
+  if (!bootstrap) return weights;
+  weights.assign(static_cast<std::size_t>(n), 0.0);
+  for (index k = 0; k < n_bootstrap; ++k) weights[static_cast<std::size_t>(rng.integer(0, n))] += 1.0;
+  return weights;
+}
+
+// forest::fit, and forest::fit_warm when previous is given (its trees are kept, the others grown).
 template <class Forest>
-typename Forest::fitted fit_forest(const Forest& spec, const matrix_view& X, const vector_view& y) {
+typename Forest::fitted fit_forest(const Forest& spec, const matrix_view& X, const vector_view& y,
+                                   const typename Forest::fitted* previous = nullptr) {
   constexpr std::string_view kind = Forest::kind;
   validate_params(spec);
   check_fit_input(kind, X, y);
@@ -394,16 +418,22 @@ typename Forest::fitted fit_forest(const Forest& spec, const matrix_view& X, con
                                            Forest::classification, Forest::extra);
   const auto n_trees = static_cast<std::size_t>(spec.n_estimators);
   std::vector<tree_structure> trees(n_trees);
-  std::vector<std::vector<double>> drawn(spec.oob_score ? n_trees : 0);
-  parallel_for(n_trees, spec.n_jobs, [&](std::size_t t) {
-    tree_random rng(forest_tree_seed(spec.seed, t));
-    std::vector<double> weights;
-    if (spec.bootstrap) {
-      weights.assign(static_cast<std::size_t>(n), 0.0);
-      for (index k = 0; k < n_bootstrap; ++k) weights[static_cast<std::size_t>(rng.integer(0, n))] += 1.0;
+  std::size_t kept = 0;
+  if (previous != nullptr) {
+    Forest same = previous->spec();
+    same.n_estimators = spec.n_estimators;
+    same.n_jobs = spec.n_jobs;
+    if (same == spec && previous->n_estimators() <= spec.n_estimators && previous->n_features_in() == X.cols() &&
+        previous->classes_or_empty() == classes) {
+      kept = static_cast<std::size_t>(previous->n_estimators());
+      for (std::size_t t = 0; t < kept; ++t) trees[t] = previous->tree(static_cast<index>(t));
     }
+  }
+  parallel_for(n_trees - kept, spec.n_jobs, [&](std::size_t task) {
+    const std::size_t t = kept + task;
+    tree_random rng(forest_tree_seed(spec.seed, t));
+    const std::vector<double> weights = bootstrap_weights(rng, spec.bootstrap, n, n_bootstrap);
     trees[t] = grow_pruned_tree(spec, X, targets.data(), weights, s, rng);
-    if (spec.oob_score) drawn[t] = std::move(weights);
   });
 
   double oob = std::numeric_limits<double>::quiet_NaN();
@@ -414,8 +444,10 @@ typename Forest::fitted fit_forest(const Forest& spec, const matrix_view& X, con
     vector count = vector::Zero(n);
     for (std::size_t t = 0; t < n_trees; ++t) {
       const tree_structure& tree = trees[t];
+      tree_random rng(forest_tree_seed(spec.seed, t));  // the draws the tree was grown on, again
+      const std::vector<double> drawn = bootstrap_weights(rng, true, n, n_bootstrap);
       for (index i = 0; i < n; ++i) {
-        if (drawn[t][static_cast<std::size_t>(i)] != 0.0) continue;
+        if (drawn[static_cast<std::size_t>(i)] != 0.0) continue;
         const index leaf = tree.leaf_of(0, [&](index f) { return X(i, f); });
         if constexpr (Forest::classification) {
           const double total = tree.value().row(leaf).sum();
@@ -450,6 +482,13 @@ template <forest_type Type>
 template <class Deferred>
 typename forest<Type>::fitted forest<Type>::fit(const matrix_view& X, const vector_view& y) const {
   return detail::fit_forest(*this, X, y);
+}
+
+template <forest_type Type>
+template <class Deferred>
+typename forest<Type>::fitted forest<Type>::fit_warm(const matrix_view& X, const vector_view& y,
+                                                     const fitted& previous) const {
+  return detail::fit_forest(*this, X, y, &previous);
 }
 
 }  // namespace mlpipe
