@@ -58,23 +58,23 @@ inline std::uint64_t forest_tree_seed(std::int64_t seed, std::size_t t) {
 
 // Nodes [begin, end) of a forest as a tree of their own, numbered from 0.
 inline tree_structure forest_tree_copy(const tree_structure& all, index begin, index end) {
-  tree_structure t;
+  tree_structure::fields t;
   const index n = end - begin;
   const auto b = static_cast<std::size_t>(begin), e = static_cast<std::size_t>(end);
   const auto shift = [begin](index c) { return c == tree_structure::leaf ? c : c - begin; };
   for (std::size_t i = b; i < e; ++i) {
-    t.children_left_.push_back(shift(all.children_left()[i]));
-    t.children_right_.push_back(shift(all.children_right()[i]));
+    t.children_left.push_back(shift(all.children_left()[i]));
+    t.children_right.push_back(shift(all.children_right()[i]));
   }
-  t.feature_.assign(all.feature().begin() + static_cast<std::ptrdiff_t>(b),
+  t.feature.assign(all.feature().begin() + static_cast<std::ptrdiff_t>(b),
                     all.feature().begin() + static_cast<std::ptrdiff_t>(e));
-  t.n_node_samples_.assign(all.n_node_samples().begin() + static_cast<std::ptrdiff_t>(b),
+  t.n_node_samples.assign(all.n_node_samples().begin() + static_cast<std::ptrdiff_t>(b),
                            all.n_node_samples().begin() + static_cast<std::ptrdiff_t>(e));
-  t.threshold_ = all.threshold().segment(begin, n);
-  t.impurity_ = all.impurity().segment(begin, n);
-  t.weighted_n_node_samples_ = all.weighted_n_node_samples().segment(begin, n);
-  t.value_ = all.value().middleRows(begin, n);
-  return t;
+  t.threshold = all.threshold().segment(begin, n);
+  t.impurity = all.impurity().segment(begin, n);
+  t.weighted_n_node_samples = all.weighted_n_node_samples().segment(begin, n);
+  t.value = all.value().middleRows(begin, n);
+  return tree_structure(std::move(t));
 }
 
 }  // namespace detail
@@ -341,10 +341,11 @@ inline std::vector<index> concatenate_trees(std::vector<tree_structure>& trees, 
   index total = 0;
   for (const auto& t : trees) total += t.node_count();
   const index k = trees.front().value().cols();
-  out.threshold_.resize(total);
-  out.impurity_.resize(total);
-  out.weighted_n_node_samples_.resize(total);
-  out.value_.resize(total, k);
+  tree_structure::fields f;
+  f.threshold.resize(total);
+  f.impurity.resize(total);
+  f.weighted_n_node_samples.resize(total);
+  f.value.resize(total, k);
   std::vector<index> roots;
   index offset = 0;
   for (auto& t : trees) {
@@ -353,18 +354,19 @@ inline std::vector<index> concatenate_trees(std::vector<tree_structure>& trees, 
     for (index i = 0; i < n; ++i) {
       const auto u = static_cast<std::size_t>(i);
       const auto shift = [offset](index c) { return c == tree_structure::leaf ? c : c + offset; };
-      out.children_left_.push_back(shift(t.children_left()[u]));
-      out.children_right_.push_back(shift(t.children_right()[u]));
+      f.children_left.push_back(shift(t.children_left()[u]));
+      f.children_right.push_back(shift(t.children_right()[u]));
     }
-    out.feature_.insert(out.feature_.end(), t.feature().begin(), t.feature().end());
-    out.n_node_samples_.insert(out.n_node_samples_.end(), t.n_node_samples().begin(), t.n_node_samples().end());
-    out.threshold_.segment(offset, n) = t.threshold();
-    out.impurity_.segment(offset, n) = t.impurity();
-    out.weighted_n_node_samples_.segment(offset, n) = t.weighted_n_node_samples();
-    out.value_.middleRows(offset, n) = t.value();
+    f.feature.insert(f.feature.end(), t.feature().begin(), t.feature().end());
+    f.n_node_samples.insert(f.n_node_samples.end(), t.n_node_samples().begin(), t.n_node_samples().end());
+    f.threshold.segment(offset, n) = t.threshold();
+    f.impurity.segment(offset, n) = t.impurity();
+    f.weighted_n_node_samples.segment(offset, n) = t.weighted_n_node_samples();
+    f.value.middleRows(offset, n) = t.value();
     offset += n;
     t = tree_structure();  // free it
   }
+  out = tree_structure(std::move(f));
   return roots;
 }
 

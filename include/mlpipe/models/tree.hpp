@@ -167,32 +167,32 @@ class tree_structure {
   static constexpr index leaf = -1;       // children_left / children_right of a leaf
   static constexpr index undefined = -2;  // feature of a leaf (its threshold is -2 too, as in scikit-learn)
 
-  index node_count() const { return static_cast<index>(children_left_.size()); }
+  index node_count() const { return static_cast<index>(f_.children_left.size()); }
   // The node rows with X[feature] <= threshold go to; leaf for a leaf.
-  const std::vector<index>& children_left() const { return children_left_; }
+  const std::vector<index>& children_left() const { return f_.children_left; }
   // The node the other rows go to; leaf for a leaf.
-  const std::vector<index>& children_right() const { return children_right_; }
+  const std::vector<index>& children_right() const { return f_.children_right; }
   // The feature a node splits on; undefined for a leaf.
-  const std::vector<index>& feature() const { return feature_; }
+  const std::vector<index>& feature() const { return f_.feature; }
   // The split value (the midpoint of two training values, as scikit-learn); -2 for a leaf.
-  const vector& threshold() const { return threshold_; }
+  const vector& threshold() const { return f_.threshold; }
   // The node's impurity on its training samples (the criterion's, e.g. Gini).
-  const vector& impurity() const { return impurity_; }
+  const vector& impurity() const { return f_.impurity; }
   // How many distinct training rows reached the node.
-  const std::vector<index>& n_node_samples() const { return n_node_samples_; }
+  const std::vector<index>& n_node_samples() const { return f_.n_node_samples; }
   // Their total weight (with a forest's bootstrap, how many draws reached it).
-  const vector& weighted_n_node_samples() const { return weighted_n_node_samples_; }
+  const vector& weighted_n_node_samples() const { return f_.weighted_n_node_samples; }
   // One row per node: weighted class counts (classifiers) or the mean target (regressors).
-  const matrix& value() const { return value_; }
-  bool is_leaf(index node) const { return children_left_[static_cast<std::size_t>(node)] == leaf; }
+  const matrix& value() const { return f_.value; }
+  bool is_leaf(index node) const { return f_.children_left[static_cast<std::size_t>(node)] == leaf; }
 
   // The leaf reached from the root `root` by a row whose feature j is at(j). No allocation.
   template <class At>
   index leaf_of(index root, At&& at) const {
     index node = root;
-    while (children_left_[static_cast<std::size_t>(node)] != leaf) {
+    while (f_.children_left[static_cast<std::size_t>(node)] != leaf) {
       const auto u = static_cast<std::size_t>(node);
-      node = at(feature_[u]) <= threshold_(node) ? children_left_[u] : children_right_[u];
+      node = at(f_.feature[u]) <= f_.threshold(node) ? f_.children_left[u] : f_.children_right[u];
     }
     return node;
   }
@@ -200,21 +200,30 @@ class tree_structure {
   // Saves or loads the arrays (see mlpipe/io/serialize.hpp); names as in the file: state.children_left, ...
   template <class Archive>
   void serialize_fields(Archive& ar) {
-    ar("children_left", children_left_);
-    ar("children_right", children_right_);
-    ar("feature", feature_);
-    ar("threshold", threshold_);
-    ar("impurity", impurity_);
-    ar("n_node_samples", n_node_samples_);
-    ar("weighted_n_node_samples", weighted_n_node_samples_);
-    ar("value", value_);
+    ar("children_left", f_.children_left);
+    ar("children_right", f_.children_right);
+    ar("feature", f_.feature);
+    ar("threshold", f_.threshold);
+    ar("impurity", f_.impurity);
+    ar("n_node_samples", f_.n_node_samples);
+    ar("weighted_n_node_samples", f_.weighted_n_node_samples);
+    ar("value", f_.value);
   }
 
-  // Builders' interface (mlpipe::detail): nodes are appended in order.
-  std::vector<index> children_left_, children_right_, feature_;
-  vector threshold_, impurity_, weighted_n_node_samples_;
-  std::vector<index> n_node_samples_;
-  matrix value_;
+  // The arrays themselves, for code that builds trees: tree_structure(fields) takes them as they are (fit and load
+  // check them: see detail::check_tree_nodes).
+  struct fields {
+    std::vector<index> children_left, children_right, feature;
+    vector threshold, impurity;
+    std::vector<index> n_node_samples;
+    vector weighted_n_node_samples;
+    matrix value;
+  };
+  tree_structure() = default;
+  explicit tree_structure(fields f) : f_(std::move(f)) {}
+
+ private:
+  fields f_;
 };
 
 namespace detail {
@@ -286,13 +295,14 @@ class tree_grower {
     const double root_impurity = impurity_of(stats_);
     if (s_.max_leaf_nodes < 0) grow_depth_first(n, root_impurity);
     else grow_best_first(n, root_impurity);
-    tree_.value_.resize(tree_.node_count(), s_.n_classes);
-    for (index i = 0; i < tree_.node_count(); ++i)
-      for (index k = 0; k < s_.n_classes; ++k) tree_.value_(i, k) = values_[static_cast<std::size_t>(i * s_.n_classes + k)];
-    tree_.threshold_ = Eigen::Map<const vector>(threshold_.data(), static_cast<index>(threshold_.size()));
-    tree_.impurity_ = Eigen::Map<const vector>(impurity_.data(), static_cast<index>(impurity_.size()));
-    tree_.weighted_n_node_samples_ = Eigen::Map<const vector>(weighted_.data(), static_cast<index>(weighted_.size()));
-    return std::move(tree_);
+    const auto n_nodes = static_cast<index>(tree_.children_left.size());
+    tree_.value.resize(n_nodes, s_.n_classes);
+    for (index i = 0; i < n_nodes; ++i)
+      for (index k = 0; k < s_.n_classes; ++k) tree_.value(i, k) = values_[static_cast<std::size_t>(i * s_.n_classes + k)];
+    tree_.threshold = Eigen::Map<const vector>(threshold_.data(), static_cast<index>(threshold_.size()));
+    tree_.impurity = Eigen::Map<const vector>(impurity_.data(), static_cast<index>(impurity_.size()));
+    tree_.weighted_n_node_samples = Eigen::Map<const vector>(weighted_.data(), static_cast<index>(weighted_.size()));
+    return tree_structure(std::move(tree_));
   }
 
  private:
@@ -486,17 +496,17 @@ class tree_grower {
 
   index add_node(index parent, bool is_left, bool is_leaf, const split& sp, double impurity, index n_samples,
                  const stats& st) {
-    const index id = tree_.node_count();
-    tree_.children_left_.push_back(tree_structure::leaf);
-    tree_.children_right_.push_back(tree_structure::leaf);
-    tree_.feature_.push_back(is_leaf ? tree_structure::undefined : sp.feature);
+    const auto id = static_cast<index>(tree_.children_left.size());
+    tree_.children_left.push_back(tree_structure::leaf);
+    tree_.children_right.push_back(tree_structure::leaf);
+    tree_.feature.push_back(is_leaf ? tree_structure::undefined : sp.feature);
     threshold_.push_back(is_leaf ? static_cast<double>(tree_structure::undefined) : sp.threshold);
     impurity_.push_back(impurity);
-    tree_.n_node_samples_.push_back(n_samples);
+    tree_.n_node_samples.push_back(n_samples);
     weighted_.push_back(st.weight);
     for (index k = 0; k < s_.n_classes; ++k)
       values_.push_back(s_.classification ? st.counts[static_cast<std::size_t>(k)] : st.sum / st.weight);
-    if (parent >= 0) (is_left ? tree_.children_left_ : tree_.children_right_)[static_cast<std::size_t>(parent)] = id;
+    if (parent >= 0) (is_left ? tree_.children_left : tree_.children_right)[static_cast<std::size_t>(parent)] = id;
     return id;
   }
 
@@ -572,7 +582,7 @@ class tree_grower {
       frontier.erase(frontier.begin() + static_cast<std::ptrdiff_t>(pick));
       const auto u = static_cast<std::size_t>(r.node);
       if (r.is_leaf || max_split_nodes <= 0) {
-        tree_.feature_[u] = tree_structure::undefined;
+        tree_.feature[u] = tree_structure::undefined;
         threshold_[u] = static_cast<double>(tree_structure::undefined);
         continue;
       }
@@ -591,7 +601,7 @@ class tree_grower {
   std::vector<std::pair<double, index>> pairs_;
   stats stats_, left_, right_;
   double total_weight_ = 0.0;
-  tree_structure tree_;
+  tree_structure::fields tree_;
   std::vector<double> threshold_, impurity_, weighted_, values_;
 };
 
@@ -680,7 +690,7 @@ std::pair<std::vector<char>, std::vector<char>> cost_complexity_prune(const tree
 // _build_pruned_tree).
 template <class Deferred = void>
 tree_structure pruned_tree(const tree_structure& t, const std::vector<char>& leaves) {
-  tree_structure out;
+  tree_structure::fields out;
   std::vector<double> thr, imp, wn, val;
   const index k = t.value().cols();
   struct record {
@@ -693,28 +703,28 @@ tree_structure pruned_tree(const tree_structure& t, const std::vector<char>& lea
     stack.pop_back();
     const auto u = static_cast<std::size_t>(r.node);
     const bool is_leaf = leaves[u] != 0;
-    const index id = static_cast<index>(out.children_left_.size());
-    out.children_left_.push_back(tree_structure::leaf);
-    out.children_right_.push_back(tree_structure::leaf);
-    out.feature_.push_back(is_leaf ? tree_structure::undefined : t.feature()[u]);
+    const index id = static_cast<index>(out.children_left.size());
+    out.children_left.push_back(tree_structure::leaf);
+    out.children_right.push_back(tree_structure::leaf);
+    out.feature.push_back(is_leaf ? tree_structure::undefined : t.feature()[u]);
     thr.push_back(is_leaf ? static_cast<double>(tree_structure::undefined) : t.threshold()(r.node));
     imp.push_back(t.impurity()(r.node));
-    out.n_node_samples_.push_back(t.n_node_samples()[u]);
+    out.n_node_samples.push_back(t.n_node_samples()[u]);
     wn.push_back(t.weighted_n_node_samples()(r.node));
     for (index c = 0; c < k; ++c) val.push_back(t.value()(r.node, c));
     if (r.parent >= 0)
-      (r.is_left ? out.children_left_ : out.children_right_)[static_cast<std::size_t>(r.parent)] = id;
+      (r.is_left ? out.children_left : out.children_right)[static_cast<std::size_t>(r.parent)] = id;
     if (!is_leaf) {
       stack.push_back({t.children_right()[u], id, false});
       stack.push_back({t.children_left()[u], id, true});
     }
   }
   const auto m = static_cast<index>(thr.size());
-  out.threshold_ = Eigen::Map<const vector>(thr.data(), m);
-  out.impurity_ = Eigen::Map<const vector>(imp.data(), m);
-  out.weighted_n_node_samples_ = Eigen::Map<const vector>(wn.data(), m);
-  out.value_ = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(val.data(), m, k);
-  return out;
+  out.threshold = Eigen::Map<const vector>(thr.data(), m);
+  out.impurity = Eigen::Map<const vector>(imp.data(), m);
+  out.weighted_n_node_samples = Eigen::Map<const vector>(wn.data(), m);
+  out.value = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(val.data(), m, k);
+  return tree_structure(std::move(out));
 }
 
 // Impurity-based importances of the tree in nodes [begin, end), as scikit-learn's compute_feature_importances:
