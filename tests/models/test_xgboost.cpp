@@ -91,6 +91,21 @@ TEST_CASE("xgboost stages predict exactly what XGBoost's own API predicts for th
   }
 }
 
+TEST_CASE("xgboost stages' feature importances are XGBoost's gains normalized to sum to 1", "[models][xgboost]") {
+  for (const char* name : {"xgboost_multiclass", "xgboost_binary", "xgboost_regression"}) {
+    INFO(name);
+    const json& ref = reference()[name];
+    const data d = dataset(ref["dataset"]);
+    mp::vector expected = mp::test::to_vector(ref["gain"]);
+    expected /= expected.sum();
+    if (std::string(name) == "xgboost_regression") {
+      CHECK(spec_from<mp::xgboost_regressor>(ref["params"]).fit(d.X, d.y).feature_importances() == expected);
+    } else {
+      CHECK(spec_from<mp::xgboost_classifier>(ref["params"]).fit(d.X, d.y).feature_importances() == expected);
+    }
+  }
+}
+
 TEST_CASE("xgboost stages keep the stage contract and save the booster as XGBoost's JSON model",
           "[models][xgboost]") {
   const data c = dataset("synthetic_classes");
@@ -105,6 +120,7 @@ TEST_CASE("xgboost stages keep the stage contract and save the booster as XGBoos
   const auto g = mp::from_json<mp::xgboost_classifier::fitted>(json::parse(saved.dump()));
   CHECK(g.predict_proba(c.X) == f.predict_proba(c.X));
   CHECK(g.booster_json() == f.booster_json());
+  CHECK(g.feature_importances() == f.feature_importances());
   std::vector<double> proba(3);
   for (mp::index i = 0; i < 5; ++i) {
     mp::vector r = c.X.row(i).transpose();
@@ -175,7 +191,13 @@ TEST_CASE("xgboost stages reject bad hyperparameters, and corrupt boosters fail 
   CHECK(corrupt_load_error(f, edit_booster([](json& m) { m["learner"]["objective"]["name"] = "no:such"; }))
             .find("xgboost_classifier: XGBoost failed to load the booster: ") == 0);
   CHECK(corrupt_load_error(f, [](json& s) { s["n_features_in"] = 5; }) ==
-        prefix + "state.booster has 6 features but state.n_features_in = 5; expected the same number");
+        "xgboost_classifier: state.feature_importances has 6 values; expected 5 (one per input feature)");
+  CHECK(corrupt_load_error(f, [](json& s) {
+          s["n_features_in"] = 5;
+          s["feature_importances"].erase(5);
+        }) == "xgboost_classifier: state.booster has 6 features but state.n_features_in = 5; expected the same number");
+  CHECK(corrupt_load_error(f, [](json& s) { s["feature_importances"][0] = 0.5; })
+            .find("xgboost_classifier: state.feature_importances[0] = 0.5 but the booster gives ") == 0);
   CHECK(corrupt_load_error(f, [](json& s) { s["classes"].erase(2); }) ==
         prefix + "state.booster has num_class = 3 but state.classes has 2 values; expected num_class = 0");
   CHECK(corrupt_load_error(f, [](json& s) { s["booster"] = 3; }) ==

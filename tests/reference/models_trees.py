@@ -169,7 +169,9 @@ def xgboost_case(name, dataset, params, objective):
     if objective == "multi:softprob":
         p["num_class"] = len(classes)
     booster = xgb.train(p, xgb.DMatrix(X, label=label), num_boost_round=params["n_estimators"])
-    values[name] = {"dataset": dataset, "params": params, "predict": floats(booster.inplace_predict(X))}
+    gain = booster.get_score(importance_type="gain")
+    values[name] = {"dataset": dataset, "params": params, "predict": floats(booster.inplace_predict(X)),
+                     "gain": floats([gain.get(f"f{j}", 0.0) for j in range(X.shape[1])])}
 
 
 xgboost_case("xgboost_multiclass", "synthetic_classes",

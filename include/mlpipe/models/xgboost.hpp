@@ -174,6 +174,32 @@ inline std::pair<index, index> check_xgboost_model(std::string_view kind, const 
   return {n_features, n_class};
 }
 
+// Gain importances per feature (XGBoost's "gain": the mean loss reduction of the splits on it), normalized to sum to
+// 1 in double (all zero without splits), as XGBClassifier.feature_importances_ (which normalizes in float).
+template <class Error>
+vector xgboost_importances(const xgboost_booster& booster, index n_features, std::string_view kind) {
+  bst_ulong n_named = 0, dim = 0;
+  const char** names = nullptr;
+  const bst_ulong* shape = nullptr;
+  const float* scores = nullptr;
+  xgboost_check<Error>(XGBoosterFeatureScore(booster.get(), "{\"importance_type\": \"gain\"}", &n_named, &names, &dim,
+                                             &shape, &scores),
+                       kind, "compute feature importances");
+  vector out = vector::Zero(n_features);
+  for (bst_ulong i = 0; i < n_named; ++i) {
+    // Features without names are called f0, f1, ...
+    const std::string_view name(names[i]);
+    if (name.size() < 2 || name[0] != 'f' || name.size() > 12 ||
+        name.find_first_not_of("0123456789", 1) != std::string_view::npos)
+      continue;
+    const index j = std::stoll(std::string(name.substr(1)));
+    if (j < n_features) out(j) = static_cast<double>(scores[i]);
+  }
+  const double sum = out.sum();
+  if (sum > 0.0) out /= sum;
+  return out;
+}
+
 }  // namespace detail
 
 // xgboost_model -- xgboost_classifier and xgboost_regressor (use those names): gradient-boosted trees trained and
@@ -238,6 +264,8 @@ class xgboost_model<Classification>::fitted {
   index n_features_in() const { return n_features_in_; }
   // XGBoost's JSON model, as XGBoost's own save_model(".json") writes it (what the mlpipe file holds).
   const std::string& booster_json() const { return booster_json_; }
+  // XGBoost's gain importances, normalized to sum to 1 (see detail::xgboost_importances).
+  const vector& feature_importances() const { return importances_; }
   // The booster, for XGBoost's own API (do not modify it: fitted stages are immutable).
   BoosterHandle booster() const { return booster_.get(); }
 
@@ -341,8 +369,9 @@ class xgboost_model<Classification>::fitted {
     ar.params(spec_);
     ar("classes", classes_);
     ar("n_features_in", n_features_in_);
+    ar("feature_importances", importances_);
     ar("booster", booster_json_);
-    if (!booster_) load_booster<load_error>();  // reading into an empty shell: XGBoost reads the model
+    if (!booster_) load_booster<load_error>(true);  // reading into an empty shell: XGBoost reads the model
   }
 
   // The objective XGBoost is trained with.
@@ -352,18 +381,39 @@ class xgboost_model<Classification>::fitted {
   }
 
  private:
-  // Checks the JSON model, then has XGBoost load it (its errors become Error).
+  // Checks the JSON model, then has XGBoost load it (its errors become Error) and computes the importances; when
+  // loading, the saved importances (whose length bounds n_features_in by the file's size) must be those.
   template <class Error>
-  void load_booster() {
+  void load_booster(bool loading = false) {
     const nlohmann::json model = nlohmann::json::parse(booster_json_, nullptr, false);
     if (model.is_discarded()) throw Error("state.booster is not JSON; expected XGBoost's JSON model", kind);
-    n_class_ = detail::check_xgboost_model(kind, model).second;
+    const auto [n_features, n_class] = detail::check_xgboost_model(kind, model);
+    n_class_ = n_class;
+    if (loading) {
+      detail::check_state_count(kind, "state.n_features_in", n_features_in_, 1);
+      detail::check_state_size(kind, "state.feature_importances", importances_.size(), n_features_in_,
+                               "one per input feature");
+      if (n_features != n_features_in_)
+        detail::throw_invariant(kind, "state.booster has " + std::to_string(n_features) +
+                                          " features but state.n_features_in = " + std::to_string(n_features_in_) +
+                                          "; expected the same number");
+    }
     detail::xgboost_booster b = detail::make_booster(nullptr, kind);
     detail::xgboost_check<Error>(XGBoosterLoadModelFromBuffer(b.get(), booster_json_.data(), booster_json_.size()),
                                  kind, "load the booster");
     const int threads = static_cast<int>(resolve_n_jobs(spec_.n_jobs));
     detail::xgboost_check<Error>(XGBoosterSetParam(b.get(), "nthread", std::to_string(threads).c_str()), kind,
                                  "set nthread");
+    vector importances = detail::xgboost_importances<Error>(b, n_features_in_, kind);
+    if (loading) {
+      for (index j = 0; j < importances.size(); ++j) {
+        if (importances(j) == importances_(j)) continue;
+        detail::throw_invariant(kind, "state.feature_importances[" + std::to_string(j) + "] = " +
+                                          format_double(importances_(j)) + " but the booster gives " +
+                                          format_double(importances(j)) + "; expected the booster's importances");
+      }
+    }
+    importances_ = std::move(importances);
     booster_ = std::move(b);
   }
 
@@ -411,6 +461,7 @@ class xgboost_model<Classification>::fitted {
   std::string booster_json_;
   detail::xgboost_booster booster_;
   index n_class_ = 0;
+  vector importances_;  // derived from the booster; saved so that its length bounds n_features_in on load
 };
 
 namespace detail {
