@@ -28,6 +28,7 @@ namespace mlpipe {
 // search_options -- how a search evaluates candidates.
 struct search_options {
   any_splitter cv{};                // the splits; empty: 5 folds, stratified for classifiers (scikit-learn's cv=None)
+  row_ids groups{};                 // one group id per row, for the group splitters (group_kfold, ...); others ignore it
   scoring_list scoring{};           // the scorers; the first one ranks candidates. Empty: accuracy or r2
   int n_jobs = 1;                   // threads for the candidate x split tasks; -1: every core. Same result for any value
   bool refit = true;                // refit the best candidate on all rows (needed to predict with the search)
@@ -225,7 +226,7 @@ typename grid_search<Spec>::fitted grid_search<Spec>::fit(const matrix_view& X, 
   detail::check_target_rows(kind, X, y);
   std::vector<split> splits;
   if (!options.cv.empty()) {
-    splits = options.cv.splits(X.rows(), y);
+    splits = options.cv.splits(X.rows(), y, options.groups);
   } else if constexpr (classifier<Spec>) {
     splits = stratified_kfold{}.splits(X.rows(), y);
   } else {

@@ -35,6 +35,7 @@ struct scoring_list {
 // cv_options -- how cross_validate runs.
 struct cv_options {
   scoring_list scoring{};           // the scorers, by name; empty: accuracy for classifiers, r2 for regressors
+  row_ids groups{};                 // one group id per row, for the group splitters (group_kfold, ...); others ignore it
   int n_jobs = 1;                   // threads for the folds; -1: every core. Results are the same for any value
   bool return_train_score = false;  // also score each fold's model on its own training rows
   bool return_estimator = false;    // keep each fold's fitted model
@@ -279,7 +280,7 @@ cv_results<typename Spec::fitted> cross_validate(const Spec& spec, const matrix_
   const std::vector<scorer> scorers = detail::resolve_scoring<Spec>(options.scoring);
   resolve_n_jobs(options.n_jobs);
   detail::check_target_rows("cross_validate", X, y);
-  std::vector<split> splits = cv.splits(X.rows(), y);
+  std::vector<split> splits = split_rows(cv, X.rows(), y, options.groups);
   std::vector<detail::fold_outcome<typename Spec::fitted>> outcomes(splits.size());
   parallel_for(splits.size(), options.n_jobs, [&](std::size_t i) {
     const detail::fold_data fold = detail::make_fold(X, y, splits[i]);  // held while this split runs
