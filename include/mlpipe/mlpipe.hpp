@@ -46,6 +46,9 @@
 #include "mlpipe/validation/any_splitter.hpp"
 #include "mlpipe/validation/cross_validate.hpp"
 #include "mlpipe/validation/metrics.hpp"
+#include "mlpipe/validation/metrics_classification.hpp"
+#include "mlpipe/validation/metrics_ranking.hpp"
+#include "mlpipe/validation/metrics_regression.hpp"
 #include "mlpipe/validation/scorers.hpp"
 #include "mlpipe/validation/splitters.hpp"
 

@@ -546,8 +546,9 @@ mp::matrix row_ids(mp::index n) { return mp::vector::LinSpaced(n, 0.0, static_ca
 }  // namespace
 
 TEST_CASE("get_scorer knows scikit-learn's scorer names and suggests close ones", "[validation][scorers]") {
-  CHECK(mp::scorer_names() == std::vector<std::string>{"accuracy", "roc_auc", "neg_log_loss", "f1", "f1_macro", "r2",
-                                                       "neg_mean_squared_error", "neg_mean_absolute_error"});
+  // tests/validation/test_metrics.cpp checks them against scikit-learn's list; user scorers come after these 39.
+  REQUIRE(mp::scorer_names().size() >= 39);
+  CHECK(mp::scorer_names()[38] == "neg_mean_gamma_deviance");
   for (const auto& name : mp::scorer_names()) CHECK(mp::get_scorer(name).name == name);
   CHECK(mp::get_scorer("roc_auc").input == mp::scorer_input::proba_or_decision);
   CHECK(mp::get_scorer("neg_log_loss").input == mp::scorer_input::predict_proba);
@@ -556,12 +557,11 @@ TEST_CASE("get_scorer knows scikit-learn's scorer names and suggests close ones"
   CHECK_FALSE(mp::get_scorer("neg_mean_squared_error").greater_is_better);
   CHECK_FALSE(mp::get_scorer("neg_mean_absolute_error").greater_is_better);
   CHECK_FALSE(mp::get_scorer("neg_log_loss").greater_is_better);
-  CHECK(error_message<mp::invalid_parameter>([] { mp::get_scorer("acuracy"); }) ==
-        "unknown scorer 'acuracy'; did you mean 'accuracy'? Valid scorers: accuracy, roc_auc, neg_log_loss, f1, "
-        "f1_macro, r2, neg_mean_squared_error, neg_mean_absolute_error");
-  CHECK(error_message<mp::invalid_parameter>([] { mp::get_scorer("mse"); }) ==
-        "unknown scorer 'mse'. Valid scorers: accuracy, roc_auc, neg_log_loss, f1, f1_macro, r2, "
-        "neg_mean_squared_error, neg_mean_absolute_error");
+  CHECK(error_message<mp::invalid_parameter>([] { mp::get_scorer("acuracy"); })
+            .starts_with("unknown scorer 'acuracy'; did you mean 'accuracy'? Valid scorers: accuracy, balanced_accuracy, "
+                         "matthews_corrcoef, f1, f1_micro, f1_macro, "));
+  CHECK(error_message<mp::invalid_parameter>([] { mp::get_scorer("mse"); })
+            .starts_with("unknown scorer 'mse'. Valid scorers: accuracy, "));
 }
 
 TEST_CASE("classification scorers match scikit-learn's and predict at most once", "[validation][scorers]") {

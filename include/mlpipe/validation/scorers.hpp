@@ -2,6 +2,8 @@
 
 #include <array>
 #include <concepts>     // std::convertible_to
+#include <functional>   // std::function
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +17,9 @@
 #include "mlpipe/core/paths.hpp"  // detail::did_you_mean, detail::join
 #include "mlpipe/core/types.hpp"
 #include "mlpipe/validation/metrics.hpp"
+#include "mlpipe/validation/metrics_classification.hpp"
+#include "mlpipe/validation/metrics_ranking.hpp"
+#include "mlpipe/validation/metrics_regression.hpp"
 
 // Scorers: a metric together with the model output it reads, so that cross-validation and tuning can score a fitted
 // model by name ("accuracy", "neg_log_loss", ...) and get several scores from one predict.
@@ -34,8 +39,8 @@ enum class scorer_input {
 // better": a metric where smaller is better is negated (neg_mean_squared_error returns -MSE).
 struct scorer {
   // metric(y_true, output, classes): the metric of the model's output for `input` (one row per value of y_true)
-  // given the model's classes() (empty for a regressor).
-  using metric_fn = double (*)(const vector_view& y_true, const matrix_view& output, const vector_view& classes);
+  // given the model's classes() (empty for a regressor). Any callable: a function, a lambda with captures.
+  using metric_fn = std::function<double(const vector_view& y_true, const matrix_view& output, const vector_view& classes)>;
 
   std::string name;                           // the name get_scorer knows it by: "accuracy", "neg_log_loss", ...
   scorer_input input = scorer_input::predict;  // the model output the metric reads
@@ -60,11 +65,6 @@ inline void check_one_column(std::string_view metric, const matrix_view& output)
                         metric);
 }
 
-inline double accuracy_metric(const vector_view& y, const matrix_view& out, const vector_view&) {
-  check_one_column("accuracy", out);
-  return accuracy(y, out.col(0));
-}
-
 // Binary: the AUC of the positive (larger) class's probability column, or of the one column of decision values;
 // more classes: one-vs-rest macro average of the probabilities.
 inline double roc_auc_metric(const vector_view& y, const matrix_view& scores, const vector_view& classes) {
@@ -74,48 +74,138 @@ inline double roc_auc_metric(const vector_view& y, const matrix_view& scores, co
   return roc_auc(y, scores.col(1));
 }
 
-inline double log_loss_metric(const vector_view& y, const matrix_view& proba, const vector_view& classes) {
-  return log_loss(y, proba, classes);
+// The positive class's scores of a binary scorer: the probability column of classes(1), or the decision values.
+inline vector positive_scores(std::string_view name, const vector_view& y, const matrix_view& scores,
+                              const vector_view& classes) {
+  if (classes.size() != 2)
+    throw invalid_input("the target has " + std::to_string(classes.size()) +
+                            " classes; expected 2, as this scorer is defined for a binary target",
+                        name);
+  if (scores.cols() == 1) return scores.col(0);
+  check_proba_input(name, y, scores, classes);
+  return scores.col(1);
 }
 
-// scikit-learn's "f1" scorer: positive label 1.
-inline double f1_metric(const vector_view& y, const matrix_view& out, const vector_view&) {
-  check_one_column("f1", out);
-  return f1(y, out.col(0), 1.0);
+// A label metric scorer (precision, recall, f1, jaccard) with scikit-learn's settings for its name.
+template <double (*Metric)(const vector_view&, const vector_view&, const label_metric_options&), averaging Average>
+double label_scorer(const vector_view& y, const matrix_view& out, const vector_view&) {
+  check_one_column("scorer", out);
+  return Metric(y, out.col(0), {.average = Average});
 }
 
-inline double f1_macro_metric(const vector_view& y, const matrix_view& out, const vector_view&) {
-  check_one_column("f1_macro", out);
-  return f1_macro(y, out.col(0));
+inline double f1_of(const vector_view& y, const vector_view& p, const label_metric_options& o) { return f1(y, p, o); }
+
+// A regression metric with optional weights, scored on predict's column.
+template <double (*Metric)(const vector_view&, const vector_view&, const vector_view&)>
+double regression_scorer(const vector_view& y, const matrix_view& out, const vector_view&) {
+  check_one_column("scorer", out);
+  return Metric(y, out.col(0), vector());
 }
 
-inline double r2_metric(const vector_view& y, const matrix_view& out, const vector_view&) {
-  check_one_column("r2", out);
-  return r2(y, out.col(0));
-}
-
-inline double mean_squared_error_metric(const vector_view& y, const matrix_view& out, const vector_view&) {
-  check_one_column("mean_squared_error", out);
-  return mean_squared_error(y, out.col(0));
-}
-
-inline double mean_absolute_error_metric(const vector_view& y, const matrix_view& out, const vector_view&) {
-  check_one_column("mean_absolute_error", out);
-  return mean_absolute_error(y, out.col(0));
+inline double roc_auc_multiclass(const vector_view& y, const matrix_view& proba, const vector_view& classes,
+                                 multiclass_roc multi_class, averaging average) {
+  if (classes.size() == 2) {
+    check_proba_input("roc_auc", y, proba, classes);
+    return roc_auc(y, proba.col(1));
+  }
+  return roc_auc(y, proba, classes, {.multi_class = multi_class, .average = average});
 }
 
 inline const std::vector<scorer>& builtin_scorers() {
+  using in = scorer_input;
+  constexpr auto micro = averaging::micro;
+  constexpr auto macro = averaging::macro;
+  constexpr auto weighted = averaging::weighted;
+  constexpr auto binary = averaging::binary;
   static const std::vector<scorer> all{
-      {"accuracy", scorer_input::predict, true, accuracy_metric},
-      {"roc_auc", scorer_input::proba_or_decision, true, roc_auc_metric},
-      {"neg_log_loss", scorer_input::predict_proba, false, log_loss_metric},
-      {"f1", scorer_input::predict, true, f1_metric},
-      {"f1_macro", scorer_input::predict, true, f1_macro_metric},
-      {"r2", scorer_input::predict, true, r2_metric},
-      {"neg_mean_squared_error", scorer_input::predict, false, mean_squared_error_metric},
-      {"neg_mean_absolute_error", scorer_input::predict, false, mean_absolute_error_metric},
+      {"accuracy", in::predict, true,
+       [](const vector_view& y, const matrix_view& out, const vector_view&) {
+         check_one_column("accuracy", out);
+         return accuracy(y, out.col(0));
+       }},
+      {"balanced_accuracy", in::predict, true,
+       [](const vector_view& y, const matrix_view& out, const vector_view&) {
+         check_one_column("balanced_accuracy", out);
+         return balanced_accuracy(y, out.col(0));
+       }},
+      {"matthews_corrcoef", in::predict, true,
+       [](const vector_view& y, const matrix_view& out, const vector_view&) {
+         check_one_column("matthews_corrcoef", out);
+         return matthews_corrcoef(y, out.col(0));
+       }},
+      {"f1", in::predict, true, label_scorer<f1_of, binary>},
+      {"f1_micro", in::predict, true, label_scorer<f1_of, micro>},
+      {"f1_macro", in::predict, true, label_scorer<f1_of, macro>},
+      {"f1_weighted", in::predict, true, label_scorer<f1_of, weighted>},
+      {"precision", in::predict, true, label_scorer<precision, binary>},
+      {"precision_micro", in::predict, true, label_scorer<precision, micro>},
+      {"precision_macro", in::predict, true, label_scorer<precision, macro>},
+      {"precision_weighted", in::predict, true, label_scorer<precision, weighted>},
+      {"recall", in::predict, true, label_scorer<recall, binary>},
+      {"recall_micro", in::predict, true, label_scorer<recall, micro>},
+      {"recall_macro", in::predict, true, label_scorer<recall, macro>},
+      {"recall_weighted", in::predict, true, label_scorer<recall, weighted>},
+      {"jaccard", in::predict, true, label_scorer<jaccard, binary>},
+      {"jaccard_micro", in::predict, true, label_scorer<jaccard, micro>},
+      {"jaccard_macro", in::predict, true, label_scorer<jaccard, macro>},
+      {"jaccard_weighted", in::predict, true, label_scorer<jaccard, weighted>},
+      {"roc_auc", in::proba_or_decision, true, roc_auc_metric},
+      {"roc_auc_ovr", in::predict_proba, true,
+       [](const vector_view& y, const matrix_view& p, const vector_view& c) {
+         return roc_auc_multiclass(y, p, c, multiclass_roc::ovr, averaging::macro);
+       }},
+      {"roc_auc_ovr_weighted", in::predict_proba, true,
+       [](const vector_view& y, const matrix_view& p, const vector_view& c) {
+         return roc_auc_multiclass(y, p, c, multiclass_roc::ovr, averaging::weighted);
+       }},
+      {"roc_auc_ovo", in::predict_proba, true,
+       [](const vector_view& y, const matrix_view& p, const vector_view& c) {
+         return roc_auc_multiclass(y, p, c, multiclass_roc::ovo, averaging::macro);
+       }},
+      {"roc_auc_ovo_weighted", in::predict_proba, true,
+       [](const vector_view& y, const matrix_view& p, const vector_view& c) {
+         return roc_auc_multiclass(y, p, c, multiclass_roc::ovo, averaging::weighted);
+       }},
+      {"average_precision", in::proba_or_decision, true,
+       [](const vector_view& y, const matrix_view& s, const vector_view& c) {
+         return average_precision(y, positive_scores("average_precision", y, s, c), {.pos_label = c(1)});
+       }},
+      {"top_k_accuracy", in::proba_or_decision, true,
+       [](const vector_view& y, const matrix_view& s, const vector_view& c) { return top_k_accuracy(y, s, c); }},
+      {"neg_log_loss", in::predict_proba, false,
+       [](const vector_view& y, const matrix_view& p, const vector_view& c) { return log_loss(y, p, c); }},
+      {"neg_brier_score", in::predict_proba, false,
+       [](const vector_view& y, const matrix_view& p, const vector_view& c) {
+         return brier_score(y, positive_scores("brier_score", y, p, c), {.pos_label = c(1)});
+       }},
+      {"r2", in::predict, true, regression_scorer<r2>},
+      {"explained_variance", in::predict, true, regression_scorer<explained_variance>},
+      {"max_error", in::predict, false,
+       [](const vector_view& y, const matrix_view& out, const vector_view&) {
+         check_one_column("max_error", out);
+         return max_error(y, out.col(0));
+       }},
+      {"neg_mean_absolute_error", in::predict, false, regression_scorer<mean_absolute_error>},
+      {"neg_mean_squared_error", in::predict, false, regression_scorer<mean_squared_error>},
+      {"neg_root_mean_squared_error", in::predict, false, regression_scorer<root_mean_squared_error>},
+      {"neg_mean_squared_log_error", in::predict, false, regression_scorer<mean_squared_log_error>},
+      {"neg_median_absolute_error", in::predict, false, regression_scorer<median_absolute_error>},
+      {"neg_mean_absolute_percentage_error", in::predict, false, regression_scorer<mean_absolute_percentage_error>},
+      {"neg_mean_poisson_deviance", in::predict, false, regression_scorer<mean_poisson_deviance>},
+      {"neg_mean_gamma_deviance", in::predict, false, regression_scorer<mean_gamma_deviance>},
   };
   return all;
+}
+
+// Scorers added with register_scorer, after the built-in ones.
+struct scorer_registry {
+  std::mutex mutex;
+  std::vector<scorer> scorers;
+};
+
+inline scorer_registry& user_scorers() {
+  static scorer_registry registry;
+  return registry;
 }
 
 template <class F>
@@ -125,19 +215,61 @@ concept has_decision_function = requires(const F& f, const matrix_view& X) {
 
 }  // namespace detail
 
-// scorer_names() -- the names get_scorer accepts, in a fixed order.
+// scorer_names() -- the names get_scorer accepts, in a fixed order: the built-in ones, then the registered ones.
 inline std::vector<std::string> scorer_names() {
   std::vector<std::string> names;
   for (const auto& s : detail::builtin_scorers()) names.push_back(s.name);
+  auto& registry = detail::user_scorers();
+  const std::lock_guard lock(registry.mutex);
+  for (const auto& s : registry.scorers) names.push_back(s.name);
   return names;
 }
 
-// get_scorer("accuracy") -- a built-in scorer by its scikit-learn name: accuracy, roc_auc (binary: the positive
-// class's probability; more classes: one-vs-rest macro average), neg_log_loss, f1 (positive label 1), f1_macro,
-// r2, neg_mean_squared_error, neg_mean_absolute_error.
+// make_scorer(name, metric, {.input, .greater_is_better}) -- a scorer from any metric of (y_true, output, classes),
+// as scikit-learn's make_scorer: greater_is_better = false negates it (a loss), input says which output it reads.
+struct scorer_settings {
+  scorer_input input = scorer_input::predict;  // the model output the metric reads
+  bool greater_is_better = true;               // false for a loss: the score is its negation
+};
+
+inline scorer make_scorer(std::string name, scorer::metric_fn metric, const scorer_settings& settings = {}) {
+  if (name.empty()) throw invalid_parameter("make_scorer: the name is empty; expected a name to find the scorer by");
+  if (!metric) throw invalid_parameter("make_scorer: scorer '" + name + "' has no metric; expected a function to call");
+  return {std::move(name), settings.input, settings.greater_is_better, std::move(metric)};
+}
+
+// register_scorer(s) -- makes get_scorer (and so .scoring = "name") find s by its name, in every thread. A name that
+// is already taken, built-in or registered, is an error.
+inline void register_scorer(scorer s) {
+  if (s.name.empty() || !s.metric)
+    throw invalid_parameter("register_scorer: expected a scorer with a name and a metric (use make_scorer)");
+  for (const auto& b : detail::builtin_scorers())
+    if (b.name == s.name)
+      throw invalid_parameter("register_scorer: '" + s.name + "' is a built-in scorer; expected a new name");
+  auto& registry = detail::user_scorers();
+  const std::lock_guard lock(registry.mutex);
+  for (const auto& r : registry.scorers)
+    if (r.name == s.name)
+      throw invalid_parameter("register_scorer: '" + s.name + "' is registered already; expected a new name");
+  registry.scorers.push_back(std::move(s));
+}
+
+// get_scorer("accuracy") -- a scorer by its scikit-learn 1.2 name (classification: accuracy, balanced_accuracy,
+// matthews_corrcoef, f1 / precision / recall / jaccard with _micro, _macro, _weighted (plain: binary, positive
+// label 1), roc_auc, roc_auc_ovr(_weighted), roc_auc_ovo(_weighted), average_precision, top_k_accuracy (k = 2),
+// neg_log_loss, neg_brier_score; regression: r2, explained_variance, max_error (negated), neg_mean_absolute_error,
+// neg_mean_squared_error, neg_root_mean_squared_error, neg_mean_squared_log_error, neg_median_absolute_error,
+// neg_mean_absolute_percentage_error, neg_mean_poisson_deviance, neg_mean_gamma_deviance) or one registered with
+// register_scorer.
 inline scorer get_scorer(std::string_view name) {
   for (const auto& s : detail::builtin_scorers())
     if (s.name == name) return s;
+  {
+    auto& registry = detail::user_scorers();
+    const std::lock_guard lock(registry.mutex);
+    for (const auto& s : registry.scorers)
+      if (s.name == name) return s;
+  }
   const std::vector<std::string> valid = scorer_names();
   const std::string suggestion = detail::did_you_mean(name, valid);
   throw invalid_parameter("unknown scorer '" + std::string(name) + "'" + (suggestion.empty() ? "." : suggestion) +
