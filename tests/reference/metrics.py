@@ -76,9 +76,8 @@ for name, yt, yp, pos in label_sets:
         p, rc, f, s = M.precision_recall_fscore_support(yt, yp, sample_weight=w, zero_division=1)
         case["prfs_zero_division_1"] = [floats(p), floats(rc), floats(f), floats(s)]
         labels = np.unique(np.r_[yt, yp])
-        if w is None:
-            # Text with integer labels, as scikit-learn prints them for an integer array.
-            case["report_text"] = M.classification_report(yt.astype(int), yp.astype(int), digits=3)
+        # Text with integer labels, as scikit-learn prints them for an integer array.
+        case["report_text"] = M.classification_report(yt.astype(int), yp.astype(int), sample_weight=w, digits=3)
         d = M.classification_report(yt, yp, sample_weight=w, output_dict=True, zero_division=0)
         case["report_averages"] = {k: [v["precision"], v["recall"], v["f1-score"], v["support"]]
                                    for k, v in d.items() if k in ("macro avg", "weighted avg")}

@@ -525,7 +525,9 @@ inline std::string classification_report::to_text(int digits) const {
   };
   const auto support_text = [&](double v) {
     if (!weighted) return pad_left(std::to_string(static_cast<long long>(v)), 9);
-    return pad_left(format_double(v), 9);
+    std::string text = format_double(v);  // Python's repr of a float: "12.5", and "12.0" for a whole number
+    if (text.find_first_of(".en") == std::string::npos) text += ".0";
+    return pad_left(text, 9);
   };
   std::string out = pad_left("", width) + " " + " " + pad_left("precision", 9) + " " + pad_left("recall", 9) + " " +
                     pad_left("f1-score", 9) + " " + pad_left("support", 9) + "\n\n";

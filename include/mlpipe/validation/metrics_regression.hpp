@@ -86,6 +86,7 @@ inline double mean_absolute_error(const vector_view& y_true, const vector_view& 
                                   const vector_view& sample_weight) {
   constexpr std::string_view name = "mean_absolute_error";
   detail::check_regression(name, y_true, y_pred, sample_weight);
+  if (sample_weight.size() == 0) return mean_absolute_error(y_true, y_pred);  // the same bits as without weights
   return detail::average_rows(y_true.size(), sample_weight, [&](index i) { return std::abs(y_true(i) - y_pred(i)); });
 }
 
@@ -94,6 +95,7 @@ inline double mean_squared_error(const vector_view& y_true, const vector_view& y
                                  const vector_view& sample_weight) {
   constexpr std::string_view name = "mean_squared_error";
   detail::check_regression(name, y_true, y_pred, sample_weight);
+  if (sample_weight.size() == 0) return mean_squared_error(y_true, y_pred);  // the same bits as without weights
   return detail::average_rows(y_true.size(), sample_weight, [&](index i) {
     const double d = y_true(i) - y_pred(i);
     return d * d;
