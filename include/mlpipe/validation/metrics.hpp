@@ -17,7 +17,8 @@
 
 // Metrics: plain functions of true values and predictions, computed as scikit-learn 1.2 computes them. Each checks
 // its input (lengths, emptiness, NaN/infinity, labels) and throws mlpipe::invalid_input, prefixed with its name,
-// rather than return a meaningless number. Classification metrics take class labels as whole numbers.
+// rather than return a meaningless number. Classification metrics take class labels as whole numbers. The rest of
+// scikit-learn's metrics, with sample weights: metrics_classification.hpp, metrics_ranking.hpp, metrics_regression.hpp.
 
 namespace mlpipe {
 namespace detail {
