@@ -432,7 +432,7 @@ TEST_CASE("metrics reject bad labels, weights, probabilities and settings with p
         }) == "brier_score: the target has 3 classes; expected 2, as this scorer is defined for a binary target");
 }
 
-TEST_CASE("metrics have the documented values at their edges", "[validation][metrics]") {
+TEST_CASE("label metrics follow zero_division and have the documented values at their edges", "[validation][metrics]") {
   // zero_division: a label never predicted and never true.
   CHECK(mp::precision(values({0, 0}), values({0, 0}), {.zero_division = 1.0}) == 1.0);
   CHECK(mp::precision(values({0, 0}), values({0, 0})) == 0.0);
