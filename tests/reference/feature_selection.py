@@ -256,6 +256,81 @@ values["variance_threshold_small"] = {
     ],
 }
 
+# ---- more scores: chi2, f_regression without force_finite, r_regression, mutual information ----------------------
+
+from sklearn.feature_selection import (GenericUnivariateSelect, SelectFdr, SelectFpr, SelectFwe, SelectPercentile,
+                                       chi2, mutual_info_classif, mutual_info_regression, r_regression)
+
+Xi_labels = yi * 3 + 5  # three classes labelled 5, 8, 11
+values["chi2"] = {
+    "breast_cancer": {"score": floats(chi2(Xb, yb)[0]), "p": floats(chi2(Xb, yb)[1])},
+    "iris_relabelled": {"y": floats(Xi_labels), "score": floats(chi2(Xi, Xi_labels)[0]),
+                        "p": floats(chi2(Xi, Xi_labels)[1])},
+}
+# Without force_finite a constant feature is 0 / 0: NaN where scikit-learn's sums cancel exactly (a column of zeros;
+# a column of 0.1 leaves a rounding residue and gives 0), so the small case holds zeros there.
+X_reg0 = X_reg.copy()
+X_reg0[:, 3] = 0.0
+F, p = f_regression(X_reg0, y_reg, force_finite=False)
+values["f_regression_not_forced"] = {"X": rows(X_reg0), "F": floats(F), "p": floats(p)}
+values["r_regression"] = {
+    "small_forced": floats(r_regression(X_reg0, y_reg)),
+    "small_not_forced": floats(r_regression(X_reg0, y_reg, force_finite=False)),
+    "breast_cancer_target_column_4": floats(r_regression(np.delete(Xb, 4, axis=1), Xb[:, 4])),
+}
+
+# Mixed data: 300 rows, two integer-valued columns (discrete), three continuous ones, classes 2, 7 and 9.
+rng = np.random.RandomState(3)
+n_mixed = 300
+y_mixed = rng.choice([2.0, 7.0, 9.0], size=n_mixed)
+X_mixed = np.column_stack([
+    rng.randint(0, 4, size=n_mixed) + (y_mixed == 7.0),
+    rng.randint(0, 3, size=n_mixed).astype(float),
+    rng.normal(size=n_mixed) + y_mixed / 3,
+    rng.exponential(size=n_mixed),
+    np.round(rng.normal(size=n_mixed), 1) * (1 + (y_mixed == 9.0)),
+]).astype(float)
+y_mixed_real = X_mixed[:, 2] * 2 + rng.normal(size=n_mixed) + X_mixed[:, 0]
+mask = [True, True, False, False, False]
+values["mutual_info"] = {
+    "breast_cancer_classif_k3_seed0": floats(mutual_info_classif(Xb, yb, n_neighbors=3, random_state=0)),
+    "breast_cancer_classif_k5_seed7": floats(mutual_info_classif(Xb, yb, n_neighbors=5, random_state=7)),
+    "diabetes_regression_k3_seed0": floats(mutual_info_regression(Xd, yd, n_neighbors=3, random_state=0)),
+    "mixed_X": rows(X_mixed), "mixed_y": floats(y_mixed), "mixed_y_real": floats(y_mixed_real),
+    "mixed_classif_mask": floats(mutual_info_classif(X_mixed, y_mixed, discrete_features=mask, random_state=0)),
+    "mixed_classif_all_discrete": floats(mutual_info_classif(X_mixed, y_mixed, discrete_features=True,
+                                                             random_state=0)),
+    "mixed_regression_mask": floats(mutual_info_regression(X_mixed, y_mixed_real, discrete_features=mask,
+                                                           random_state=1)),
+    "mixed_regression_auto": floats(mutual_info_regression(X_mixed, y_mixed_real, random_state=1)),
+}
+
+# ---- univariate selectors -----------------------------------------------------------------------------------------
+
+
+def support(selector, X, y):
+    return indices(selector.fit(X, y).get_support(indices=True))
+
+
+values["univariate_selectors"] = {
+    "percentile_f_classif": {str(q): support(SelectPercentile(percentile=q), Xb, yb)
+                             for q in [0, 1, 5, 10, 20, 33, 50, 66.6, 99, 100]},
+    "percentile_ties": {str(q): support(SelectPercentile(percentile=q), X_ties, yb)
+                        for q in [5, 10, 20, 25, 30, 40, 50, 60, 70, 80, 90, 95]},
+    "percentile_mutual_info": support(SelectPercentile(lambda X, y: mutual_info_classif(X, y, n_neighbors=3,
+                                                                                        random_state=0),
+                                                       percentile=20), Xb, yb),
+    "fpr_f_classif": {str(a): support(SelectFpr(alpha=a), Xb, yb) for a in [1e-100, 1e-30, 1e-10, 0.01, 0.5, 1.0]},
+    "fdr_f_classif": {str(a): support(SelectFdr(alpha=a), Xb, yb) for a in [1e-100, 1e-30, 1e-10, 0.01, 0.5, 1.0]},
+    "fwe_f_classif": {str(a): support(SelectFwe(alpha=a), Xb, yb) for a in [1e-100, 1e-30, 1e-10, 0.01, 0.5, 1.0]},
+    "fdr_chi2_iris": {str(a): support(SelectFdr(chi2, alpha=a), Xi, Xi_labels) for a in [1e-30, 1e-20, 0.05]},
+    "fdr_f_regression_diabetes": {str(a): support(SelectFdr(f_regression, alpha=a), Xd, yd)
+                                  for a in [1e-20, 1e-5, 0.05, 0.5]},
+    "generic": {f"{mode}_{param}": support(GenericUnivariateSelect(mode=mode, param=param), Xb, yb)
+                for mode, param in [("percentile", 10), ("k_best", 7), ("fpr", 1e-20), ("fdr", 1e-20),
+                                    ("fwe", 1e-20)]},
+}
+
 # One line per entry of "values": small diffs when a case changes, without a line per number.
 print("{")
 print(f' "produced_by": {json.dumps(out["produced_by"])},')
