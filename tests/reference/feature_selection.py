@@ -25,7 +25,7 @@ from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from common import load, floats, rows
+from common import load, floats, ints, rows
 
 warnings.simplefilter("ignore")  # constant features, NaN columns: scikit-learn warns, the values are what we want
 mpmath.mp.dps = 60
@@ -329,6 +329,41 @@ values["univariate_selectors"] = {
     "generic": {f"{mode}_{param}": support(GenericUnivariateSelect(mode=mode, param=param), Xb, yb)
                 for mode, param in [("percentile", 10), ("k_best", 7), ("fpr", 1e-20), ("fdr", 1e-20),
                                     ("fwe", 1e-20)]},
+}
+
+# ---- model-based selectors ----------------------------------------------------------------------------------------
+
+from sklearn.feature_selection import RFE, RFECV, SelectFromModel
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+Xs = StandardScaler().fit_transform(Xb)
+tight_lr = LogisticRegression(C=1.0, tol=1e-12, max_iter=100000)
+tight_iris_lr = LogisticRegression(C=0.5, tol=1e-12, max_iter=100000)
+Xis = StandardScaler().fit_transform(Xi)
+values["select_from_model"] = {
+    "ridge_diabetes": {str(t): indices(SelectFromModel(Ridge(alpha=1.0, solver="cholesky"), threshold=t)
+                                       .fit(Xd, yd).get_support(indices=True))
+                       for t in ["mean", "median", "1.5*mean", "0.5*median", 0.02]},
+    "lr_breast_cancer": {str(t): indices(SelectFromModel(tight_lr, threshold=t).fit(Xs, yb).get_support(indices=True))
+                         for t in ["mean", "median", "1.25*mean"]},
+    "lr_breast_cancer_max_features_5": indices(SelectFromModel(tight_lr, threshold=-np.inf, max_features=5)
+                                               .fit(Xs, yb).get_support(indices=True)),
+    "lr_iris_norm_order": {str(o): indices(SelectFromModel(tight_iris_lr, threshold="mean", norm_order=o)
+                                           .fit(Xis, yi).get_support(indices=True)) for o in [1, 2]},
+}
+values["rfe"] = {
+    "lr_breast_cancer": {f"{k}_{step}": ints(RFE(tight_lr, n_features_to_select=k, step=step).fit(Xs, yb).ranking_)
+                         for k, step in [(10, 1), (5, 3), (0.5, 0.1), (1, 0.25)]},
+    "ridge_diabetes": ints(RFE(Ridge(alpha=1.0, solver="cholesky"), n_features_to_select=3).fit(Xd, yd).ranking_),
+}
+cv_bc = RFECV(tight_lr, step=1, min_features_to_select=1, cv=StratifiedKFold(5), scoring="accuracy").fit(Xs, yb)
+cv_d = RFECV(Ridge(alpha=1.0, solver="cholesky"), step=2, min_features_to_select=2, cv=5, scoring="r2").fit(Xd, yd)
+values["rfecv"] = {
+    name: {"n_features": int(r.n_features_), "ranking": ints(r.ranking_),
+           "mean_test_score": floats(r.cv_results_["mean_test_score"]),
+           "std_test_score": floats(r.cv_results_["std_test_score"])}
+    for name, r in [("lr_breast_cancer", cv_bc), ("ridge_diabetes", cv_d)]
 }
 
 # One line per entry of "values": small diffs when a case changes, without a line per number.

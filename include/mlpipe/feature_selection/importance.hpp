@@ -5,11 +5,13 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>      // std::int64_t
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <variant>      // std::get_if
+#include <vector>
 
 #include "mlpipe/core/concepts.hpp"
 #include "mlpipe/core/param_value.hpp"
@@ -42,7 +44,7 @@ concept fitted_with_importance = fitted_with_coef<F> || fitted_with_feature_impo
 template <class S>
 concept importance_estimator = stage<S> && fitted_with_importance<typename S::fitted>;
 
-// how_importance_is_combined -- scikit-learn's transform_func: the norm over outputs (select_from_model) or the sum of
+// importance_transform -- scikit-learn's transform_func: the norm over outputs (select_from_model) or the sum of
 // squares (rfe).
 enum class importance_transform { norm, square };
 

@@ -228,8 +228,9 @@ template <class Estimator>
 template <class Deferred>
 typename select_from_model<Estimator>::fitted select_from_model<Estimator>::fit(const matrix_view& X,
                                                                                 const vector_view& y) const {
-  check(X.cols());
+  validate_params(*this);
   detail::check_fit_input(kind, X, y);
+  check(X.cols());
   return fitted(*this, estimator.fit(X, y));
 }
 
