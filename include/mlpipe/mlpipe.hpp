@@ -41,6 +41,8 @@
 #include "mlpipe/feature_selection/select_from_model.hpp"
 #include "mlpipe/feature_selection/select_k_best.hpp"
 #include "mlpipe/feature_selection/selected_features.hpp"
+#include "mlpipe/feature_selection/sequential.hpp"
+#include "mlpipe/feature_selection/stability.hpp"
 #include "mlpipe/feature_selection/univariate.hpp"
 #include "mlpipe/feature_selection/univariate_select.hpp"
 #include "mlpipe/feature_selection/variance_threshold.hpp"

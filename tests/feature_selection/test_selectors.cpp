@@ -10,6 +10,8 @@
 #include "mlpipe/feature_selection/mutual_info.hpp"
 #include "mlpipe/feature_selection/rfe.hpp"
 #include "mlpipe/feature_selection/select_from_model.hpp"
+#include "mlpipe/feature_selection/sequential.hpp"
+#include "mlpipe/feature_selection/stability.hpp"
 #include "mlpipe/feature_selection/select_k_best.hpp"
 #include "mlpipe/feature_selection/univariate.hpp"
 #include "mlpipe/feature_selection/univariate_select.hpp"
@@ -19,6 +21,7 @@
 #include "mlpipe/preprocessing/min_max_scaler.hpp"
 #include "mlpipe/preprocessing/standard_scaler.hpp"
 #include "mlpipe/testing/check_stage.hpp"
+#include "mlpipe/tuning/grid_search.hpp"
 #include "support.hpp"
 
 // Scores (chi2, f_regression without force_finite, r_regression, mutual information) and the univariate selectors
@@ -528,6 +531,173 @@ TEST_CASE("model-based selectors save and load, keep the stage contract and reje
   STATIC_REQUIRE(mp::importance_estimator<mp::ridge>);
   STATIC_REQUIRE(mp::importance_estimator<contrast_model>);
   STATIC_REQUIRE_FALSE(mp::importance_estimator<mp::standard_scaler>);
+}
+
+// ---- sequential selection, names, stability, searches ------------------------------------------------------------
+
+TEST_CASE("sequential_feature_selector selects the sets scikit-learn's SequentialFeatureSelector selects, forward "
+          "and backward, by count, fraction or tol, the same for any n_jobs",
+          "[feature_selection][sequential]") {
+  const json& ref = reference()["sequential"];
+  const auto& bc = breast_cancer();
+  const mp::matrix Xs = standardized(bc.X);
+  using sfs_lr = mp::sequential_feature_selector<lr_t>;
+  const auto forward = sfs_lr{.estimator = tight_lr, .n_features_to_select = 5, .direction = mp::direction::forward,
+                              .cv = mp::stratified_kfold{.n_splits = 5}, .n_jobs = 2}
+                           .fit(Xs, bc.y);
+  CHECK(forward.support() == indices(ref["lr_breast_cancer_forward_5"]));
+  CHECK(forward.order().size() == 5);
+  const auto serial = sfs_lr{.estimator = tight_lr, .n_features_to_select = 5,
+                             .cv = mp::stratified_kfold{.n_splits = 5}, .n_jobs = 1}
+                          .fit(Xs, bc.y);
+  CHECK(serial.order() == forward.order());
+  CHECK(serial.scores() == forward.scores());
+  CHECK(sfs_lr{.estimator = tight_lr, .n_features_to_select = 27, .direction = mp::direction::backward,
+               .cv = mp::stratified_kfold{.n_splits = 5}, .n_jobs = 2}
+            .fit(Xs, bc.y)
+            .support() == indices(ref["lr_breast_cancer_backward_27"]));
+  const auto& diabetes = mp::test::load("diabetes.csv");
+  using sfs_ridge = mp::sequential_feature_selector<mp::ridge>;
+  CHECK(sfs_ridge{.n_features_to_select = mp::automatic, .tol = 0.01, .cv = mp::kfold{.n_splits = 5}}
+            .fit(diabetes.X, diabetes.y)
+            .support() == indices(ref["ridge_diabetes_forward_auto_tol"]));
+  CHECK(sfs_ridge{.n_features_to_select = mp::automatic, .tol = 0.001, .direction = mp::direction::backward,
+                  .cv = mp::kfold{.n_splits = 5}}
+            .fit(diabetes.X, diabetes.y)
+            .support() == indices(ref["ridge_diabetes_backward_auto_tol"]));
+  CHECK(sfs_ridge{.n_features_to_select = 0.3, .direction = mp::direction::backward,
+                  .scoring = "neg_mean_absolute_error", .cv = mp::kfold{.n_splits = 5}}
+            .fit(diabetes.X, diabetes.y)
+            .support() == indices(ref["ridge_diabetes_backward_fraction"]));
+
+  const auto& iris = mp::test::load("iris.csv");
+  expect_conformant(sfs_lr{.estimator = mp::logistic_regression{}, .n_features_to_select = 2,
+                           .cv = mp::stratified_kfold{.n_splits = 3}},
+                    iris.X, iris.y);
+  const auto f = sfs_lr{.n_features_to_select = 2, .cv = mp::stratified_kfold{.n_splits = 3}}.fit(iris.X, iris.y);
+  CHECK(mp::from_json<sfs_lr::fitted>(mp::to_json(f)).support() == f.support());
+  CHECK(corrupted(f, [](json& m) { m["state"]["order"] = json::array({0, 0}); }).ends_with(
+      "state.order[1] = 0 repeats state.order[0]; expected distinct indices"));
+  CHECK(error_message<mp::invalid_parameter>([&] { sfs_lr{.n_features_to_select = 4}.fit(iris.X, iris.y); }) ==
+        "sequential_feature_selector: n_features_to_select = 4 but the input has 4 features; expected 1 to 3");
+  CHECK(error_message<mp::invalid_parameter>([&] {
+          sfs_lr{.n_features_to_select = 2, .tol = 0.1}.fit(iris.X, iris.y);
+        }) == "sequential_feature_selector: tol = 0.1 is set but n_features_to_select = 2; expected "
+              "n_features_to_select = \"auto\" with tol");
+  CHECK(error_message<mp::invalid_parameter>([&] {
+          sfs_lr{.n_features_to_select = mp::automatic, .tol = -1.0}.fit(iris.X, iris.y);
+        }) == "sequential_feature_selector: tol = -1 is out of range; expected tol > 0");
+  CHECK(error_message<mp::invalid_parameter>([&] { sfs_lr{.n_features_to_select = 0}.fit(iris.X, iris.y); }) ==
+        "sequential_feature_selector: n_features_to_select = 0 is out of range; expected n_features_to_select >= 1 "
+        "(a count), 0 < n_features_to_select <= 1 (a fraction) or \"auto\"");
+  CHECK(error_message<mp::invalid_parameter>([&] { sfs_lr{.n_jobs = 0}.fit(iris.X, iris.y); }) ==
+        "n_jobs = 0 is out of range; expected n_jobs >= 1, or -1 for every core");
+}
+
+TEST_CASE("a fitted pipeline names the features that survive its selection step", "[feature_selection][names]") {
+  const auto& bc = breast_cancer();
+  auto pipe = mp::step<"scale">(mp::standard_scaler{}) |
+              mp::step<"select">(mp::select_k_best{.k = 3}) | mp::step<"model">(mp::logistic_regression{});
+  const auto fitted = pipe.fit(bc.X, bc.y);
+  const auto& kept = fitted.get<"select">().support();
+  const std::vector<std::string> names = fitted.feature_names_out(bc.feature_names);
+  REQUIRE(names.size() == 3);
+  for (std::size_t i = 0; i < 3; ++i) CHECK(names[i] == bc.feature_names[static_cast<std::size_t>(kept[i])]);
+  CHECK(fitted.feature_names_out().front() == "x" + std::to_string(kept.front()));
+  CHECK(error_message<mp::invalid_input>([&] { (void)fitted.feature_names_out({"a"}); }) ==
+        "pipeline: feature_names_out got 1 input names; expected 30, one per input feature (or none)");
+}
+
+TEST_CASE("selection_stability reports per-feature frequencies and the Kuncheva and Jaccard indices across splits",
+          "[feature_selection][stability]") {
+  const auto& bc = breast_cancer();
+  auto pipe = mp::step<"scale">(mp::standard_scaler{}) |
+              mp::step<"select">(mp::select_k_best{.k = 5}) | mp::step<"model">(mp::logistic_regression{});
+  const mp::stratified_kfold cv{.n_splits = 5};
+  const auto stab = mp::selection_stability(pipe, bc.X, bc.y, cv, "select", 2);
+  REQUIRE(stab.supports.size() == 5);
+  REQUIRE(stab.frequency.size() == 30);
+  // Recomputed here by hand from the folds.
+  const auto splits = cv.splits(bc.X.rows(), bc.y);
+  mp::vector frequency = mp::vector::Zero(30);
+  for (std::size_t s = 0; s < 5; ++s) {
+    const mp::matrix Xt = bc.X(splits[s].train, Eigen::all);
+    const mp::vector yt = bc.y(splits[s].train);
+    const auto kept = pipe.fit(Xt, yt).get<"select">().support();
+    CHECK(stab.supports[s] == kept);
+    for (mp::index j : kept) frequency(j) += 0.2;
+  }
+  CHECK(worst_absolute(stab.frequency, frequency) < 1e-15);
+  double kuncheva = 0.0;
+  double jaccard = 0.0;
+  for (std::size_t a = 0; a < 5; ++a) {
+    for (std::size_t b = a + 1; b < 5; ++b) {
+      double r = 0.0;
+      for (mp::index j : stab.supports[a])
+        r += std::count(stab.supports[b].begin(), stab.supports[b].end(), j) > 0 ? 1.0 : 0.0;
+      kuncheva += (r * 30.0 - 25.0) / (5.0 * 25.0) / 10.0;
+      jaccard += r / (10.0 - r) / 10.0;
+    }
+  }
+  CHECK(std::abs(stab.kuncheva - kuncheva) < 1e-12);
+  CHECK(std::abs(stab.jaccard - jaccard) < 1e-12);
+  CHECK(stab.to_csv(bc.feature_names).starts_with("feature,frequency\nmean radius,"));
+  CHECK(stab.to_json().starts_with("{\"step\": \"select\", \"n_features_in\": 30, \"kuncheva\": "));
+  CHECK(error_message<mp::invalid_parameter>([&] { mp::selection_stability(pipe, bc.X, bc.y, cv, "choose"); }) ==
+        "selection_stability: the pipeline has no step 'choose'");
+  CHECK(error_message<mp::invalid_parameter>([&] { mp::selection_stability(pipe, bc.X, bc.y, cv, "scale"); }) ==
+        "selection_stability: step 'scale' has no support(); expected a feature selection step");
+}
+
+TEST_CASE("searches tune selectors: one scoring per split across percentiles, rfe's count in a pipeline",
+          "[feature_selection][search]") {
+  const auto& bc = breast_cancer();
+  const mp::stratified_kfold cv{.n_splits = 3};
+  auto pipe = mp::step<"scale">(mp::standard_scaler{}) |
+              mp::step<"select">(mp::select_percentile{.percentile = 10}) |
+              mp::step<"model">(mp::logistic_regression{});
+  const auto search = mp::grid_search{pipe, mp::grid{{"select.percentile", {10.0, 20.0, 50.0}}}, {.cv = cv}}
+                          .fit(bc.X, bc.y);
+  CHECK(search.results().fits_saved() > 0);
+  auto rfe_pipe = mp::step<"scale">(mp::standard_scaler{}) |
+                  mp::step<"select">(mp::rfe<lr_t>{.n_features_to_select = 5, .step = 0.2}) |
+                  mp::step<"model">(mp::logistic_regression{});
+  const auto tuned = mp::grid_search{rfe_pipe, mp::grid{{"select.n_features_to_select", {5, 10}}}, {.cv = cv}}
+                         .fit(bc.X, bc.y);
+  CHECK(tuned.results().n_candidates() == 2);
+  CHECK(rfe_pipe.get_param("select.n_features_to_select") == mp::param_value(std::int64_t{5}));
+}
+
+TEST_CASE("exhaustive_feature_selector keeps the first best subset, as mlxtend, and refuses too many subsets",
+          "[feature_selection][exhaustive]") {
+  const json& ref = reference()["exhaustive"];
+  const auto& iris = mp::test::load("iris.csv");
+  const mp::matrix Xis = standardized(iris.X);
+  using efs_lr = mp::exhaustive_feature_selector<lr_t>;
+  const auto f = efs_lr{.estimator = {.C = 0.5, .max_iter = 1000, .tol = 1e-10}, .min_features = 1, .max_features = 4,
+                        .cv = mp::stratified_kfold{.n_splits = 3}, .n_jobs = 2}
+                     .fit(Xis, iris.y);
+  CHECK(f.support() == indices(ref["lr_iris_1_4"]["support"]));
+  CHECK(std::abs(f.score() - ref["lr_iris_1_4"]["score"].get<double>()) < 1e-12);
+  CHECK(f.n_subsets() == 15);
+  const auto& diabetes = mp::test::load("diabetes.csv");
+  const auto d = mp::exhaustive_feature_selector<mp::ridge>{.min_features = 2, .max_features = 3,
+                                                             .cv = mp::kfold{.n_splits = 5}}
+                     .fit(diabetes.X, diabetes.y);
+  CHECK(d.support() == indices(ref["ridge_diabetes_2_3"]["support"]));
+  CHECK(std::abs(d.score() - ref["ridge_diabetes_2_3"]["score"].get<double>()) < 1e-9);
+  CHECK(mp::from_json<efs_lr::fitted>(mp::to_json(f)).support() == f.support());
+  const auto& bc = breast_cancer();
+  CHECK(error_message<mp::invalid_parameter>([&] {
+          efs_lr{.min_features = 1, .max_features = 30}.fit(bc.X, bc.y);
+        }) == "exhaustive_feature_selector: min_features = 1 to max_features = 30 of 30 features makes 1073741823 "
+              "subsets, more than max_subsets = 100000; expected fewer subsets (narrow the sizes, or raise "
+              "max_subsets)");
+  CHECK(error_message<mp::invalid_parameter>([&] {
+          efs_lr{.min_features = 3, .max_features = 2}.fit(bc.X, bc.y);
+        }) == "exhaustive_feature_selector: min_features = 3 and max_features = 2 for an input of 30 features; "
+              "expected 1 <= min_features <= max_features <= 30");
+  expect_conformant(efs_lr{.max_features = 2, .cv = mp::stratified_kfold{.n_splits = 3}}, iris.X, iris.y);
 }
 
 }  // namespace test_selectors_tests

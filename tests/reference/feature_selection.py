@@ -366,6 +366,53 @@ values["rfecv"] = {
     for name, r in [("lr_breast_cancer", cv_bc), ("ridge_diabetes", cv_d)]
 }
 
+# ---- sequential selection -----------------------------------------------------------------------------------------
+
+from sklearn.feature_selection import SequentialFeatureSelector
+from sklearn.model_selection import KFold
+
+
+def sfs(estimator, X, y, **kw):
+    return indices(SequentialFeatureSelector(estimator, **kw).fit(X, y).get_support(indices=True))
+
+
+values["sequential"] = {
+    "lr_breast_cancer_forward_5": sfs(tight_lr, Xs, yb, n_features_to_select=5, direction="forward",
+                                      cv=StratifiedKFold(5)),
+    "lr_breast_cancer_backward_27": sfs(tight_lr, Xs, yb, n_features_to_select=27, direction="backward",
+                                        cv=StratifiedKFold(5)),
+    "ridge_diabetes_forward_auto_tol": sfs(Ridge(alpha=1.0, solver="cholesky"), Xd, yd, n_features_to_select="auto",
+                                           tol=0.01, direction="forward", cv=KFold(5)),
+    "ridge_diabetes_backward_auto_tol": sfs(Ridge(alpha=1.0, solver="cholesky"), Xd, yd, n_features_to_select="auto",
+                                            tol=0.001, direction="backward", cv=KFold(5)),
+    "ridge_diabetes_backward_fraction": sfs(Ridge(alpha=1.0, solver="cholesky"), Xd, yd, n_features_to_select=0.3,
+                                            direction="backward", cv=KFold(5),
+                                            scoring="neg_mean_absolute_error"),
+}
+
+# ---- exhaustive selection (mlxtend's ExhaustiveFeatureSelector: every subset by size, then combination; the first
+# best mean cross-validated score) -----------------------------------------------------------------------------------
+
+import itertools
+
+from sklearn.model_selection import cross_val_score
+
+
+def exhaustive(estimator, X, y, lo, hi, cv, scoring=None):
+    best, best_score = None, -np.inf
+    for k in range(lo, hi + 1):
+        for subset in itertools.combinations(range(X.shape[1]), k):
+            score = cross_val_score(estimator, X[:, subset], y, cv=cv, scoring=scoring).mean()
+            if score > best_score:
+                best, best_score = subset, score
+    return {"support": [int(j) for j in best], "score": float(best_score)}
+
+
+values["exhaustive"] = {
+    "lr_iris_1_4": exhaustive(tight_iris_lr, Xis, yi, 1, 4, StratifiedKFold(3)),
+    "ridge_diabetes_2_3": exhaustive(Ridge(alpha=1.0, solver="cholesky"), Xd, yd, 2, 3, KFold(5)),
+}
+
 # One line per entry of "values": small diffs when a case changes, without a line per number.
 print("{")
 print(f' "produced_by": {json.dumps(out["produced_by"])},')

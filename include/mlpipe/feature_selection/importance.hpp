@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "mlpipe/core/concepts.hpp"
+#include "mlpipe/core/fixed_string.hpp"
 #include "mlpipe/core/param_value.hpp"
 #include "mlpipe/core/types.hpp"
 
@@ -146,6 +147,22 @@ vector feature_importance(const F& fitted, importance_transform how = importance
 
 namespace detail {
 
+// nested_stage<"estimator">(&rfe::estimator) -- names a stage held inside another stage (a selector's estimator),
+// listed in the outer stage's `nested` tuple, so that parameter paths can walk into it ("select.estimator.C") as
+// they walk into the steps of a pipeline.
+template <fixed_string Name, class S, class M>
+struct nested_stage_desc {
+  static constexpr auto name = Name;
+  using owner_type = S;
+  using stage_type = M;
+  M S::*member;
+};
+
+template <fixed_string Name, class S, class M>
+constexpr auto nested_stage(M S::*member) {
+  return nested_stage_desc<Name, S, M>{member};
+}
+
 // The compile-time refusal of an estimator without importances, with the type in the message's context.
 template <class Estimator>
 constexpr void require_importance_estimator() {
@@ -157,10 +174,19 @@ constexpr void require_importance_estimator() {
 
 }  // namespace detail
 
+// auto_t -- the type of mlpipe::automatic: sequential_feature_selector's n_features_to_select = "auto".
+struct auto_t {
+  explicit constexpr auto_t() = default;
+};
+
+// automatic -- let the selector decide how many features to keep (scikit-learn's "auto").
+inline constexpr auto_t automatic{};
+
 // feature_amount -- a number of features as a count (10) or as a fraction of the input's features (0.25), as
-// scikit-learn's n_features_to_select and step take it.
+// scikit-learn's n_features_to_select and step take it (or `automatic` where a selector allows it).
 class feature_amount {
  public:
+  constexpr feature_amount(auto_t) noexcept : is_auto_(true) {}  // NOLINT(google-explicit-constructor)
   template <std::integral T>
     requires(!std::same_as<T, bool>)
   constexpr feature_amount(T count) noexcept  // NOLINT(google-explicit-constructor): .step = 1
@@ -168,11 +194,15 @@ class feature_amount {
   constexpr feature_amount(double fraction) noexcept  // NOLINT(google-explicit-constructor): .step = 0.1
       : fraction_(fraction), is_fraction_(true) {}
 
+  constexpr bool is_auto() const noexcept { return is_auto_; }
   constexpr bool is_fraction() const noexcept { return is_fraction_; }
   constexpr std::int64_t count() const noexcept { return count_; }
   constexpr double fraction() const noexcept { return fraction_; }
   // "10" or "0.25".
-  std::string text() const { return is_fraction_ ? format_double(fraction_) : std::to_string(count_); }
+  std::string text() const {
+    if (is_auto_) return "\"auto\"";
+    return is_fraction_ ? format_double(fraction_) : std::to_string(count_);
+  }
 
   friend constexpr bool operator==(const feature_amount&, const feature_amount&) = default;
 
@@ -180,18 +210,24 @@ class feature_amount {
   std::int64_t count_ = 0;
   double fraction_ = 0.0;
   bool is_fraction_ = false;
+  bool is_auto_ = false;
 };
 
 // Set from a grid or a file as an integer (a count) or a real number (a fraction).
 template <>
 struct param_traits<feature_amount> {
-  static constexpr std::string_view expected = "an integer count or a real fraction";
+  static constexpr std::string_view expected = "an integer count, a real fraction or \"auto\"";
   static std::optional<feature_amount> from_value(const param_value& v) {
+    if (const auto* s = std::get_if<std::string>(&v)) {
+      if (*s == "auto") return feature_amount(automatic);
+      return std::nullopt;
+    }
     if (const auto* i = std::get_if<std::int64_t>(&v)) return feature_amount(*i);
     if (const auto* d = std::get_if<double>(&v)) return feature_amount(*d);
     return std::nullopt;
   }
   static param_value to_value(const feature_amount& a) {
+    if (a.is_auto()) return std::string("auto");
     if (a.is_fraction()) return a.fraction();
     return a.count();
   }

@@ -34,13 +34,16 @@ namespace detail {
 struct amount_range {
   std::int64_t lo = 1;
   bool fraction_may_be_one = true;
+  bool may_be_auto = false;
   constexpr bool contains(const feature_amount& a) const {
+    if (a.is_auto()) return may_be_auto;
     if (a.is_fraction()) return a.fraction() > 0.0 && (fraction_may_be_one ? a.fraction() <= 1.0 : a.fraction() < 1.0);
     return a.count() >= lo;
   }
   std::string describe(std::string_view name) const {
-    return std::string(name) + " >= " + std::to_string(lo) + " (a count) or 0 < " + std::string(name) +
-           (fraction_may_be_one ? " <= 1" : " < 1") + " (a fraction)";
+    return std::string(name) + " >= " + std::to_string(lo) + " (a count)" + (may_be_auto ? ", " : " or ") + "0 < " +
+           std::string(name) + (fraction_may_be_one ? " <= 1" : " < 1") + " (a fraction)" +
+           (may_be_auto ? " or \"auto\"" : "");
   }
 };
 
@@ -83,6 +86,18 @@ std::pair<std::vector<index>, std::vector<index>> eliminate(const Estimator& est
   return {std::move(ranking), std::move(features)};
 }
 
+// The splits and the scorer of a selector's own cross-validation: its cv (empty: 5-fold, stratified for a
+// classifier) and scoring (empty: accuracy for a classifier, r2 otherwise), as scikit-learn's cv=None, scoring=None.
+template <class Estimator>
+std::pair<std::vector<split>, std::vector<scorer>> selector_cv(const any_splitter& cv, const std::string& scoring,
+                                                               const matrix_view& X, const vector_view& y) {
+  constexpr bool is_classifier = fitted_classifier<typename Estimator::fitted>;
+  std::vector<scorer> scorers{get_scorer(!scoring.empty() ? scoring : is_classifier ? "accuracy" : "r2")};
+  const any_splitter splitter =
+      !cv.empty() ? cv : is_classifier ? any_splitter(stratified_kfold{}) : any_splitter(kfold{});
+  return {splitter.splits(X.rows(), y), std::move(scorers)};
+}
+
 }  // namespace detail
 
 // rfe -- recursive feature elimination (scikit-learn's RFE): fits the estimator, drops the `step` features with the
@@ -99,6 +114,9 @@ struct rfe {
   static constexpr auto params =
       std::tuple{param<"n_features_to_select">(&rfe::n_features_to_select, detail::amount_range{1, true}),
                  param<"step">(&rfe::step, detail::amount_range{1, false})};
+
+  // The estimator as a nested stage: its parameters' paths are "estimator.C" and so on (see detail::nested_stage).
+  static constexpr auto nested = std::tuple{detail::nested_stage<"estimator">(&rfe::estimator)};
 
   class fitted;
   template <class Deferred = void>
@@ -233,6 +251,9 @@ struct rfecv {
                  param<"min_features_to_select">(&rfecv::min_features_to_select, at_least(1.0)),
                  param<"scoring">(&rfecv::scoring), param<"n_jobs">(&rfecv::n_jobs)};
 
+  // The estimator as a nested stage: its parameters' paths are "estimator.C" and so on (see detail::nested_stage).
+  static constexpr auto nested = std::tuple{detail::nested_stage<"estimator">(&rfecv::estimator)};
+
   class fitted;
   template <class Deferred = void>
   fitted fit(const matrix_view& X, const vector_view& y) const;
@@ -315,11 +336,9 @@ typename rfecv<Estimator>::fitted rfecv<Estimator>::fit(const matrix_view& X, co
                                 std::to_string(n),
                             kind);
   }
-  constexpr bool is_classifier = fitted_classifier<typename Estimator::fitted>;
-  const std::vector<scorer> scorers{get_scorer(!scoring.empty() ? scoring : is_classifier ? "accuracy" : "r2")};
-  const any_splitter splitter =
-      !cv.empty() ? cv : is_classifier ? any_splitter(stratified_kfold{}) : any_splitter(kfold{});
-  const std::vector<split> splits = splitter.splits(X.rows(), y);
+  const auto setup = detail::selector_cv<Estimator>(cv, scoring, X, y);
+  const std::vector<split>& splits = setup.first;  // not a structured binding: clang 14 cannot capture one
+  const std::vector<scorer>& scorers = setup.second;
   const index step_size = detail::resolve_step(step, n);
   const auto target = static_cast<index>(min_features_to_select);
   // One elimination path per split, its models scored on the split's test rows (largest size first).

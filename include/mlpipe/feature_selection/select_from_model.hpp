@@ -122,6 +122,9 @@ struct select_from_model {
                  param<"norm_order">(&select_from_model::norm_order, at_least(1.0)),
                  param<"max_features">(&select_from_model::max_features, detail::zero_or_more_or_all{})};
 
+  // The estimator as a nested stage: its parameters' paths are "estimator.C" and so on (see detail::nested_stage).
+  static constexpr auto nested = std::tuple{detail::nested_stage<"estimator">(&select_from_model::estimator)};
+
   class fitted;
   template <class Deferred = void>
   fitted fit(const matrix_view& X, const vector_view& y) const;
