@@ -34,8 +34,17 @@
 #include "mlpipe/preprocessing/standard_scaler.hpp"
 
 #include "mlpipe/feature_selection/feature_count.hpp"
+#include "mlpipe/feature_selection/importance.hpp"
+#include "mlpipe/feature_selection/mutual_info.hpp"
+#include "mlpipe/feature_selection/rfe.hpp"
+#include "mlpipe/feature_selection/score_func.hpp"
+#include "mlpipe/feature_selection/select_from_model.hpp"
 #include "mlpipe/feature_selection/select_k_best.hpp"
+#include "mlpipe/feature_selection/selected_features.hpp"
+#include "mlpipe/feature_selection/sequential.hpp"
+#include "mlpipe/feature_selection/stability.hpp"
 #include "mlpipe/feature_selection/univariate.hpp"
+#include "mlpipe/feature_selection/univariate_select.hpp"
 #include "mlpipe/feature_selection/variance_threshold.hpp"
 
 #include "mlpipe/models/forest.hpp"

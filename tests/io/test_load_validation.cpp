@@ -99,7 +99,7 @@ TEST_CASE("select_k_best's support must hold k ascending indices below n_feature
   CHECK(support(json::array()) == at + "state.support has 0 indices; expected 3 (k = 3)");
 
   CHECK(corrupted(fitted, [](json& m) { m["params"]["k"] = -3; }) ==
-        at + "k = -3 is out of range; expected k >= 1 or \"all\"");
+        at + "k = -3 is out of range; expected k >= 0 or \"all\"");
   CHECK(corrupted(fitted, [](json& m) { m["params"]["k"] = 1000; }) ==
         at + "k = 1000 is more than n_features_in = 30; expected k <= 30 or \"all\"");
   CHECK(corrupted(fitted, [](json& m) { m["params"]["k"] = "all"; }) ==

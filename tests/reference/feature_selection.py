@@ -25,7 +25,7 @@ from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from common import load, floats, rows
+from common import load, floats, ints, rows
 
 warnings.simplefilter("ignore")  # constant features, NaN columns: scikit-learn warns, the values are what we want
 mpmath.mp.dps = 60
@@ -254,6 +254,163 @@ values["variance_threshold_small"] = {
          "transform": rows(v.transform(X_var))}
         for t in [0.0, 0.5, 1.0] for v in [VarianceThreshold(threshold=t).fit(X_var)]
     ],
+}
+
+# ---- more scores: chi2, f_regression without force_finite, r_regression, mutual information ----------------------
+
+from sklearn.feature_selection import (GenericUnivariateSelect, SelectFdr, SelectFpr, SelectFwe, SelectPercentile,
+                                       chi2, mutual_info_classif, mutual_info_regression, r_regression)
+
+Xi_labels = yi * 3 + 5  # three classes labelled 5, 8, 11
+values["chi2"] = {
+    "breast_cancer": {"score": floats(chi2(Xb, yb)[0]), "p": floats(chi2(Xb, yb)[1])},
+    "iris_relabelled": {"y": floats(Xi_labels), "score": floats(chi2(Xi, Xi_labels)[0]),
+                        "p": floats(chi2(Xi, Xi_labels)[1])},
+}
+# Without force_finite a constant feature is 0 / 0: NaN where scikit-learn's sums cancel exactly (a column of zeros;
+# a column of 0.1 leaves a rounding residue and gives 0), so the small case holds zeros there.
+X_reg0 = X_reg.copy()
+X_reg0[:, 3] = 0.0
+F, p = f_regression(X_reg0, y_reg, force_finite=False)
+values["f_regression_not_forced"] = {"X": rows(X_reg0), "F": floats(F), "p": floats(p)}
+values["r_regression"] = {
+    "small_forced": floats(r_regression(X_reg0, y_reg)),
+    "small_not_forced": floats(r_regression(X_reg0, y_reg, force_finite=False)),
+    "breast_cancer_target_column_4": floats(r_regression(np.delete(Xb, 4, axis=1), Xb[:, 4])),
+}
+
+# Mixed data: 300 rows, two integer-valued columns (discrete), three continuous ones, classes 2, 7 and 9.
+rng = np.random.RandomState(3)
+n_mixed = 300
+y_mixed = rng.choice([2.0, 7.0, 9.0], size=n_mixed)
+X_mixed = np.column_stack([
+    rng.randint(0, 4, size=n_mixed) + (y_mixed == 7.0),
+    rng.randint(0, 3, size=n_mixed).astype(float),
+    rng.normal(size=n_mixed) + y_mixed / 3,
+    rng.exponential(size=n_mixed),
+    np.round(rng.normal(size=n_mixed), 1) * (1 + (y_mixed == 9.0)),
+]).astype(float)
+y_mixed_real = X_mixed[:, 2] * 2 + rng.normal(size=n_mixed) + X_mixed[:, 0]
+mask = [True, True, False, False, False]
+values["mutual_info"] = {
+    "breast_cancer_classif_k3_seed0": floats(mutual_info_classif(Xb, yb, n_neighbors=3, random_state=0)),
+    "breast_cancer_classif_k5_seed7": floats(mutual_info_classif(Xb, yb, n_neighbors=5, random_state=7)),
+    "diabetes_regression_k3_seed0": floats(mutual_info_regression(Xd, yd, n_neighbors=3, random_state=0)),
+    "mixed_X": rows(X_mixed), "mixed_y": floats(y_mixed), "mixed_y_real": floats(y_mixed_real),
+    "mixed_classif_mask": floats(mutual_info_classif(X_mixed, y_mixed, discrete_features=mask, random_state=0)),
+    "mixed_classif_all_discrete": floats(mutual_info_classif(X_mixed, y_mixed, discrete_features=True,
+                                                             random_state=0)),
+    "mixed_regression_mask": floats(mutual_info_regression(X_mixed, y_mixed_real, discrete_features=mask,
+                                                           random_state=1)),
+    "mixed_regression_auto": floats(mutual_info_regression(X_mixed, y_mixed_real, random_state=1)),
+}
+
+# ---- univariate selectors -----------------------------------------------------------------------------------------
+
+
+def support(selector, X, y):
+    return indices(selector.fit(X, y).get_support(indices=True))
+
+
+values["univariate_selectors"] = {
+    "percentile_f_classif": {str(q): support(SelectPercentile(percentile=q), Xb, yb)
+                             for q in [0, 1, 5, 10, 20, 33, 50, 66.6, 99, 100]},
+    "percentile_ties": {str(q): support(SelectPercentile(percentile=q), X_ties, yb)
+                        for q in [5, 10, 20, 25, 30, 40, 50, 60, 70, 80, 90, 95]},
+    "percentile_mutual_info": support(SelectPercentile(lambda X, y: mutual_info_classif(X, y, n_neighbors=3,
+                                                                                        random_state=0),
+                                                       percentile=20), Xb, yb),
+    "fpr_f_classif": {str(a): support(SelectFpr(alpha=a), Xb, yb) for a in [1e-100, 1e-30, 1e-10, 0.01, 0.5, 1.0]},
+    "fdr_f_classif": {str(a): support(SelectFdr(alpha=a), Xb, yb) for a in [1e-100, 1e-30, 1e-10, 0.01, 0.5, 1.0]},
+    "fwe_f_classif": {str(a): support(SelectFwe(alpha=a), Xb, yb) for a in [1e-100, 1e-30, 1e-10, 0.01, 0.5, 1.0]},
+    "fdr_chi2_iris": {str(a): support(SelectFdr(chi2, alpha=a), Xi, Xi_labels) for a in [1e-30, 1e-20, 0.05]},
+    "fdr_f_regression_diabetes": {str(a): support(SelectFdr(f_regression, alpha=a), Xd, yd)
+                                  for a in [1e-20, 1e-5, 0.05, 0.5]},
+    "generic": {f"{mode}_{param}": support(GenericUnivariateSelect(mode=mode, param=param), Xb, yb)
+                for mode, param in [("percentile", 10), ("k_best", 7), ("fpr", 1e-20), ("fdr", 1e-20),
+                                    ("fwe", 1e-20)]},
+}
+
+# ---- model-based selectors ----------------------------------------------------------------------------------------
+
+from sklearn.feature_selection import RFE, RFECV, SelectFromModel
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+Xs = StandardScaler().fit_transform(Xb)
+tight_lr = LogisticRegression(C=1.0, tol=1e-12, max_iter=100000)
+tight_iris_lr = LogisticRegression(C=0.5, tol=1e-12, max_iter=100000)
+Xis = StandardScaler().fit_transform(Xi)
+values["select_from_model"] = {
+    "ridge_diabetes": {str(t): indices(SelectFromModel(Ridge(alpha=1.0, solver="cholesky"), threshold=t)
+                                       .fit(Xd, yd).get_support(indices=True))
+                       for t in ["mean", "median", "1.5*mean", "0.5*median", 0.02]},
+    "lr_breast_cancer": {str(t): indices(SelectFromModel(tight_lr, threshold=t).fit(Xs, yb).get_support(indices=True))
+                         for t in ["mean", "median", "1.25*mean"]},
+    "lr_breast_cancer_max_features_5": indices(SelectFromModel(tight_lr, threshold=-np.inf, max_features=5)
+                                               .fit(Xs, yb).get_support(indices=True)),
+    "lr_iris_norm_order": {str(o): indices(SelectFromModel(tight_iris_lr, threshold="mean", norm_order=o)
+                                           .fit(Xis, yi).get_support(indices=True)) for o in [1, 2]},
+}
+values["rfe"] = {
+    "lr_breast_cancer": {f"{k}_{step}": ints(RFE(tight_lr, n_features_to_select=k, step=step).fit(Xs, yb).ranking_)
+                         for k, step in [(10, 1), (5, 3), (0.5, 0.1), (1, 0.25)]},
+    "ridge_diabetes": ints(RFE(Ridge(alpha=1.0, solver="cholesky"), n_features_to_select=3).fit(Xd, yd).ranking_),
+}
+cv_bc = RFECV(tight_lr, step=1, min_features_to_select=1, cv=StratifiedKFold(5), scoring="accuracy").fit(Xs, yb)
+cv_d = RFECV(Ridge(alpha=1.0, solver="cholesky"), step=2, min_features_to_select=2, cv=5, scoring="r2").fit(Xd, yd)
+values["rfecv"] = {
+    name: {"n_features": int(r.n_features_), "ranking": ints(r.ranking_),
+           "mean_test_score": floats(r.cv_results_["mean_test_score"]),
+           "std_test_score": floats(r.cv_results_["std_test_score"])}
+    for name, r in [("lr_breast_cancer", cv_bc), ("ridge_diabetes", cv_d)]
+}
+
+# ---- sequential selection -----------------------------------------------------------------------------------------
+
+from sklearn.feature_selection import SequentialFeatureSelector
+from sklearn.model_selection import KFold
+
+
+def sfs(estimator, X, y, **kw):
+    return indices(SequentialFeatureSelector(estimator, **kw).fit(X, y).get_support(indices=True))
+
+
+values["sequential"] = {
+    "lr_breast_cancer_forward_5": sfs(tight_lr, Xs, yb, n_features_to_select=5, direction="forward",
+                                      cv=StratifiedKFold(5)),
+    "lr_breast_cancer_backward_27": sfs(tight_lr, Xs, yb, n_features_to_select=27, direction="backward",
+                                        cv=StratifiedKFold(5)),
+    "ridge_diabetes_forward_auto_tol": sfs(Ridge(alpha=1.0, solver="cholesky"), Xd, yd, n_features_to_select="auto",
+                                           tol=0.01, direction="forward", cv=KFold(5)),
+    "ridge_diabetes_backward_auto_tol": sfs(Ridge(alpha=1.0, solver="cholesky"), Xd, yd, n_features_to_select="auto",
+                                            tol=0.001, direction="backward", cv=KFold(5)),
+    "ridge_diabetes_backward_fraction": sfs(Ridge(alpha=1.0, solver="cholesky"), Xd, yd, n_features_to_select=0.3,
+                                            direction="backward", cv=KFold(5),
+                                            scoring="neg_mean_absolute_error"),
+}
+
+# ---- exhaustive selection (mlxtend's ExhaustiveFeatureSelector: every subset by size, then combination; the first
+# best mean cross-validated score) -----------------------------------------------------------------------------------
+
+import itertools
+
+from sklearn.model_selection import cross_val_score
+
+
+def exhaustive(estimator, X, y, lo, hi, cv, scoring=None):
+    best, best_score = None, -np.inf
+    for k in range(lo, hi + 1):
+        for subset in itertools.combinations(range(X.shape[1]), k):
+            score = cross_val_score(estimator, X[:, subset], y, cv=cv, scoring=scoring).mean()
+            if score > best_score:
+                best, best_score = subset, score
+    return {"support": [int(j) for j in best], "score": float(best_score)}
+
+
+values["exhaustive"] = {
+    "lr_iris_1_4": exhaustive(tight_iris_lr, Xis, yi, 1, 4, StratifiedKFold(3)),
+    "ridge_diabetes_2_3": exhaustive(Ridge(alpha=1.0, solver="cholesky"), Xd, yd, 2, 3, KFold(5)),
 }
 
 # One line per entry of "values": small diffs when a case changes, without a line per number.

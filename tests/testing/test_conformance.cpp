@@ -488,3 +488,30 @@ TEST_CASE("decision trees, random forests and extra trees keep the stage contrac
 }
 
 }  // namespace test_conformance_tests
+
+#include "mlpipe/feature_selection/rfe.hpp"
+#include "mlpipe/feature_selection/select_from_model.hpp"
+#include "mlpipe/feature_selection/sequential.hpp"
+#include "mlpipe/feature_selection/univariate_select.hpp"
+
+namespace test_conformance_tests {
+
+TEST_CASE("every feature selector keeps the stage contract", "[testing][conformance]") {
+  const mp::logistic_regression lr{};
+  expect_conformant(mp::select_k_best{.k = 2, .score = mp::mutual_info_classif{}}, sample().labels);
+  expect_conformant(mp::select_percentile{.percentile = 50, .score = mp::f_regression}, sample().values);
+  expect_conformant(mp::select_fpr{.alpha = 0.5}, sample().labels);
+  expect_conformant(mp::select_fdr{.alpha = 0.5}, sample().labels);
+  expect_conformant(mp::select_fwe{.alpha = 0.5}, sample().labels);
+  expect_conformant(mp::generic_univariate_select{.mode = mp::selection_mode::k_best, .param = 2}, sample().labels);
+  expect_conformant(mp::select_from_model<mp::logistic_regression>{.estimator = lr, .threshold = "median"},
+                    sample().labels);
+  expect_conformant(mp::select_from_model<mp::ridge>{.threshold = "1.5*mean"}, sample().values);
+  expect_conformant(mp::rfe<mp::logistic_regression>{.estimator = lr, .n_features_to_select = 2}, sample().labels);
+  expect_conformant(mp::rfecv<mp::ridge>{.cv = mp::kfold{.n_splits = 3}}, sample().values);
+  expect_conformant(mp::sequential_feature_selector<mp::logistic_regression>{
+                        .estimator = lr, .n_features_to_select = 2, .cv = mp::stratified_kfold{.n_splits = 3}},
+                    sample().labels);
+}
+
+}  // namespace test_conformance_tests

@@ -8,6 +8,7 @@
 #include <tuple>
 #include <type_traits>
 #include <utility>      // std::index_sequence, std::move, std::pair
+#include <vector>
 
 #include "mlpipe/core/check.hpp"
 #include "mlpipe/core/concepts.hpp"
@@ -212,7 +213,36 @@ class fitted_pipeline {
 
   const steps_type& steps() const { return steps_; }
 
+  // feature_names_out(names) -- the names of the features the pipeline outputs, or that its model receives: each
+  // step with feature_names_out maps them (selectors keep the surviving names), a transformer that keeps the width
+  // keeps them, another transformer names its outputs kind0, kind1, ... Empty names stand for x0, x1, ...
+  std::vector<std::string> feature_names_out(std::vector<std::string> names = {}) const {
+    if (names.empty()) {
+      for (index j = 0; j < n_features_in(); ++j) names.push_back("x" + std::to_string(j));
+    } else if (static_cast<index>(names.size()) != n_features_in()) {
+      throw invalid_input("feature_names_out got " + std::to_string(names.size()) + " input names; expected " +
+                              std::to_string(n_features_in()) + ", one per input feature (or none)",
+                          kind);
+    }
+    std::apply([&](const auto&... s) { ((names = step_names(s.fitted, std::move(names))), ...); }, steps_);
+    return names;
+  }
+
  private:
+  template <class F>
+  static std::vector<std::string> step_names(const F& f, std::vector<std::string> names) {
+    if constexpr (requires { f.feature_names_out(names); }) {
+      return f.feature_names_out(names);
+    } else if constexpr (fitted_transformer<F>) {
+      if (f.n_features_out() == f.n_features_in()) return names;
+      std::vector<std::string> out;
+      for (index j = 0; j < f.n_features_out(); ++j) out.push_back(std::string(F::kind) + std::to_string(j));
+      return out;
+    } else {
+      return names;  // a model: the names it receives
+    }
+  }
+
   const last_type& last() const { return std::get<n_steps - 1>(steps_).fitted; }
 
   // Step I's output width against step I + 1's input width (nothing for the last step).

@@ -74,5 +74,11 @@ struct one_or_more_or_all {
   std::string describe(std::string_view name) const { return std::string(name) + " >= 1 or \"all\""; }
 };
 
+// The same with 0 allowed (select_k_best keeps no feature for k = 0, as scikit-learn).
+struct zero_or_more_or_all {
+  constexpr bool contains(const feature_count& k) const { return k.is_all() || k.count() >= 0; }
+  std::string describe(std::string_view name) const { return std::string(name) + " >= 0 or \"all\""; }
+};
+
 }  // namespace detail
 }  // namespace mlpipe

@@ -20,6 +20,7 @@
 #include "mlpipe/core/params.hpp"
 #include "mlpipe/core/types.hpp"
 #include "mlpipe/feature_selection/feature_count.hpp"
+#include "mlpipe/feature_selection/selected_features.hpp"
 #include "mlpipe/feature_selection/univariate.hpp"
 
 namespace mlpipe {
@@ -30,10 +31,10 @@ namespace mlpipe {
 struct select_k_best {
   static constexpr std::string_view kind = "select_k_best";
 
-  feature_count k = 10;         // how many features to keep: 1 <= k <= the number of input features, or `all`
+  feature_count k = 10;         // how many features to keep: 0 <= k <= the number of input features, or `all`
   score_func score = f_classif;  // what ranks the features: f_classif (class labels) or f_regression (real targets)
 
-  static constexpr auto params = std::tuple{param<"k">(&select_k_best::k, detail::one_or_more_or_all{}),
+  static constexpr auto params = std::tuple{param<"k">(&select_k_best::k, detail::zero_or_more_or_all{}),
                                             param<"score">(&select_k_best::score)};
 
   class fitted;
@@ -67,6 +68,8 @@ class select_k_best::fitted {
   const vector& pvalues() const { return pvalues_; }
   index n_features_in() const { return scores_.size(); }
   index n_features_out() const { return static_cast<index>(support_.size()); }
+  // One flag per input column: kept or not (scikit-learn's get_support()).
+  std::vector<bool> support_mask() const { return detail::support_mask(n_features_in(), support_); }
 
   // The kept columns of X, in ascending order.
   matrix transform(const matrix_view& X) const {
@@ -80,6 +83,15 @@ class select_k_best::fitted {
   void transform_one(std::span<const double> in, std::span<double> out) const {
     detail::check_row(kind, in, n_features_in());
     for (std::size_t j = 0; j < support_.size(); ++j) out[j] = in[static_cast<std::size_t>(support_[j])];
+  }
+
+  // The kept columns back at their input positions, zeros elsewhere (scikit-learn's inverse_transform).
+  matrix inverse_transform(const matrix_view& Xt) const {
+    return detail::restore_columns(kind, Xt, n_features_in(), support_);
+  }
+  // The names of the kept features, from the input's (empty: x0, x1, ...).
+  std::vector<std::string> feature_names_out(const std::vector<std::string>& input_names = {}) const {
+    return detail::selected_names(kind, input_names, support_, n_features_in());
   }
 
   // Throws mlpipe::load_error naming the first broken invariant of the learned state: k <= n_features_in (one score
@@ -128,6 +140,8 @@ inline univariate_scores score_features(const score_func& score, std::string_vie
     out = score(X, y);
   } catch (const invalid_input& e) {
     throw invalid_input(e.detail() + " (score " + std::string(score.name) + ")", kind);
+  } catch (const invalid_parameter& e) {
+    throw invalid_parameter(e.detail() + " (score " + std::string(score.name) + ")", kind);
   }
   const auto count = [](const vector& v) { return std::to_string(v.size()); };
   if (out.scores.size() != X.cols() || (out.pvalues.size() != 0 && out.pvalues.size() != X.cols())) {
@@ -156,7 +170,7 @@ inline std::vector<index> top_k(const vector& scores, index k) {
 template <class Deferred>
 univariate_scores select_k_best::precompute(const matrix_view& X, const vector_view& y) const {
   validate_params(*this);
-  if (score.function == nullptr) {
+  if (score.empty()) {
     throw invalid_parameter("score \"" + std::string(score.name) +
                                 "\" has no function; expected f_classif, f_regression or score_func{name, function}",
                             kind);

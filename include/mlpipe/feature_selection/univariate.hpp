@@ -16,29 +16,10 @@
 #include "mlpipe/core/param_value.hpp"
 #include "mlpipe/core/special_functions.hpp"
 #include "mlpipe/core/types.hpp"
+#include "mlpipe/feature_selection/mutual_info.hpp"
+#include "mlpipe/feature_selection/score_func.hpp"
 
 namespace mlpipe {
-
-// univariate_scores -- what a univariate score function returns: one score per feature (higher means more related
-// to the target) and, where the score is a test statistic, its p-value (else `pvalues` is empty).
-struct univariate_scores {
-  vector scores;
-  vector pvalues;
-};
-
-// score_func -- a univariate score function with its name, as select_k_best takes it: `.score = f_regression`.
-// Callable (`mlpipe::f_classif(X, y)`); the name is how it is set from a grid and saved. Your own is
-// `score_func{"my_score", &my_function}`; it receives X and y already checked (non-empty, finite, one target per
-// row) when a selector calls it.
-struct score_func {
-  using function_type = univariate_scores (*)(const matrix_view& X, const vector_view& y);
-
-  std::string_view name;
-  function_type function = nullptr;
-
-  univariate_scores operator()(const matrix_view& X, const vector_view& y) const { return function(X, y); }
-  friend constexpr bool operator==(const score_func&, const score_func&) = default;
-};
 
 namespace detail {
 
@@ -147,44 +128,153 @@ inline centred_sums centre(const vector_view& x, const vector& dy) {
   return s;
 }
 
-// F statistic of the univariate linear regression of y on each feature, as scikit-learn 1.2's
-// f_regression(center=True, force_finite=True): r = corr(x, y), F = r^2 / (1 - r^2) * (n - 2), p from F(1, n - 2).
-// A constant feature (or a constant y) has F = 0 and p = 1; a perfectly (anti-)correlated one has F = the largest
-// double and p = 0.
-inline univariate_scores f_regression_scores(const matrix_view& X, const vector_view& y) {
-  constexpr std::string_view kind = "f_regression";
+// The correlation of each feature with y (scikit-learn's r_regression, center=True): r = 0 for a constant feature or
+// a constant y when force_finite, else NaN.
+inline vector correlations(std::string_view kind, const matrix_view& X, const vector_view& y, bool force_finite) {
   check_fit_input(kind, X, y);
   const index n = X.rows();
   const auto nd = static_cast<double>(n);
-  const double df = nd - 2.0;
   // y centred about its first-pass mean; the same sums as for each x below, so that x == y gives r == 1 exactly.
   const vector dy = y.array() - ordered_sum(y) / nd;
   const centred_sums sy = centre(y, dy);
   const double syy = sy.squares - sy.sum * sy.sum / nd;
   const bool constant_y = is_constant(y);
+  vector r(X.cols());
+  for (index j = 0; j < X.cols(); ++j) {
+    if (constant_y || is_constant(X.col(j))) {
+      r(j) = force_finite ? 0.0 : std::numeric_limits<double>::quiet_NaN();  // 0 / 0
+      continue;
+    }
+    const centred_sums sx = centre(X.col(j), dy);
+    const double sxx = sx.squares - sx.sum * sx.sum / nd;
+    const double sxy = sx.products - sx.sum * sy.sum / nd;
+    double norm = std::sqrt(sxx * syy);
+    if (!std::isfinite(norm) || norm == 0.0) norm = std::sqrt(sxx) * std::sqrt(syy);  // over- or underflow
+    r(j) = std::clamp(sxy / norm, -1.0, 1.0);
+  }
+  return r;
+}
 
+// F statistic of the univariate linear regression of y on each feature, as scikit-learn 1.2's
+// f_regression(center=True, force_finite): r = corr(x, y), F = r^2 / (1 - r^2) * (n - 2), p from F(1, n - 2).
+// With force_finite, a constant feature (or a constant y) has F = 0 and p = 1 and a perfectly (anti-)correlated one
+// has F = the largest double and p = 0; without it they are NaN (p NaN) and inf (p 0).
+inline univariate_scores f_regression_scores(const matrix_view& X, const vector_view& y, const score_settings& s) {
+  const vector r = correlations("f_regression", X, y, s.force_finite);
+  const double df = static_cast<double>(X.rows()) - 2.0;
   univariate_scores out{vector(X.cols()), vector(X.cols())};
   for (index j = 0; j < X.cols(); ++j) {
-    double r = 0.0;  // force_finite: the correlation with a constant is 0
-    if (!constant_y && !is_constant(X.col(j))) {
-      const centred_sums sx = centre(X.col(j), dy);
-      const double sxx = sx.squares - sx.sum * sx.sum / nd;
-      const double sxy = sx.products - sx.sum * sy.sum / nd;
-      double norm = std::sqrt(sxx * syy);
-      if (!std::isfinite(norm) || norm == 0.0) norm = std::sqrt(sxx) * std::sqrt(syy);  // over- or underflow
-      r = std::clamp(sxy / norm, -1.0, 1.0);
-    }
-    const double r2 = r * r;
+    const double r2 = r(j) * r(j);
     double F = r2 / (1.0 - r2) * df;
     double p = special::f_sf(F, 1.0, df);
-    if (std::isinf(F)) {
+    if (s.force_finite && std::isinf(F)) {
       F = std::numeric_limits<double>::max();  // p is already 0
-    } else if (std::isnan(F)) {  // r = +-1 with n = 2: 1 / 0 * 0
+    } else if (s.force_finite && std::isnan(F)) {  // r = +-1 with n = 2: 1 / 0 * 0
       F = 0.0;
       p = 1.0;
     }
     out.scores(j) = F;
     out.pvalues(j) = p;
+  }
+  return out;
+}
+
+// Pearson's r of each feature with y as the score (scikit-learn's r_regression): signed, no p-values.
+inline univariate_scores r_regression_scores(const matrix_view& X, const vector_view& y, const score_settings& s) {
+  return {correlations("r_regression", X, y, s.force_finite), vector()};
+}
+
+// The chi-squared survival function Q(df / 2, x / 2) (scipy.special.chdtrc): the regularized upper incomplete gamma
+// function, by its series below a + 1 and its continued fraction (modified Lentz) above, so that small tails keep
+// their relative precision.
+inline double chi2_sf(double x, double df) {
+  if (std::isnan(x) || !(df > 0.0)) return std::numeric_limits<double>::quiet_NaN();
+  if (x <= 0.0) return 1.0;
+  if (std::isinf(x)) return 0.0;
+  const double a = 0.5 * df;
+  const double z = 0.5 * x;
+  const double log_front = a * std::log(z) - z - special::detail::log_gamma(a);
+  constexpr double eps = 1e-16;
+  if (z < a + 1.0) {
+    double term = 1.0 / a;
+    double sum = term;
+    for (int n = 1; n < 100000; ++n) {
+      term *= z / (a + n);
+      sum += term;
+      if (std::abs(term) < std::abs(sum) * eps) break;
+    }
+    return std::max(0.0, 1.0 - std::exp(log_front) * sum);
+  }
+  constexpr double tiny = 1e-300;
+  double b = z + 1.0 - a;
+  double c = 1.0 / tiny;
+  double d = 1.0 / b;
+  double h = d;
+  for (int i = 1; i < 100000; ++i) {
+    const double an = -i * (i - a);
+    b += 2.0;
+    d = an * d + b;
+    if (std::abs(d) < tiny) d = tiny;
+    c = b + an / c;
+    if (std::abs(c) < tiny) c = tiny;
+    d = 1.0 / d;
+    const double delta = d * c;
+    h *= delta;
+    if (std::abs(delta - 1.0) < eps) break;
+  }
+  return std::exp(log_front) * h;
+}
+
+// Chi-squared statistic of each non-negative feature against the classes of y, as scikit-learn's chi2: observed
+// class sums of the feature against those expected from the class frequencies; p from chi2(n_classes - 1). A feature
+// that is 0 everywhere has NaN for both (0 / 0), as in scikit-learn.
+inline univariate_scores chi2_scores(const matrix_view& X, const vector_view& y) {
+  constexpr std::string_view kind = "chi2";
+  check_fit_input(kind, X, y);
+  for (index j = 0; j < X.cols(); ++j) {
+    for (index i = 0; i < X.rows(); ++i) {
+      if (X(i, j) < 0.0) {
+        throw invalid_input("column " + std::to_string(j) + " has a negative value (" + format_double(X(i, j)) +
+                                " in row " + std::to_string(i) + "); expected non-negative values (counts, "
+                                "frequencies, or min_max_scaler output)",
+                            kind);
+      }
+    }
+  }
+  std::vector<double> classes(y.data(), y.data() + y.size());
+  std::sort(classes.begin(), classes.end());
+  classes.erase(std::unique(classes.begin(), classes.end()), classes.end());
+  if (classes.size() < 2) {
+    throw invalid_input("y has a single class (" + format_double(classes.front()) +
+                            "); expected at least 2 classes to compare",
+                        kind);
+  }
+  const std::size_t k = classes.size();
+  std::vector<std::size_t> label(static_cast<std::size_t>(X.rows()));
+  std::vector<double> count(k, 0.0);
+  for (index i = 0; i < X.rows(); ++i) {
+    label[static_cast<std::size_t>(i)] =
+        static_cast<std::size_t>(std::lower_bound(classes.begin(), classes.end(), y(i)) - classes.begin());
+    count[label[static_cast<std::size_t>(i)]] += 1.0;
+  }
+  const auto n = static_cast<double>(X.rows());
+  univariate_scores out{vector(X.cols()), vector(X.cols())};
+  std::vector<double> observed(k);
+  for (index j = 0; j < X.cols(); ++j) {
+    std::fill(observed.begin(), observed.end(), 0.0);
+    double total = 0.0;
+    for (index i = 0; i < X.rows(); ++i) {
+      observed[label[static_cast<std::size_t>(i)]] += X(i, j);
+      total += X(i, j);
+    }
+    double chisq = 0.0;
+    for (std::size_t c = 0; c < k; ++c) {
+      const double expected = count[c] / n * total;
+      const double d = observed[c] - expected;
+      chisq += d * d / expected;
+    }
+    out.scores(j) = chisq;
+    out.pvalues(j) = chi2_sf(chisq, static_cast<double>(k) - 1.0);
   }
   return out;
 }
@@ -197,10 +287,25 @@ inline constexpr score_func f_classif{"f_classif", &detail::f_classif_scores};
 
 // f_regression -- the F statistic of each feature's univariate linear regression on y, and its p-value
 // (scikit-learn's f_regression). For regression targets.
-inline constexpr score_func f_regression{"f_regression", &detail::f_regression_scores};
+// With scikit-learn's force_finite = false: `f_regression.with({.force_finite = false})`.
+inline constexpr score_func f_regression{"f_regression", nullptr, &detail::f_regression_scores};
+
+// r_regression -- Pearson's correlation of each feature with y (scikit-learn's r_regression), signed, without
+// p-values; force_finite (the default) makes the correlation of a constant feature 0 rather than NaN.
+inline constexpr score_func r_regression{"r_regression", nullptr, &detail::r_regression_scores};
+
+// chi2 -- the chi-squared statistic of each non-negative feature (counts, frequencies, min_max_scaler output)
+// against the classes of y, and its p-value (scikit-learn's chi2). A negative value is an error naming its column.
+inline constexpr score_func chi2{"chi2", &detail::chi2_scores};
 
 namespace detail {
-inline constexpr std::array builtin_score_funcs{f_classif, f_regression};
+// The score functions known by name (with their default settings).
+inline const std::array builtin_score_funcs{f_classif,
+                                            f_regression,
+                                            r_regression,
+                                            chi2,
+                                            static_cast<score_func>(mutual_info_classif{}),
+                                            static_cast<score_func>(mutual_info_regression{})};
 }  // namespace detail
 
 // A score function is set from a grid or a file by name, and saved as its name. Only the built-in ones can be
