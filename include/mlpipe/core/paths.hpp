@@ -37,6 +37,25 @@ concept wrapper_stage = requires(S& s) {
   s.stage;
 };
 
+// A stage holding other stages as members (a selector's estimator) lists them in `nested`, a tuple of descriptors
+// with a compile-time `name`, a `stage_type` and a pointer to the `member`: their paths are "estimator.C".
+template <class S>
+concept nesting_stage = requires { S::nested; };
+
+template <class S, std::size_t I>
+using nested_at = std::remove_cvref_t<std::tuple_element_t<I, std::remove_cvref_t<decltype(S::nested)>>>;
+
+// The position in S::nested of the stage named Name, or the size of S::nested.
+template <class S, fixed_string Name>
+constexpr std::size_t nested_position() {
+  constexpr std::size_t n = std::tuple_size_v<std::remove_cvref_t<decltype(S::nested)>>;
+  return []<std::size_t... I>(std::index_sequence<I...>) {
+    std::size_t found = n;
+    ((nested_at<S, I>::name.view() == Name.view() && found == n ? (found = I) : 0), ...);
+    return found;
+  }(std::make_index_sequence<n>{});
+}
+
 template <class S, std::size_t I>
 using step_at = std::tuple_element_t<I, typename S::steps_type>;
 
@@ -63,6 +82,14 @@ constexpr bool has_path() {
       if constexpr (i == std::tuple_size_v<typename S::steps_type>) return false;
       else return has_path<typename step_at<S, i>::stage_type, path_tail<Path>()>();
     }
+  } else if constexpr (nesting_stage<S>) {
+    if constexpr (first_dot<Path>() == std::string_view::npos) {
+      return false;
+    } else {
+      constexpr std::size_t i = nested_position<S, path_head<Path>()>();
+      if constexpr (i == std::tuple_size_v<std::remove_cvref_t<decltype(S::nested)>>) return false;
+      else return has_path<typename nested_at<S, i>::stage_type, path_tail<Path>()>();
+    }
   } else {
     return false;
   }
@@ -76,6 +103,9 @@ constexpr auto& param_ref(S& s) {
     return s.*(std::get<own_param_index<T, Path>()>(T::params).member);
   } else if constexpr (wrapper_stage<T>) {
     return param_ref<Path>(s.stage);
+  } else if constexpr (nesting_stage<T> && !composite_stage<T>) {
+    constexpr std::size_t i = nested_position<T, path_head<Path>()>();
+    return param_ref<path_tail<Path>()>(s.*(std::get<i>(T::nested).member));
   } else {
     constexpr std::size_t i = step_position<T, path_head<Path>()>();
     return param_ref<path_tail<Path>()>(std::get<i>(s.steps).stage);
@@ -98,6 +128,14 @@ void collect_param_names(const std::string& prefix, std::vector<std::string>& ou
            prefix + std::string(step_at<S, I>::name.view()) + ".", out),
        ...);
     }(std::make_index_sequence<std::tuple_size_v<typename S::steps_type>>{});
+  } else if constexpr (nesting_stage<S>) {
+    std::apply(
+        [&](const auto&... n) {
+          (collect_param_names<typename std::remove_cvref_t<decltype(n)>::stage_type>(
+               prefix + std::string(n.name.view()) + ".", out),
+           ...);
+        },
+        S::nested);
   }
 }
 
@@ -123,6 +161,13 @@ bool visit_param(S& s, std::string_view path, F&& f) {
           return ((steps.name.view() == head && visit_param(steps.stage, tail, f)) || ...);
         },
         s.steps);
+  } else if constexpr (nesting_stage<T>) {
+    const std::size_t dot = path.find('.');
+    if (dot == std::string_view::npos) return false;
+    const std::string_view head = path.substr(0, dot);
+    const std::string_view tail = path.substr(dot + 1);
+    return std::apply([&](const auto&... n) { return ((n.name.view() == head && visit_param(s.*(n.member), tail, f)) || ...); },
+                      T::nested);
   } else {
     return false;
   }
@@ -233,6 +278,14 @@ void validate_all(const S& s) {
            ...);
         },
         s.steps);
+  } else if constexpr (detail::nesting_stage<S>) {
+    std::apply(
+        [&](const auto&... n) {
+          (detail::in_step(n.name.view(), std::remove_cvref_t<decltype(s.*(n.member))>::kind,
+                           [&] { validate_all(s.*(n.member)); }),
+           ...);
+        },
+        S::nested);
   }
 }
 
