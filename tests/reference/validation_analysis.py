@@ -170,6 +170,34 @@ st["p_adjust"] = {"p": floats(p), "holm": floats(multipletests(p, method="holm")
                   "fdr_bh": floats(multipletests(p, method="fdr_bh")[1])}
 st["studentized_range"] = {str(level): floats([stats.studentized_range.ppf(level, k, np.inf) for k in range(2, 11)])
                            for level in [0.95, 0.9]}
+# Dietterich's 5x2cv paired t-test and Alpaydin's combined 5x2cv F-test, by their published formulas (as mlxtend's
+# paired_ttest_5x2cv and combined_ftest_5x2cv compute them), scores repetition by repetition.
+five = []
+for shift in [0.02, 0.0, -0.05]:
+    a = 0.85 + 0.02 * rs.normal(size=10)
+    b = a - shift + 0.015 * rs.normal(size=10)
+    d = (a - b).reshape(5, 2)
+    variances = ((d - d.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
+    t = d[0, 0] / np.sqrt(variances.sum() / 5)
+    f = (d ** 2).sum() / (2 * variances.sum())
+    five.append({"a": floats(a), "b": floats(b), "t": t, "t_p": 2 * stats.t.sf(abs(t), 5), "f": f,
+                 "f_p": stats.f.sf(f, 10, 5)})
+st["five_by_two"] = five
+
+# The Bayesian correlated t-test (Corani & Benavoli 2015), as baycomp's CorrelatedTTest: a Student t posterior with
+# n - 1 degrees of freedom, location mean(d), scale sqrt((1 / n + rho / (1 - rho)) var(d)), rho = 1 / n_folds.
+bayes = []
+for n_folds, runs, rope in [(10, 1, 0.01), (5, 3, 0.0), (5, 2, 0.05)]:
+    n = n_folds * runs
+    a = 0.8 + 0.03 * rs.normal(size=n)
+    b = a - 0.01 + 0.02 * rs.normal(size=n)
+    d = a - b
+    rho = 1 / n_folds
+    posterior = stats.t(n - 1, loc=np.mean(d), scale=np.sqrt((1 / n + rho / (1 - rho)) * np.var(d, ddof=1)))
+    left, right = posterior.cdf(-rope), posterior.sf(rope)
+    bayes.append({"a": floats(a), "b": floats(b), "n_train": 90 * (n_folds - 1), "n_test": 90, "rope": rope,
+                  "left": left, "rope_p": 1 - left - right, "right": right})
+st["bayesian"] = bayes
 values["statistics"] = st
 
 print(json.dumps(out, indent=1))

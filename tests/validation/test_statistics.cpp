@@ -172,6 +172,44 @@ TEST_CASE("the Nemenyi critical difference uses the studentized range quantiles 
 }
 
 
+TEST_CASE("the 5x2cv t-test and combined F-test follow Dietterich's and Alpaydin's formulas",
+          "[validation][statistics]") {
+  for (const auto& c : reference("five_by_two")) {
+    const std::vector<double> a = doubles(c["a"]);
+    const std::vector<double> b = doubles(c["b"]);
+    const auto t = mp::paired_ttest_5x2cv(a, b);
+    CHECK(relative(t.statistic, c["t"].get<double>()) < 1e-12);
+    CHECK(relative(t.p_value, c["t_p"].get<double>()) < 1e-10);
+    CHECK(t.df == 5.0);
+    const auto f = mp::combined_ftest_5x2cv(a, b);
+    CHECK(relative(f.statistic, c["f"].get<double>()) < 1e-12);
+    CHECK(relative(f.p_value, c["f_p"].get<double>()) < 1e-10);
+  }
+  const std::vector<double> nine(9, 0.5);
+  CHECK(error_message<mp::invalid_input>([&] { (void)mp::combined_ftest_5x2cv(nine, nine); }) ==
+        "combined_ftest_5x2cv: there are 9 scores per model; expected 10, the 5 x 2 scores of 5 repetitions of 2-fold "
+        "cross-validation (repeated_stratified_kfold{.n_splits = 2, .n_repeats = 5}), repetition by repetition");
+  const std::vector<double> same(10, 0.5);
+  CHECK(error_message<mp::invalid_input>([&] { (void)mp::paired_ttest_5x2cv(same, same); }) ==
+        "paired_ttest_5x2cv: within every repetition both folds give the same score difference, so the variance "
+        "estimate is 0 and the statistic is undefined; expected score differences that vary");
+}
+
+TEST_CASE("the Bayesian correlated t-test gives baycomp's posterior probabilities", "[validation][statistics]") {
+  for (const auto& c : reference("bayesian")) {
+    const auto r = mp::bayesian_correlated_ttest(
+        doubles(c["a"]), doubles(c["b"]),
+        {.n_train = c["n_train"].get<mp::index>(), .n_test = c["n_test"].get<mp::index>(), .rope = c["rope"].get<double>()});
+    CHECK(std::abs(r.p_left - c["left"].get<double>()) < 1e-12);
+    CHECK(std::abs(r.p_right - c["right"].get<double>()) < 1e-12);
+    CHECK(std::abs(r.p_rope - c["rope_p"].get<double>()) < 1e-12);
+  }
+  const std::vector<double> a{0.8, 0.82, 0.79};
+  CHECK(error_message<mp::invalid_parameter>([&] {
+          (void)mp::bayesian_correlated_ttest(a, a, {.n_train = 9, .n_test = 1, .rope = -0.1});
+        }) == "bayesian_correlated_ttest: rope = -0.1 is out of range; expected a finite rope >= 0");
+}
+
 // ---- the benchmark harness ------------------------------------------------------------------------------------------
 
 auto logreg() { return mp::step<"scale">(mp::standard_scaler{}) | mp::step<"model">(mp::logistic_regression{}); }
@@ -234,6 +272,16 @@ TEST_CASE("benchmark writes its results as RFC 4180 CSV, quoting names with comm
         "\"scale, then \"\"logreg\"\"\",iris,0,accuracy," + mp::format_double(row.value) + "," +
             mp::format_double(row.fit_time) + "," + mp::format_double(row.score_time) + ",75,75");
   CHECK(std::count(csv.begin(), csv.end(), '\n') == 3);
+  const std::string json = bench.results().json();
+  CHECK(json.substr(0, json.find('\n', 2)) ==
+        "[\n{\"pipeline\": \"scale, then \\\"logreg\\\"\", \"dataset\": \"iris\", \"fold\": 0, \"metric\": \"accuracy\", "
+        "\"value\": " + mp::format_double(row.value) + ", \"fit_time\": " + mp::format_double(row.fit_time) +
+            ", \"score_time\": " + mp::format_double(row.score_time) + ", \"n_train\": 75, \"n_test\": 75},");
+  CHECK(mp::detail::json_string("a\tb") == "\"a\\u0009b\"");
+  const auto parsed = nlohmann::json::parse(json);
+  REQUIRE(parsed.size() == 2);
+  CHECK(parsed[1]["pipeline"] == "scale, then \"logreg\"");
+  CHECK(parsed[1]["value"].get<double>() == bench.results().rows()[1].value);
   CHECK(mp::detail::csv_field("plain") == "plain");
   CHECK(mp::detail::csv_field("two\nlines") == "\"two\nlines\"");
   CHECK(error_message<mp::invalid_input>([&] { bench.results().to_csv("/nonexistent/dir/results.csv"); }) ==

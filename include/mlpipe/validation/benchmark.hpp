@@ -79,6 +79,28 @@ inline std::string csv_field(std::string_view text) {
   return out;
 }
 
+// A JSON string literal: quotes, backslashes and control characters escaped.
+inline std::string json_string(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buffer[16];
+      std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+      out += buffer;
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+  return out;
+}
+
+// A JSON number in its shortest round-trip form; null for NaN and infinities, which JSON cannot hold.
+inline std::string json_number(double x) { return std::isfinite(x) ? format_double(x) : "null"; }
+
 inline std::string latex_escape(std::string_view text) {
   std::string out;
   for (const char c : text) {
@@ -147,7 +169,8 @@ benchmark_dataset as_benchmark_dataset(named_item<std::pair<XType, YType>> d) {
 
 }  // namespace detail
 
-// results_table -- a benchmark's results in long format: one row per pipeline x dataset x fold x metric.
+// results_table -- a benchmark's results in long format: one row per pipeline x dataset x fold x metric, as CSV or
+// JSON.
 class results_table {
  public:
   results_table() = default;
@@ -169,6 +192,24 @@ class results_table {
   }
   // Writes csv() to the file at path.
   void to_csv(const std::string& path) const { detail::write_file(path, csv(), "the results"); }
+
+  // The table as JSON: an array of objects with the CSV's columns as keys; a score that is not finite is null.
+  std::string json() const {
+    std::string out = "[";
+    for (std::size_t i = 0; i < rows_.size(); ++i) {
+      const auto& r = rows_[i];
+      out += i == 0 ? "\n" : ",\n";
+      out += "{\"pipeline\": " + detail::json_string(r.pipeline) + ", \"dataset\": " + detail::json_string(r.dataset) +
+             ", \"fold\": " + std::to_string(r.fold) + ", \"metric\": " + detail::json_string(r.metric) +
+             ", \"value\": " + detail::json_number(r.value) + ", \"fit_time\": " + detail::json_number(r.fit_time) +
+             ", \"score_time\": " + detail::json_number(r.score_time) + ", \"n_train\": " + std::to_string(r.n_train) +
+             ", \"n_test\": " + std::to_string(r.n_test) + "}";
+    }
+    out += rows_.empty() ? "]\n" : "\n]\n";
+    return out;
+  }
+  // Writes json() to the file at path.
+  void to_json(const std::string& path) const { detail::write_file(path, json(), "the results"); }
 
  private:
   std::vector<result_row> rows_;

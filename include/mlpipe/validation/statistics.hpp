@@ -16,7 +16,8 @@
 #include "mlpipe/core/types.hpp"
 
 // Statistical comparison of models from their fold-level scores or their predictions: the corrected resampled
-// t-test (Nadeau & Bengio 2003), McNemar's test, the Wilcoxon signed-rank test, the Friedman test with the Nemenyi
+// t-test (Nadeau & Bengio 2003), Dietterich's 5x2cv t-test, Alpaydin's 5x2cv F-test, the Bayesian correlated t-test,
+// McNemar's test, the Wilcoxon signed-rank test, the Friedman test with the Nemenyi
 // critical difference (Demsar 2006), and multiple-testing corrections. Each gives the numbers of the scipy or
 // statsmodels function it names (tests/reference/validation_analysis.py).
 
@@ -155,6 +156,43 @@ struct ttest_result {
   double mean_difference = 0.0;  // mean of scores_a - scores_b
 };
 
+namespace detail {
+
+// The mean of the paired differences and its Nadeau-Bengio corrected variance var (1 / k + n_test / n_train).
+struct corrected_moments {
+  double mean = 0.0;
+  double variance = 0.0;  // corrected
+  double k = 0.0;         // number of pairs
+};
+
+inline corrected_moments corrected_difference_moments(std::string_view test, std::span<const double> scores_a,
+                                                      std::span<const double> scores_b, index n_train, index n_test) {
+  if (n_train < 1 || n_test < 1)
+    throw invalid_parameter("n_train = " + std::to_string(n_train) + " and n_test = " + std::to_string(n_test) +
+                                "; expected both >= 1 (the rows of each split)",
+                            test);
+  check_pair(test, scores_a, scores_b, 2);
+  corrected_moments out;
+  out.k = static_cast<double>(scores_a.size());
+  for (std::size_t i = 0; i < scores_a.size(); ++i) out.mean += scores_a[i] - scores_b[i];
+  out.mean /= out.k;
+  double sum_squares = 0.0;
+  for (std::size_t i = 0; i < scores_a.size(); ++i) {
+    const double d = scores_a[i] - scores_b[i] - out.mean;
+    sum_squares += d * d;
+  }
+  const double variance = sum_squares / (out.k - 1.0);
+  if (variance == 0.0)
+    throw invalid_input("the score differences are all equal (" + format_double(out.mean) +
+                            "), so their variance is 0 and the t statistic is undefined (scipy gives NaN or an "
+                            "infinite t); expected differences that vary between splits",
+                        test);
+  out.variance = variance * (1.0 / out.k + static_cast<double>(n_test) / static_cast<double>(n_train));
+  return out;
+}
+
+}  // namespace detail
+
 // corrected_ttest(scores_a, scores_b, {.n_train, .n_test}) -- the corrected resampled t-test of Nadeau & Bengio
 // (2003) on paired per-split scores of two models: the variance of the differences is inflated by
 // (1 / k + n_test / n_train), which accounts for the overlap of the training sets of cross-validation (the plain
@@ -162,34 +200,13 @@ struct ttest_result {
 // t with k - 1 degrees of freedom, as scikit-learn's example "Statistical comparison of models using grid search".
 inline ttest_result corrected_ttest(std::span<const double> scores_a, std::span<const double> scores_b,
                                     const corrected_ttest_options& options) {
-  constexpr std::string_view test = "corrected_ttest";
-  if (options.n_train < 1 || options.n_test < 1)
-    throw invalid_parameter("n_train = " + std::to_string(options.n_train) + " and n_test = " +
-                                std::to_string(options.n_test) + "; expected both >= 1 (the rows of each split)",
-                            test);
-  detail::check_pair(test, scores_a, scores_b, 2);
-  const auto k = static_cast<double>(scores_a.size());
-  double mean = 0.0;
-  for (std::size_t i = 0; i < scores_a.size(); ++i) mean += scores_a[i] - scores_b[i];
-  mean /= k;
-  double sum_squares = 0.0;
-  for (std::size_t i = 0; i < scores_a.size(); ++i) {
-    const double d = scores_a[i] - scores_b[i] - mean;
-    sum_squares += d * d;
-  }
-  const double variance = sum_squares / (k - 1.0);
-  if (variance == 0.0)
-    throw invalid_input("the score differences are all equal (" + format_double(mean) +
-                            "), so their variance is 0 and the t statistic is undefined (scipy gives NaN or an "
-                            "infinite t); expected differences that vary between splits",
-                        test);
-  const double corrected = variance * (1.0 / k + static_cast<double>(options.n_test) /
-                                                     static_cast<double>(options.n_train));
+  const detail::corrected_moments m =
+      detail::corrected_difference_moments("corrected_ttest", scores_a, scores_b, options.n_train, options.n_test);
   ttest_result out;
-  out.statistic = mean / std::sqrt(corrected);
-  out.df = k - 1.0;
+  out.statistic = m.mean / std::sqrt(m.variance);
+  out.df = m.k - 1.0;
   out.p_value = std::min(1.0, 2.0 * special::t_sf(std::abs(out.statistic), out.df));
-  out.mean_difference = mean;
+  out.mean_difference = m.mean;
   return out;
 }
 
@@ -244,6 +261,130 @@ inline mcnemar_result mcnemar(const vector_view& y_true, const vector_view& pred
     out.statistic = corrected * corrected / (n1 + n2);
     out.p_value = detail::chi2_sf(out.statistic, 1.0);
   }
+  return out;
+}
+
+// ---- 5x2cv tests ---------------------------------------------------------------------------------------------------
+
+namespace detail {
+
+// The differences of two models' 5x2cv scores, [repetition][fold], and their per-repetition variances s_i^2.
+struct five_by_two {
+  double diff[5][2];
+  double variance[5];
+};
+
+inline five_by_two check_five_by_two(std::string_view test, std::span<const double> a, std::span<const double> b) {
+  check_pair(test, a, b, 1);
+  if (a.size() != 10)
+    throw invalid_input("there are " + std::to_string(a.size()) + " scores per model; expected 10, the 5 x 2 scores "
+                        "of 5 repetitions of 2-fold cross-validation (repeated_stratified_kfold{.n_splits = 2, "
+                        ".n_repeats = 5}), repetition by repetition",
+                        test);
+  five_by_two out{};
+  for (std::size_t i = 0; i < 5; ++i) {
+    for (std::size_t j = 0; j < 2; ++j) out.diff[i][j] = a[2 * i + j] - b[2 * i + j];
+    const double mean = 0.5 * (out.diff[i][0] + out.diff[i][1]);
+    out.variance[i] = (out.diff[i][0] - mean) * (out.diff[i][0] - mean) + (out.diff[i][1] - mean) * (out.diff[i][1] - mean);
+  }
+  double sum = 0.0;
+  for (const double v : out.variance) sum += v;
+  if (sum == 0.0)
+    throw invalid_input("within every repetition both folds give the same score difference, so the variance estimate "
+                        "is 0 and the statistic is undefined; expected score differences that vary",
+                        test);
+  return out;
+}
+
+}  // namespace detail
+
+// paired_ttest_5x2cv(scores_a, scores_b) -- Dietterich's (1998) 5x2cv paired t-test from the 10 scores of each model
+// on 5 repetitions of 2-fold cross-validation (repetition by repetition: r0f0, r0f1, r1f0, ...): t = the first
+// difference / sqrt(mean of the repetitions' variances), 5 degrees of freedom, two-sided (mlxtend's
+// paired_ttest_5x2cv).
+inline ttest_result paired_ttest_5x2cv(std::span<const double> scores_a, std::span<const double> scores_b) {
+  const detail::five_by_two f = detail::check_five_by_two("paired_ttest_5x2cv", scores_a, scores_b);
+  double sum = 0.0;
+  for (const double v : f.variance) sum += v;
+  ttest_result out;
+  out.statistic = f.diff[0][0] / std::sqrt(sum / 5.0);
+  out.df = 5.0;
+  out.p_value = std::min(1.0, 2.0 * special::t_sf(std::abs(out.statistic), 5.0));
+  double total = 0.0;
+  for (const auto& row : f.diff) total += row[0] + row[1];
+  out.mean_difference = total / 10.0;
+  return out;
+}
+
+// f_test_result -- an F statistic, its degrees of freedom and its p-value.
+struct f_test_result {
+  double statistic = 0.0;  // the F statistic
+  double p_value = 1.0;    // P(F > statistic) when the models are equally good
+  double df1 = 0.0;        // numerator degrees of freedom
+  double df2 = 0.0;        // denominator degrees of freedom
+};
+
+// combined_ftest_5x2cv(scores_a, scores_b) -- Alpaydin's (1999) combined 5x2cv F-test, more robust than the 5x2cv
+// t-test: F = sum of the 10 squared differences / (2 sum of the repetitions' variances), F(10, 5) (mlxtend's
+// combined_ftest_5x2cv).
+inline f_test_result combined_ftest_5x2cv(std::span<const double> scores_a, std::span<const double> scores_b) {
+  const detail::five_by_two f = detail::check_five_by_two("combined_ftest_5x2cv", scores_a, scores_b);
+  double squares = 0.0;
+  double variances = 0.0;
+  for (std::size_t i = 0; i < 5; ++i) {
+    squares += f.diff[i][0] * f.diff[i][0] + f.diff[i][1] * f.diff[i][1];
+    variances += f.variance[i];
+  }
+  f_test_result out;
+  out.statistic = squares / (2.0 * variances);
+  out.df1 = 10.0;
+  out.df2 = 5.0;
+  out.p_value = special::f_sf(out.statistic, 10.0, 5.0);
+  return out;
+}
+
+// ---- Bayesian correlated t-test -------------------------------------------------------------------------------------
+
+// bayesian_ttest_options -- the split sizes (for the correlation of the scores) and the region of practical
+// equivalence.
+struct bayesian_ttest_options {
+  index n_train = 0;  // rows each model was trained on, per split; >= 1
+  index n_test = 0;   // rows each model was scored on, per split; >= 1
+  double rope = 0.0;  // differences within [-rope, rope] count as practically equivalent; >= 0
+};
+
+// bayesian_ttest_result -- posterior probabilities that a is worse than b, practically equivalent, or better.
+struct bayesian_ttest_result {
+  double p_left = 0.0;    // P(mean difference a - b < -rope): b is better
+  double p_rope = 0.0;    // P(-rope <= difference <= rope): practically equivalent
+  double p_right = 0.0;   // P(difference > rope): a is better
+  double mean = 0.0;      // posterior location: the mean difference
+  double scale = 0.0;     // posterior scale: sqrt((1 / k + n_test / n_train) var)
+  double df = 0.0;        // posterior degrees of freedom: k - 1
+};
+
+// bayesian_correlated_ttest(scores_a, scores_b, {.n_train, .n_test, .rope}) -- the Bayesian correlated t-test of
+// Corani & Benavoli (2015) (Benavoli et al. 2017): the posterior of the mean score difference is Student's t with
+// k - 1 degrees of freedom, location the mean difference and scale sqrt((1 / k + rho / (1 - rho)) var), rho =
+// n_test / (n_train + n_test) the correlation of cross-validation scores (baycomp's CorrelatedTTest with rho = 1 /
+// n_folds).
+inline bayesian_ttest_result bayesian_correlated_ttest(std::span<const double> scores_a,
+                                                       std::span<const double> scores_b,
+                                                       const bayesian_ttest_options& options) {
+  constexpr std::string_view test = "bayesian_correlated_ttest";
+  if (!(options.rope >= 0.0) || std::isinf(options.rope))
+    throw invalid_parameter("rope = " + format_double(options.rope) + " is out of range; expected a finite rope >= 0",
+                            test);
+  // The posterior's location and scale are the corrected t-test's mean and standard error.
+  const detail::corrected_moments m =
+      detail::corrected_difference_moments(test, scores_a, scores_b, options.n_train, options.n_test);
+  bayesian_ttest_result out;
+  out.mean = m.mean;
+  out.scale = std::sqrt(m.variance);
+  out.df = m.k - 1.0;
+  out.p_right = special::t_sf((options.rope - out.mean) / out.scale, out.df);
+  out.p_left = special::t_sf((options.rope + out.mean) / out.scale, out.df);
+  out.p_rope = std::max(0.0, 1.0 - out.p_left - out.p_right);
   return out;
 }
 
