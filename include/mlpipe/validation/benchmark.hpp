@@ -510,19 +510,19 @@ class benchmark_plan {
                                     "; expected the same scorers for all: name them with .scoring",
                                 "benchmark");
 
-    // The splits and fold data of each dataset, shared by all pipelines.
-    std::vector<std::vector<detail::fold_data>> folds(datasets_.size());
+    // The splits of each dataset, shared by all pipelines; a task gathers its split's rows when it starts.
+    std::vector<std::vector<split>> splits(datasets_.size());
     std::vector<std::size_t> first_task(datasets_.size() + 1, 0);  // tasks of one pipeline, by dataset
     for (std::size_t d = 0; d < datasets_.size(); ++d) {
       const auto& data = datasets_[d];
       try {
         detail::check_target_rows({}, data.X, data.y);
-        folds[d] = detail::make_folds(data.X, data.y, splits_of<0>(options.cv, data));
+        splits[d] = splits_of<0>(options.cv, data);
       } catch (error& e) {
         e.add_note("dataset '" + data.name + "'");
         throw;
       }
-      first_task[d + 1] = first_task[d] + folds[d].size();
+      first_task[d + 1] = first_task[d] + splits[d].size();
     }
     const std::size_t per_pipeline = first_task.back();
 
@@ -539,7 +539,8 @@ class benchmark_plan {
       while (first_task[d + 1] <= t) ++d;
       const std::size_t s = t - first_task[d];
       try {
-        outcomes[task] = (this->*run_on[p])(folds[d][s], scorers[p], s, folds[d].size());
+        const detail::fold_data fold = detail::make_fold(datasets_[d].X, datasets_[d].y, splits[d][s]);
+        outcomes[task] = (this->*run_on[p])(fold, scorers[p], s, splits[d].size());
       } catch (error& e) {
         e.add_note("pipeline '" + names[p] + "' on dataset '" + datasets_[d].name + "'");
         throw;
@@ -550,11 +551,12 @@ class benchmark_plan {
     rows.reserve(outcomes.size() * metrics.size());
     for (std::size_t p = 0; p < P; ++p)
       for (std::size_t d = 0; d < datasets_.size(); ++d)
-        for (std::size_t s = 0; s < folds[d].size(); ++s) {
+        for (std::size_t s = 0; s < splits[d].size(); ++s) {
           const auto& o = outcomes[p * per_pipeline + first_task[d] + s];
           for (std::size_t m = 0; m < metrics.size(); ++m)
             rows.push_back({names[p], datasets_[d].name, static_cast<index>(s), metrics[m], o.test_scores[m],
-                            o.fit_time, o.score_time, folds[d][s].X_train.rows(), folds[d][s].X_test.rows()});
+                            o.fit_time, o.score_time, static_cast<index>(splits[d][s].train.size()),
+                            static_cast<index>(splits[d][s].test.size())});
         }
     return benchmark_result(std::move(names), std::move(dataset_names), metrics, std::move(rows), options.alpha);
   }

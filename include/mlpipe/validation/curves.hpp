@@ -139,9 +139,9 @@ curve_scores run_curve(std::string_view function, std::size_t n_points, const st
   parallel_for(n_points * n_splits, n_jobs, [&](std::size_t task) {
     const std::size_t s = task / n_points;  // scikit-learn's order: each split, then each point
     const std::size_t p = task % n_points;
-    const std::vector<fold_data> fold = make_folds(X, y, {split{train_rows_of(p, s), splits[s].test}});
+    const fold_data fold = make_fold(X, y, split{train_rows_of(p, s), splits[s].test});
     try {
-      auto outcome = fit_and_score(spec_of(p), fold[0], scorers, true, s, n_splits);
+      auto outcome = fit_and_score(spec_of(p), fold, scorers, true, s, n_splits);
       const auto i = static_cast<index>(p);
       const auto j = static_cast<index>(s);
       out.test_scores(i, j) = outcome.test_scores[0];

@@ -86,9 +86,9 @@ permutation_test_result permutation_test_score(const Spec& spec, const matrix_vi
   parallel_for(scores.size(), options.n_jobs, [&](std::size_t task) {
     const std::size_t p = task / n_splits;
     const std::size_t s = task % n_splits;
-    const std::vector<detail::fold_data> fold = detail::make_folds(X, targets[p], {splits[p][s]});
+    const detail::fold_data fold = detail::make_fold(X, targets[p], splits[p][s]);
     try {
-      scores[task] = detail::fit_and_score(spec, fold[0], scorers, false, s, n_splits).test_scores[0];
+      scores[task] = detail::fit_and_score(spec, fold, scorers, false, s, n_splits).test_scores[0];
     } catch (error& e) {
       if (p > 0) e.add_note("permutation " + std::to_string(p) + " of y");
       throw;

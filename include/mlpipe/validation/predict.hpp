@@ -117,13 +117,12 @@ matrix cross_val_outputs(std::string_view function, const Spec& spec, const matr
   if constexpr (Method != oof_method::predict) all_classes = unique_values(y);
   std::vector<matrix> outputs(splits.size());
   parallel_for(splits.size(), options.n_jobs, [&](std::size_t s) {
-    const std::vector<fold_data> fold = make_folds(X, y, {splits[s]});
+    const fold_data fold = make_fold(X, y, splits[s]);  // held while this split runs
     try {
-      const auto model = on_rows(fold[0].train_rows, [&] { return spec.fit(fold[0].X_train, fold[0].y_train); });
-      outputs[s] = on_rows(fold[0].test_rows,
-                           [&] { return fold_predictions<Method>(model, fold[0].X_test, all_classes); });
+      const auto model = on_rows(fold.train_rows, [&] { return spec.fit(fold.X_train, fold.y_train); });
+      outputs[s] = on_rows(fold.test_rows, [&] { return fold_predictions<Method>(model, fold.X_test, all_classes); });
     } catch (error& e) {
-      note_split(e, s, splits.size(), fold[0].X_train.rows());
+      note_split(e, s, splits.size(), fold.X_train.rows());
       throw;
     }
   });
