@@ -53,13 +53,18 @@
 #include "mlpipe/models/tree.hpp"
 
 #include "mlpipe/validation/any_splitter.hpp"
+#include "mlpipe/validation/benchmark.hpp"
 #include "mlpipe/validation/cross_validate.hpp"
+#include "mlpipe/validation/curves.hpp"
 #include "mlpipe/validation/metrics.hpp"
 #include "mlpipe/validation/metrics_classification.hpp"
 #include "mlpipe/validation/metrics_ranking.hpp"
 #include "mlpipe/validation/metrics_regression.hpp"
+#include "mlpipe/validation/permutation.hpp"
+#include "mlpipe/validation/predict.hpp"
 #include "mlpipe/validation/scorers.hpp"
 #include "mlpipe/validation/splitters.hpp"
+#include "mlpipe/validation/statistics.hpp"
 
 #include "mlpipe/tuning/grid.hpp"
 #include "mlpipe/tuning/grid_search.hpp"
