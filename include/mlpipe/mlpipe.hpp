@@ -39,6 +39,7 @@
 #include "mlpipe/feature_selection/variance_threshold.hpp"
 
 #include "mlpipe/models/forest.hpp"
+#include "mlpipe/models/elastic_net.hpp"
 #include "mlpipe/models/logistic_regression.hpp"
 #include "mlpipe/models/ridge.hpp"
 #include "mlpipe/models/tree.hpp"
