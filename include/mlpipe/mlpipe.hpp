@@ -41,6 +41,8 @@
 #include "mlpipe/models/forest.hpp"
 #include "mlpipe/models/elastic_net.hpp"
 #include "mlpipe/models/logistic_regression.hpp"
+#include "mlpipe/models/naive_bayes.hpp"
+#include "mlpipe/models/neighbors.hpp"
 #include "mlpipe/models/ridge.hpp"
 #include "mlpipe/models/tree.hpp"
 

@@ -16,7 +16,8 @@ import warnings
 
 import numpy as np
 import sklearn
-from sklearn.linear_model import ElasticNet, Lasso, lasso_path, enet_path
+from sklearn.linear_model import ElasticNet, Lasso, LogisticRegression, lasso_path, enet_path
+from sklearn.preprocessing import StandardScaler
 
 from common import load, floats, rows, ints
 
@@ -69,5 +70,81 @@ alphas, coefs, gaps = lasso_path(Xc, yc, eps=1e-2, n_alphas=10, tol=1e-14, max_i
 V["lasso_path_diabetes"] = {"alphas": floats(alphas), "coefs": rows(coefs)}
 alphas, coefs, gaps = enet_path(Xc, yc, l1_ratio=0.5, eps=1e-2, n_alphas=7, tol=1e-14, max_iter=1000000)
 V["enet_path_diabetes"] = {"alphas": floats(alphas), "coefs": rows(coefs)}
+
+# logistic_regression with l1 / elasticnet penalties: scikit-learn's saga (tol = 1e-14), on standardized data (the tests standardize with mlpipe's standard_scaler). The
+# multinomial intercepts are defined up to a common constant: recorded centred (summing to zero), as mlpipe keeps them.
+Xbs = StandardScaler().fit_transform(Xb)
+Xis = StandardScaler().fit_transform(Xi)
+
+
+def logreg_case(X, y, tol=1e-14, max_iter=1000000, **kw):
+    m = LogisticRegression(tol=tol, max_iter=max_iter, **kw).fit(X, y)
+    intercept = m.intercept_ - (m.intercept_.mean() if len(m.classes_) > 2 else 0.0)
+    m.intercept_ = intercept
+    return {"coef": rows(m.coef_), "intercept": floats(intercept), "n_iter": int(m.n_iter_[0]),
+            "predict_proba": rows(m.predict_proba(X[:10])), "decision_function": rows(m.decision_function(X[:10]))}
+
+
+V["logreg_l1_breast_cancer_C0.5"] = logreg_case(Xbs, yb, penalty="l1", C=0.5, solver="saga")
+V["logreg_l1_iris_C1"] = logreg_case(Xis, yi, penalty="l1", C=1.0, solver="saga")
+V["logreg_enet_breast_cancer_C0.5_r0.3"] = logreg_case(Xbs, yb, penalty="elasticnet", l1_ratio=0.3, C=0.5,
+                                                       solver="saga")
+V["logreg_enet_iris_C2_r0.6"] = logreg_case(Xis, yi, penalty="elasticnet", l1_ratio=0.6, C=2.0, solver="saga")
+# No penalty: newton-cg, which (unlike lbfgs) reaches the optimum to rounding.
+V["logreg_none_breast_cancer_5"] = logreg_case(Xbs[:, :5], yb, penalty="none", solver="newton-cg", tol=1e-12,
+                                                max_iter=1000)
+
+# Naive Bayes: probabilities on the training rows. Counts for multinomial_nb and real values (binarized at 0.5) for
+# bernoulli_nb come from a seeded generator; labels {3, 7, 12}.
+from sklearn.naive_bayes import BernoulliNB, GaussianNB, MultinomialNB
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+
+rng = np.random.RandomState(1)
+labels = np.array([3.0, 7.0, 12.0])[rng.randint(0, 3, size=90)]
+counts = rng.poisson(lam=2.0, size=(90, 8)).astype(float) + (labels[:, None] == 7.0) * np.arange(8)
+reals = rng.rand(90, 6) + 0.3 * (labels[:, None] == 12.0)
+nb_weight = rng.uniform(0.5, 2.0, size=90)
+V["nb_labels"] = floats(labels)
+V["nb_counts"] = rows(counts)
+V["nb_reals"] = rows(reals)
+V["nb_weight"] = floats(nb_weight)
+
+
+def nb_case(model, X, y, **fit):
+    model.fit(X, y, **fit)
+    return {"predict_proba": rows(model.predict_proba(X)), "predict_log_proba": rows(model.predict_log_proba(X)),
+            "predict": floats(model.predict(X))}
+
+
+V["gaussian_nb_iris"] = nb_case(GaussianNB(), Xi, yi)
+V["gaussian_nb_iris_priors"] = nb_case(GaussianNB(priors=[0.5, 0.3, 0.2], var_smoothing=1e-3), Xi, yi)
+V["iris_weight"] = floats(np.random.RandomState(5).uniform(0.5, 2.0, size=150))
+V["gaussian_nb_iris_weighted"] = nb_case(GaussianNB(), Xi, yi,
+                                         sample_weight=np.random.RandomState(5).uniform(0.5, 2.0, size=150))
+V["multinomial_nb"] = nb_case(MultinomialNB(), counts, labels)
+V["multinomial_nb_alpha0.5_uniform"] = nb_case(MultinomialNB(alpha=0.5, fit_prior=False), counts, labels)
+V["multinomial_nb_class_prior"] = nb_case(MultinomialNB(class_prior=[0.2, 0.5, 0.3]), counts, labels)
+V["multinomial_nb_weighted"] = nb_case(MultinomialNB(alpha=2.0), counts, labels, sample_weight=nb_weight)
+V["bernoulli_nb"] = nb_case(BernoulliNB(binarize=0.5), reals, labels)
+V["bernoulli_nb_alpha0.1_uniform"] = nb_case(BernoulliNB(alpha=0.1, binarize=0.5, fit_prior=False), reals, labels)
+V["bernoulli_nb_weighted"] = nb_case(BernoulliNB(binarize=0.5), reals, labels, sample_weight=nb_weight)
+
+# k-NN on continuous generated data (no tied distances): 200 training rows, 60 queries, 4 features, labels {3, 7, 12};
+# scikit-learn's kd_tree (exact distances).
+Xk = rng.randn(200, 4)
+yk = np.array([3.0, 7.0, 12.0])[(Xk[:, 0] + 0.5 * Xk[:, 1] > 0).astype(int) + (Xk[:, 2] > 1).astype(int)]
+tk = Xk[:, 0] * 2.0 - Xk[:, 3] + 0.1 * rng.randn(200)
+Qk = rng.randn(60, 4)
+V["knn_X"] = rows(Xk)
+V["knn_labels"] = floats(yk)
+V["knn_targets"] = floats(tk)
+V["knn_queries"] = rows(Qk)
+for k, weights, p in [(5, "uniform", 2), (5, "distance", 2), (7, "uniform", 1), (3, "distance", 3), (1, "uniform", 2)]:
+    name = f"knn_k{k}_{weights}_p{p}"
+    c = KNeighborsClassifier(n_neighbors=k, weights=weights, p=p, algorithm="kd_tree").fit(Xk, yk)
+    r = KNeighborsRegressor(n_neighbors=k, weights=weights, p=p, algorithm="kd_tree").fit(Xk, tk)
+    dist, ind = c.kneighbors(Qk)
+    V[name] = {"predict": floats(c.predict(Qk)), "predict_proba": rows(c.predict_proba(Qk)),
+               "regress": floats(r.predict(Qk)), "distances": rows(dist), "indices": rows(ind)}
 
 json.dump(out, sys.stdout, indent=1)
