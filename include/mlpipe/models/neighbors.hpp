@@ -319,7 +319,9 @@ class k_neighbors_classifier::fitted : public detail::knn_base<k_neighbors_class
 
   // Class probabilities: each class's share of the (weighted) votes, one column per class.
   matrix predict_proba(const matrix_view& X) const {
-    const auto [dist, ind] = kneighbors(X);
+    const auto found = kneighbors(X);  // not a structured binding: clang 14 cannot capture one in a lambda
+    const matrix& dist = found.first;
+    const auto& ind = found.second;
     const index k = spec_.n_neighbors;
     matrix proba = matrix::Zero(X.rows(), classes_.size());
     std::vector<double> w(static_cast<std::size_t>(k));
@@ -459,7 +461,9 @@ class k_neighbors_regressor::fitted : public detail::knn_base<k_neighbors_regres
   const vector& fit_y() const { return y_; }
 
   vector predict(const matrix_view& X) const {
-    const auto [dist, ind] = kneighbors(X);
+    const auto found = kneighbors(X);  // not a structured binding: clang 14 cannot capture one in a lambda
+    const matrix& dist = found.first;
+    const auto& ind = found.second;
     const index k = spec_.n_neighbors;
     vector out(X.rows());
     std::vector<double> w(static_cast<std::size_t>(k));
