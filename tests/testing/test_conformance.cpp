@@ -19,11 +19,8 @@
 #include "mlpipe/core/union.hpp"
 #include "mlpipe/feature_selection/select_k_best.hpp"
 #include "mlpipe/feature_selection/variance_threshold.hpp"
-<<<<<<< HEAD
-#include "mlpipe/models/forest.hpp"
-=======
 #include "mlpipe/models/elastic_net.hpp"
->>>>>>> 815489b (logistic_regression: l1, elasticnet and none penalties (proximal Newton to saga's optimum); gaussian_nb, multinomial_nb, bernoulli_nb; k_neighbors_classifier and k_neighbors_regressor with nanoflann's k-d tree)
+#include "mlpipe/models/forest.hpp"
 #include "mlpipe/models/logistic_regression.hpp"
 #include "mlpipe/models/naive_bayes.hpp"
 #include "mlpipe/models/neighbors.hpp"
@@ -482,7 +479,6 @@ TEST_CASE("check_stage's report names the broken rule and why, and throws in its
   }
 }
 
-<<<<<<< HEAD
 TEST_CASE("decision trees, random forests and extra trees keep the stage contract", "[testing][conformance]") {
   expect_conformant(mp::decision_tree_classifier{.max_depth = 4}, sample().labels);
   expect_conformant(mp::decision_tree_classifier{.max_features = mp::max_features::sqrt, .max_leaf_nodes = 6},
@@ -492,7 +488,8 @@ TEST_CASE("decision trees, random forests and extra trees keep the stage contrac
   expect_conformant(mp::random_forest_regressor{.n_estimators = 5, .max_samples = 0.5}, sample().values);
   expect_conformant(mp::extra_trees_classifier{.n_estimators = 5}, sample().labels);
   expect_conformant(mp::extra_trees_regressor{.n_estimators = 5, .n_jobs = 2}, sample().values);
-=======
+}
+
 TEST_CASE("lasso, elastic_net, penalized logistic_regression, naive Bayes and k-NN keep the stage contract",
           "[testing][conformance]") {
   expect_conformant(mp::lasso{.alpha = 0.01}, sample().values);
@@ -507,7 +504,6 @@ TEST_CASE("lasso, elastic_net, penalized logistic_regression, naive Bayes and k-
   CHECK(report.ok());
   expect_conformant(mp::k_neighbors_classifier{.weights = mp::neighbor_weights::distance}, sample().labels);
   expect_conformant(mp::k_neighbors_regressor{.algorithm = mp::neighbor_algorithm::kd_tree}, sample().values);
->>>>>>> 815489b (logistic_regression: l1, elasticnet and none penalties (proximal Newton to saga's optimum); gaussian_nb, multinomial_nb, bernoulli_nb; k_neighbors_classifier and k_neighbors_regressor with nanoflann's k-d tree)
 }
 
 }  // namespace test_conformance_tests
