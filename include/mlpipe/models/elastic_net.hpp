@@ -159,7 +159,7 @@ cd_problem make_cd_problem(std::string_view kind, const matrix_view& X, const ve
 }
 
 // The sample weights fit accepts: one per row, finite, >= 0, not all 0.
-inline void check_sample_weight(std::string_view kind, const matrix_view& X, const vector_view& sample_weight) {
+inline void check_fit_sample_weight(std::string_view kind, const matrix_view& X, const vector_view& sample_weight) {
   if (sample_weight.size() != X.rows()) {
     throw invalid_input("sample_weight has " + std::to_string(sample_weight.size()) + " values but X has " +
                             std::to_string(X.rows()) + " rows; expected one weight per row",
@@ -259,7 +259,7 @@ linear_cd_fitted<Spec> fit_linear_cd(const Spec& spec, double l1_ratio, const ma
   constexpr std::string_view kind = Spec::kind;
   validate_params(spec);
   check_fit_input(kind, X, y);
-  if (sample_weight != nullptr) check_sample_weight(kind, X, *sample_weight);
+  if (sample_weight != nullptr) check_fit_sample_weight(kind, X, *sample_weight);
   const cd_problem problem = make_cd_problem<>(kind, X, y, spec.fit_intercept, sample_weight);
   vector w = vector::Zero(X.cols());
   if (warm_start != nullptr) {
