@@ -48,7 +48,10 @@
 #include "mlpipe/feature_selection/variance_threshold.hpp"
 
 #include "mlpipe/models/forest.hpp"
+#include "mlpipe/models/elastic_net.hpp"
 #include "mlpipe/models/logistic_regression.hpp"
+#include "mlpipe/models/naive_bayes.hpp"
+#include "mlpipe/models/neighbors.hpp"
 #include "mlpipe/models/ridge.hpp"
 #include "mlpipe/models/tree.hpp"
 

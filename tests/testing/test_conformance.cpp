@@ -19,8 +19,11 @@
 #include "mlpipe/core/union.hpp"
 #include "mlpipe/feature_selection/select_k_best.hpp"
 #include "mlpipe/feature_selection/variance_threshold.hpp"
+#include "mlpipe/models/elastic_net.hpp"
 #include "mlpipe/models/forest.hpp"
 #include "mlpipe/models/logistic_regression.hpp"
+#include "mlpipe/models/naive_bayes.hpp"
+#include "mlpipe/models/neighbors.hpp"
 #include "mlpipe/models/ridge.hpp"
 #include "mlpipe/models/tree.hpp"
 #include "mlpipe/preprocessing/min_max_scaler.hpp"
@@ -485,6 +488,22 @@ TEST_CASE("decision trees, random forests and extra trees keep the stage contrac
   expect_conformant(mp::random_forest_regressor{.n_estimators = 5, .max_samples = 0.5}, sample().values);
   expect_conformant(mp::extra_trees_classifier{.n_estimators = 5}, sample().labels);
   expect_conformant(mp::extra_trees_regressor{.n_estimators = 5, .n_jobs = 2}, sample().values);
+}
+
+TEST_CASE("lasso, elastic_net, penalized logistic_regression, naive Bayes and k-NN keep the stage contract",
+          "[testing][conformance]") {
+  expect_conformant(mp::lasso{.alpha = 0.01}, sample().values);
+  expect_conformant(mp::elastic_net{.alpha = 0.01, .selection = mp::coordinate_selection::random}, sample().values);
+  expect_conformant(mp::logistic_regression{.penalty = mp::penalty::l1}, sample().labels);
+  expect_conformant(mp::logistic_regression{.penalty = mp::penalty::elasticnet, .l1_ratio = 0.3}, sample().labels);
+  expect_conformant(mp::gaussian_nb{}, sample().labels);
+  expect_conformant(mp::bernoulli_nb{}, sample().labels);
+  const mp::matrix counts = (sample().X.array() + 2.0).round();  // multinomial_nb needs counts >= 0
+  const auto report = mp::testing::check_stage(mp::multinomial_nb{}, counts, sample().labels, counted());
+  INFO(report.to_string());
+  CHECK(report.ok());
+  expect_conformant(mp::k_neighbors_classifier{.weights = mp::neighbor_weights::distance}, sample().labels);
+  expect_conformant(mp::k_neighbors_regressor{.algorithm = mp::neighbor_algorithm::kd_tree}, sample().values);
 }
 
 }  // namespace test_conformance_tests
