@@ -181,4 +181,50 @@ inline double t_sf(double t, double df) {
   return t >= 0.0 ? 0.5 * tails.lower : 0.5 + 0.5 * tails.upper;
 }
 
+// The regularized upper incomplete gamma function Q(a, x) = Gamma(a, x) / Gamma(a) (scipy.special.gammaincc), by
+// the series of P(a, x) below x = a + 1 and the continued fraction of Q (modified Lentz) above, as in Numerical
+// Recipes' gammp/gammq; each converges to rounding level. a > 0, x >= 0.
+inline double gamma_q(double a, double x) {
+  if (!(a > 0.0) || !(x >= 0.0)) return std::numeric_limits<double>::quiet_NaN();
+  if (x == 0.0) return 1.0;
+  if (std::isinf(x)) return 0.0;
+  const double log_prefactor = a * std::log(x) - x - detail::log_gamma(a);
+  constexpr double eps = std::numeric_limits<double>::epsilon();
+  if (x < a + 1.0) {
+    double term = 1.0 / a;
+    double sum = term;
+    for (int n = 1; n < 100000; ++n) {
+      term *= x / (a + n);
+      sum += term;
+      if (std::abs(term) < std::abs(sum) * eps) break;
+    }
+    return 1.0 - sum * std::exp(log_prefactor);
+  }
+  constexpr double tiny = 1e-300;
+  double b = x + 1.0 - a;
+  double c = 1.0 / tiny;
+  double d = 1.0 / b;
+  double h = d;
+  for (int i = 1; i < 100000; ++i) {
+    const double an = -i * (i - a);
+    b += 2.0;
+    d = an * d + b;
+    if (std::abs(d) < tiny) d = tiny;
+    c = b + an / c;
+    if (std::abs(c) < tiny) c = tiny;
+    d = 1.0 / d;
+    const double step = d * c;
+    h *= step;
+    if (std::abs(step - 1.0) < eps) break;
+  }
+  return std::exp(log_prefactor) * h;
+}
+
+// P(X > x) for a chi-squared X with df degrees of freedom (scipy.stats.chi2.sf).
+inline double chi2_sf(double x, double df) {
+  if (x <= 0.0) return 1.0;
+  if (df == 1.0) return std::erfc(std::sqrt(0.5 * x));  // exact for one degree of freedom
+  return gamma_q(0.5 * df, 0.5 * x);
+}
+
 }  // namespace mlpipe::special

@@ -7,6 +7,19 @@
 
 namespace mlpipe::detail {
 
+// csv_field(text) -- a CSV field as RFC 4180 writes it: quoted, with quotes doubled, when it holds a comma, a quote
+// or a line break. Every CSV mlpipe writes (search tables, benchmark results, stability reports) goes through it.
+inline std::string csv_field(std::string_view text) {
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
 // clipped(text, at_most) -- text as an error message quotes it: cut after at_most characters, saying how long it
 // was ("abc... (5000084 characters)"). A bad cell or a file's value can be megabytes long.
 inline std::string clipped(std::string_view text, std::size_t at_most) {

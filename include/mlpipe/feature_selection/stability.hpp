@@ -11,6 +11,7 @@
 #include <utility>      // std::move
 #include <vector>
 
+#include "mlpipe/core/text.hpp"
 #include "mlpipe/core/error.hpp"
 #include "mlpipe/core/parallel.hpp"
 #include "mlpipe/core/param_value.hpp"  // format_double
@@ -22,18 +23,6 @@
 // kept in each split, how often each feature was kept, and the Kuncheva and Jaccard indices of the kept sets.
 
 namespace mlpipe {
-namespace detail {
-
-// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).
-inline std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
-}  // namespace detail
-
 // selection_stability_result -- what selection_stability reports.
 struct selection_stability_result {
   std::string step;                             // the selection step's name

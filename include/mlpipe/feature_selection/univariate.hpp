@@ -184,47 +184,6 @@ inline univariate_scores r_regression_scores(const matrix_view& X, const vector_
   return {correlations("r_regression", X, y, s.force_finite), vector()};
 }
 
-// The chi-squared survival function Q(df / 2, x / 2) (scipy.special.chdtrc): the regularized upper incomplete gamma
-// function, by its series below a + 1 and its continued fraction (modified Lentz) above, so that small tails keep
-// their relative precision.
-inline double chi2_sf(double x, double df) {
-  if (std::isnan(x) || !(df > 0.0)) return std::numeric_limits<double>::quiet_NaN();
-  if (x <= 0.0) return 1.0;
-  if (std::isinf(x)) return 0.0;
-  const double a = 0.5 * df;
-  const double z = 0.5 * x;
-  const double log_front = a * std::log(z) - z - special::detail::log_gamma(a);
-  constexpr double eps = 1e-16;
-  if (z < a + 1.0) {
-    double term = 1.0 / a;
-    double sum = term;
-    for (int n = 1; n < 100000; ++n) {
-      term *= z / (a + n);
-      sum += term;
-      if (std::abs(term) < std::abs(sum) * eps) break;
-    }
-    return std::max(0.0, 1.0 - std::exp(log_front) * sum);
-  }
-  constexpr double tiny = 1e-300;
-  double b = z + 1.0 - a;
-  double c = 1.0 / tiny;
-  double d = 1.0 / b;
-  double h = d;
-  for (int i = 1; i < 100000; ++i) {
-    const double an = -i * (i - a);
-    b += 2.0;
-    d = an * d + b;
-    if (std::abs(d) < tiny) d = tiny;
-    c = b + an / c;
-    if (std::abs(c) < tiny) c = tiny;
-    d = 1.0 / d;
-    const double delta = d * c;
-    h *= delta;
-    if (std::abs(delta - 1.0) < eps) break;
-  }
-  return std::exp(log_front) * h;
-}
-
 // Chi-squared statistic of each non-negative feature against the classes of y, as scikit-learn's chi2: observed
 // class sums of the feature against those expected from the class frequencies; p from chi2(n_classes - 1). A feature
 // that is 0 everywhere has NaN for both (0 / 0), as in scikit-learn.
@@ -274,7 +233,7 @@ inline univariate_scores chi2_scores(const matrix_view& X, const vector_view& y)
       chisq += d * d / expected;
     }
     out.scores(j) = chisq;
-    out.pvalues(j) = chi2_sf(chisq, static_cast<double>(k) - 1.0);
+    out.pvalues(j) = special::chi2_sf(chisq, static_cast<double>(k) - 1.0);
   }
   return out;
 }

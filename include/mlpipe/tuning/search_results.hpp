@@ -317,9 +317,8 @@ class search_results {
     return format_value(v);  // booleans, integers, "strings" and [lists] are already JSON
   }
   static std::string csv_value(const param_value& v) {
-    if (const auto* s = std::get_if<std::string>(&v)) return *s;
-    const std::string text = format_value(v);
-    return text.find(',') == std::string::npos ? text : "\"" + text + "\"";
+    if (const auto* s = std::get_if<std::string>(&v)) return detail::csv_field(*s);
+    return detail::csv_field(format_value(v));
   }
 
   std::vector<param_set> candidates_;

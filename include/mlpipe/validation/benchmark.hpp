@@ -12,6 +12,7 @@
 #include <utility>      // std::move, std::pair, std::index_sequence
 #include <vector>
 
+#include "mlpipe/core/text.hpp"
 #include "mlpipe/core/concepts.hpp"
 #include "mlpipe/core/dataset.hpp"
 #include "mlpipe/core/error.hpp"
@@ -66,18 +67,6 @@ struct result_row {
 };
 
 namespace detail {
-
-// A CSV field as RFC 4180 writes it: quoted (with quotes doubled) when it holds a comma, quote or line break.
-inline std::string csv_field(std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
-}
 
 // A JSON string literal: quotes, backslashes and control characters escaped.
 inline std::string json_string(std::string_view text) {
