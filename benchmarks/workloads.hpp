@@ -6,7 +6,7 @@
 #include <fstream>
 #include <string>
 
-#include <mlpipe/mlpipe.hpp>
+#include <mlpipe/mlpipe.hpp>  // with feature_selection/mutual_info.hpp: numpy's legacy normal stream
 
 namespace bench {
 
@@ -17,39 +17,12 @@ inline const mp::dataset& breast_cancer() {
   return d;
 }
 
-// Standard normal draws as numpy's legacy RandomState.standard_normal makes them (the polar method, two at a time).
-class normal_source {
- public:
-  explicit normal_source(std::uint32_t seed) : rng_(seed) {}
-  double next() {
-    if (has_spare_) {
-      has_spare_ = false;
-      return spare_;
-    }
-    double x1 = 0.0, x2 = 0.0, r2 = 0.0;
-    do {
-      x1 = 2.0 * rng_.uniform() - 1.0;
-      x2 = 2.0 * rng_.uniform() - 1.0;
-      r2 = x1 * x1 + x2 * x2;
-    } while (r2 >= 1.0 || r2 == 0.0);
-    const double f = std::sqrt(-2.0 * std::log(r2) / r2);
-    spare_ = f * x1;
-    has_spare_ = true;
-    return f * x2;
-  }
-
- private:
-  mp::numpy_random_state rng_;
-  double spare_ = 0.0;
-  bool has_spare_ = false;
-};
-
 // Workload 2's data: 20,000 x 100 standard normal features (seed 0), of which the first 20 are informative:
 // y = 1 when X[:, :20] w + noise > 0, with w and the noise standard normal from the same stream.
 inline const mp::dataset& synthetic() {
   static const mp::dataset d = [] {
     constexpr mp::index rows = 20000, cols = 100, informative = 20;
-    normal_source normal(0);
+    mp::detail::legacy_normal_stream normal(0);  // numpy's RandomState(0).standard_normal
     mp::dataset out;
     out.X.resize(rows, cols);
     for (mp::index i = 0; i < rows; ++i)
