@@ -1,7 +1,16 @@
 // quickstart -- the whole path: load a CSV, compose a pipeline, cross-validate it, tune it with a grid search,
 // save the best model, load it back and predict one row. Run from a folder that holds data/breast_cancer.csv
 // (the build's examples folder does); it writes model.json and search_results.csv there.
-#include <mlpipe/mlpipe.hpp>
+// Each header brings one part of the library; <mlpipe/mlpipe.hpp> brings all of them, at a price in compile time.
+#include <mlpipe/feature_selection/select_k_best.hpp>
+#include <mlpipe/io/csv.hpp>
+#include <mlpipe/io/serialize.hpp>
+#include <mlpipe/models/logistic_regression.hpp>
+#include <mlpipe/preprocessing/standard_scaler.hpp>
+#include <mlpipe/tuning/grid_search.hpp>
+#include <mlpipe/validation/cross_validate.hpp>
+#include <mlpipe/validation/metrics.hpp>
+#include <mlpipe/validation/splitters.hpp>
 
 #include <cstdio>
 #include <fstream>

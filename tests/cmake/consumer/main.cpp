@@ -1,5 +1,10 @@
 // Fits scaler | ridge on diabetes through the packaged mlpipe and checks the fit is sensible.
-#include <mlpipe/mlpipe.hpp>
+// The headers it uses (<mlpipe/mlpipe.hpp> would do too; the header checks compile that one).
+#include <mlpipe/core/pipeline.hpp>
+#include <mlpipe/io/csv.hpp>
+#include <mlpipe/models/ridge.hpp>
+#include <mlpipe/preprocessing/standard_scaler.hpp>
+#include <mlpipe/version.hpp>
 
 #include <cstdio>
 
