@@ -47,12 +47,15 @@
 #include "mlpipe/feature_selection/univariate_select.hpp"
 #include "mlpipe/feature_selection/variance_threshold.hpp"
 
+#include "mlpipe/models/class_weight.hpp"
 #include "mlpipe/models/forest.hpp"
 #include "mlpipe/models/elastic_net.hpp"
+#include "mlpipe/models/linear_svc.hpp"
 #include "mlpipe/models/logistic_regression.hpp"
 #include "mlpipe/models/naive_bayes.hpp"
 #include "mlpipe/models/neighbors.hpp"
 #include "mlpipe/models/ridge.hpp"
+#include "mlpipe/models/ridge_classifier.hpp"
 #include "mlpipe/models/tree.hpp"
 
 #include "mlpipe/validation/any_splitter.hpp"

@@ -19,6 +19,7 @@
 #include "mlpipe/core/params.hpp"
 #include "mlpipe/core/random.hpp"       // numpy_random_state
 #include "mlpipe/core/types.hpp"
+#include "mlpipe/models/class_weight.hpp"  // check_fit_sample_weight
 
 // lasso and elastic_net -- linear regression with an L1 (and L2) penalty, solved by coordinate descent on
 // scikit-learn's objective
@@ -156,27 +157,6 @@ cd_problem make_cd_problem(std::string_view kind, const matrix_view& X, const ve
                         kind);
   }
   return out;
-}
-
-// The sample weights fit accepts: one per row, finite, >= 0, not all 0.
-inline void check_fit_sample_weight(std::string_view kind, const matrix_view& X, const vector_view& sample_weight) {
-  if (sample_weight.size() != X.rows()) {
-    throw invalid_input("sample_weight has " + std::to_string(sample_weight.size()) + " values but X has " +
-                            std::to_string(X.rows()) + " rows; expected one weight per row",
-                        kind);
-  }
-  for (index i = 0; i < sample_weight.size(); ++i) {
-    const double w = sample_weight(i);
-    if (!std::isfinite(w) || w < 0.0) {
-      throw invalid_input("sample_weight has " + format_double(w) + " at row ", i,
-                          "; expected finite weights >= 0", kind);
-    }
-  }
-  if (!(sample_weight.sum() > 0.0) || !std::isfinite(sample_weight.sum())) {
-    throw invalid_input("sample_weight sums to " + format_double(sample_weight.sum()) +
-                            "; expected a positive finite sum",
-                        kind);
-  }
 }
 
 // linear_cd_fitted<Spec> -- a fitted lasso or elastic_net: coefficients, intercept and the solver's report.

@@ -1,0 +1,282 @@
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "mlpipe/feature_selection/importance.hpp"
+#include "mlpipe/feature_selection/select_from_model.hpp"
+#include "mlpipe/core/paths.hpp"
+#include "mlpipe/io/serialize.hpp"
+#include "mlpipe/models/linear_svc.hpp"
+#include "mlpipe/models/ridge_classifier.hpp"
+#include "mlpipe/preprocessing/standard_scaler.hpp"
+#include "mlpipe/testing/check_stage.hpp"
+#include "support.hpp"
+
+namespace test_models_more_tests {
+
+namespace mp = mlpipe;
+using mp::test::error_message;
+using mp::test::to_vector;
+
+const nlohmann::json& ref(const std::string& name) { return mp::test::test_reference("models_more").at(name); }
+
+mp::matrix to_matrix(const nlohmann::json& rows) {
+  mp::matrix m(static_cast<mp::index>(rows.size()), static_cast<mp::index>(rows[0].size()));
+  for (mp::index i = 0; i < m.rows(); ++i) m.row(i) = to_vector(rows[static_cast<std::size_t>(i)]).transpose();
+  return m;
+}
+
+// Largest |a - b| / max(|b|, 1) over all entries.
+double max_error(const mp::matrix& a, const mp::matrix& b) {
+  REQUIRE(a.rows() == b.rows());
+  REQUIRE(a.cols() == b.cols());
+  return ((a - b).array().abs() / b.array().abs().max(1.0)).maxCoeff();
+}
+
+// iris standardized, its last 30 rows dropped (classes of 50, 50 and 20 rows), labels {3, 7, 12}.
+mp::matrix unbalanced_X() { return to_matrix(ref("unbalanced_X")); }
+mp::vector unbalanced_y() { return to_vector(ref("unbalanced_y")); }
+
+// breast_cancer standardized with mlpipe's scaler (scikit-learn's StandardScaler computes the same values to 1e-15).
+const mp::matrix& breast_cancer_X() {
+  static const mp::matrix X = [] {
+    const auto& d = mp::test::load("breast_cancer.csv");
+    return mp::matrix(mp::standard_scaler{}.fit(d.X).transform(d.X));
+  }();
+  return X;
+}
+const mp::vector& breast_cancer_y() { return mp::test::load("breast_cancer.csv").y; }
+
+// A fitted linear classifier against a reference case: coef, intercept, the first ten rows' scores to 1e-6 relative,
+// and every training prediction.
+template <class Fitted>
+void check_against(const Fitted& f, const mp::matrix& X, const std::string& name) {
+  const auto& r = ref(name);
+  INFO(name);
+  CHECK(max_error(f.coef(), to_matrix(r["coef"])) < 1e-6);
+  CHECK(max_error(f.intercept(), to_vector(r["intercept"])) < 1e-6);
+  CHECK(max_error(f.decision_function(X.topRows(10)), to_matrix(r["decision_function"])) < 1e-6);
+  CHECK((f.predict(X).array() == to_vector(r["predict"]).array()).all());
+}
+
+// Saves to JSON and loads back: the same state, bit for bit, and the same predictions.
+template <class Fitted>
+void check_save_load(const Fitted& f, const mp::matrix& X) {
+  const auto loaded = mp::from_json<Fitted>(mp::to_json(f));
+  CHECK(mp::to_json(loaded) == mp::to_json(f));
+  CHECK((loaded.predict(X).array() == f.predict(X).array()).all());
+}
+
+// The load_error of f's saved state with edit(model node) applied.
+template <class Fitted, class Edit>
+std::string corrupted(const Fitted& f, Edit edit) {
+  nlohmann::json envelope = mp::to_json(f);
+  edit(envelope["model"]);
+  return error_message<mp::load_error>([&] { (void)mp::from_json<Fitted>(envelope); });
+}
+
+template <class Spec>
+void expect_conformant(const Spec& spec, const mp::matrix& X, const mp::vector& y) {
+  const auto report = mp::testing::check_stage(spec, X, y);
+  INFO(report.to_string());
+  CHECK(report.ok());
+}
+
+// ---------------------------------------------------------------------------------------------- ridge_classifier
+
+TEST_CASE("ridge_classifier has scikit-learn's coefficients, scores and predictions, with class and sample weights",
+          "[models][linear][ridge_classifier]") {
+  const mp::matrix X = unbalanced_X();
+  const mp::vector y = unbalanced_y();
+  const mp::vector sw = to_vector(ref("unbalanced_sample_weight"));
+  check_against(mp::ridge_classifier{.alpha = 1.0}.fit(X, y), X, "ridge_classifier_unbalanced");
+  check_against(mp::ridge_classifier{.alpha = 1.0, .class_weight = mp::class_weight::balanced}.fit(X, y), X,
+                "ridge_classifier_unbalanced_balanced");
+  check_against(mp::ridge_classifier{.alpha = 0.5, .class_weight = mp::class_weight::given({{3, 0.5}, {7, 2.0}})}
+                    .fit(X, y),
+                X, "ridge_classifier_unbalanced_given");
+  check_against(mp::ridge_classifier{.alpha = 2.0, .class_weight = mp::class_weight::balanced}.fit(X, y, sw), X,
+                "ridge_classifier_unbalanced_weighted");
+  check_against(mp::ridge_classifier{.alpha = 1.0, .fit_intercept = false}.fit(X, y), X,
+                "ridge_classifier_unbalanced_no_intercept");
+  const mp::matrix& Xb = breast_cancer_X();
+  check_against(mp::ridge_classifier{.alpha = 3.0}.fit(Xb, breast_cancer_y()), Xb, "ridge_classifier_breast_cancer");
+  check_against(mp::ridge_classifier{.alpha = 3.0}.fit(Xb, breast_cancer_y(),
+                                                       to_vector(ref("breast_cancer_sample_weight"))),
+                Xb, "ridge_classifier_breast_cancer_weighted");
+}
+
+TEST_CASE("ridge_classifier and linear_svc save and load exactly, and validate a loaded state",
+          "[models][linear][ridge_classifier][linear_svc]") {
+  const mp::matrix X = unbalanced_X();
+  const mp::vector y = unbalanced_y();
+  const auto rc = mp::ridge_classifier{.class_weight = mp::class_weight::given({{12, 3.0}})}.fit(X, y);
+  check_save_load(rc, X);
+  const auto svc = mp::linear_svc{.C = 0.5, .class_weight = mp::class_weight::balanced}.fit(X, y);
+  check_save_load(svc, X);
+  CHECK(corrupted(rc, [](auto& m) { m["state"]["coef"]["data"][7] = "nan"; }) ==
+        "<json>: model (ridge_classifier): state.coef(1, 2) = nan is not finite; expected finite values");
+  CHECK(corrupted(rc, [](auto& m) { m["state"]["classes"] = {3.0, 7.0}; }) ==
+        "<json>: model (ridge_classifier): state.coef has 3 rows; expected 1 (a single row for two classes)");
+  CHECK(corrupted(rc, [](auto& m) { m["state"]["intercept"] = {0.0, 1.0}; }) ==
+        "<json>: model (ridge_classifier): state.intercept has 2 values; expected 3 (one per row of state.coef)");
+  CHECK(corrupted(rc, [](auto& m) { m["params"]["class_weight"] = {12.0, -3.0}; }) ==
+        "<json>: model (ridge_classifier): class_weight = [12, -3] is out of range; expected class_weight \"none\", "
+        "\"balanced\" or label, weight pairs (finite labels, each once; finite weights >= 0)");
+  CHECK(corrupted(svc, [](auto& m) { m["state"]["n_iter"] = 5000; }) ==
+        "<json>: model (linear_svc): state.n_iter = 5000 is out of range; expected 0 <= state.n_iter <= max_iter = 1000");
+  CHECK(corrupted(svc, [](auto& m) {
+          m["params"]["fit_intercept"] = false;
+        }).starts_with("<json>: model (linear_svc): state.intercept[0] = "));
+  CHECK(corrupted(svc, [](auto& m) { m["params"]["class_weight"] = "balanced_subsample"; }) ==
+        "<json>: model (linear_svc): class_weight = \"balanced_subsample\" is out of range; expected class_weight \"none\", "
+        "\"balanced\" or label, weight pairs (finite labels, each once; finite weights >= 0)");
+}
+
+// ------------------------------------------------------------------------------------------------------ linear_svc
+
+TEST_CASE("linear_svc reaches liblinear's optimum to 1e-6, with intercept_scaling, class and sample weights",
+          "[models][linear][linear_svc]") {
+  const mp::matrix& Xb = breast_cancer_X();
+  const mp::vector& yb = breast_cancer_y();
+  const mp::vector swb = to_vector(ref("breast_cancer_sample_weight"));
+  const mp::matrix X = unbalanced_X();
+  const mp::vector y = unbalanced_y();
+  const mp::vector sw = to_vector(ref("unbalanced_sample_weight"));
+  const double tol = 1e-10;  // as scikit-learn ran (see tests/reference/models_more.py)
+  const int it = 1000000;
+  const auto svc = mp::linear_svc{.C = 0.5, .tol = tol, .max_iter = it}.fit(Xb, yb);
+  CHECK(svc.converged());
+  check_against(svc, Xb, "linear_svc_breast_cancer");
+  check_against(mp::linear_svc{.C = 0.5, .tol = tol, .max_iter = it, .intercept_scaling = 10.0}.fit(Xb, yb), Xb,
+                "linear_svc_breast_cancer_scaling10");
+  check_against(mp::linear_svc{.C = 0.5, .tol = tol, .max_iter = it, .class_weight = mp::class_weight::balanced}
+                    .fit(Xb, yb, swb),
+                Xb, "linear_svc_breast_cancer_weighted");
+  check_against(mp::linear_svc{.C = 1.0, .tol = tol, .max_iter = it}.fit(X, y), X, "linear_svc_unbalanced");
+  check_against(mp::linear_svc{.C = 1.0, .tol = tol, .max_iter = it, .class_weight = mp::class_weight::balanced}
+                    .fit(X, y),
+                X, "linear_svc_unbalanced_balanced");
+  // One-vs-rest as liblinear weighs it: a problem's positive rows by their class weight, its negative rows by 1.
+  check_against(mp::linear_svc{.C = 2.0, .tol = tol, .max_iter = it,
+                               .class_weight = mp::class_weight::given({{3, 0.5}, {7, 2.0}})}
+                    .fit(X, y, sw),
+                X, "linear_svc_unbalanced_given_weighted");
+  check_against(mp::linear_svc{.C = 1.0, .tol = tol, .max_iter = it, .fit_intercept = false}.fit(X, y), X,
+                "linear_svc_unbalanced_no_intercept");
+}
+
+TEST_CASE("linear_svc is reproducible for a seed, and another seed reaches the same optimum",
+          "[models][linear][linear_svc]") {
+  const mp::matrix X = unbalanced_X();
+  const mp::vector y = unbalanced_y();
+  const auto a = mp::linear_svc{.tol = 1e-10, .max_iter = 100000, .seed = 3}.fit(X, y);
+  const auto b = mp::linear_svc{.tol = 1e-10, .max_iter = 100000, .seed = 3}.fit(X, y);
+  const auto c = mp::linear_svc{.tol = 1e-10, .max_iter = 100000, .seed = 4}.fit(X, y);
+  CHECK(mp::to_json(a)["model"]["state"] == mp::to_json(b)["model"]["state"]);
+  CHECK(max_error(c.coef(), a.coef()) < 1e-7);
+  // Few passes: not converged, and says so.
+  const auto short_run = mp::linear_svc{.tol = 1e-12, .max_iter = 2}.fit(X, y);
+  CHECK_FALSE(short_run.converged());
+  CHECK(short_run.n_iter() == 2);
+}
+
+TEST_CASE("ridge_classifier and linear_svc reject bad hyperparameters, weights and data with exact messages",
+          "[models][linear][ridge_classifier][linear_svc]") {
+  const mp::matrix X = unbalanced_X();
+  const mp::vector y = unbalanced_y();
+  CHECK(error_message<mp::invalid_parameter>([&] { (void)mp::ridge_classifier{.alpha = -1}.fit(X, y); }) ==
+        "ridge_classifier: alpha = -1 is out of range; expected alpha >= 0");
+  CHECK(error_message<mp::invalid_parameter>([&] { (void)mp::linear_svc{.C = 0}.fit(X, y); }) ==
+        "linear_svc: C = 0 is out of range; expected C > 0");
+  CHECK(error_message<mp::invalid_parameter>([&] { (void)mp::linear_svc{.tol = -1e-3}.fit(X, y); }) ==
+        "linear_svc: tol = -0.001 is out of range; expected tol > 0");
+  CHECK(error_message<mp::invalid_parameter>([&] { (void)mp::linear_svc{.max_iter = 0}.fit(X, y); }) ==
+        "linear_svc: max_iter = 0 is out of range; expected max_iter >= 1");
+  CHECK(error_message<mp::invalid_parameter>([&] { (void)mp::linear_svc{.intercept_scaling = 0}.fit(X, y); }) ==
+        "linear_svc: intercept_scaling = 0 is out of range; expected intercept_scaling > 0");
+  CHECK(error_message<mp::invalid_parameter>([&] { (void)mp::linear_svc{.seed = -1}.fit(X, y); }) ==
+        "linear_svc: seed = -1 is out of range; expected 0 <= seed <= 4294967295");
+  const std::string cw_range =
+      " is out of range; expected class_weight \"none\", \"balanced\" or label, weight pairs (finite labels, each "
+      "once; finite weights >= 0)";
+  CHECK(error_message<mp::invalid_parameter>([&] {
+          (void)mp::ridge_classifier{.class_weight = mp::class_weight::given({{3, -0.5}})}.fit(X, y);
+        }) == "ridge_classifier: class_weight = [3, -0.5]" + cw_range);
+  CHECK(error_message<mp::invalid_parameter>([&] {
+          (void)mp::linear_svc{.class_weight = mp::class_weight::given({{3, 1.0}, {3, 2.0}})}.fit(X, y);
+        }) == "linear_svc: class_weight = [3, 1, 3, 2]" + cw_range);
+  CHECK(error_message<mp::invalid_parameter>([&] {
+          (void)mp::linear_svc{.class_weight = mp::class_weight{mp::class_weight::rule::given, {3.0}}}.fit(X, y);
+        }) == "linear_svc: class_weight = [3]" + cw_range);
+  CHECK(error_message<mp::invalid_parameter>([&] {
+          (void)mp::ridge_classifier{.class_weight = mp::class_weight::balanced_subsample}.fit(X, y);
+        }) == "ridge_classifier: class_weight = \"balanced_subsample\"" + cw_range);
+  CHECK(error_message<mp::invalid_parameter>([&] {
+          (void)mp::linear_svc{.class_weight = mp::class_weight::given({{5, 1.0}})}.fit(X, y);
+        }) == "linear_svc: class_weight names label 5, which is not a class of y; expected labels of y");
+  const mp::vector short_weights = mp::vector::Ones(3);
+  CHECK(error_message<mp::invalid_input>([&] { (void)mp::ridge_classifier{}.fit(X, y, short_weights); }) ==
+        "ridge_classifier: sample_weight has 3 values but X has 120 rows; expected one weight per row");
+  mp::vector negative = mp::vector::Ones(X.rows());
+  negative(4) = -1.0;
+  CHECK(error_message<mp::invalid_input>([&] { (void)mp::linear_svc{}.fit(X, y, negative); }) ==
+        "linear_svc: sample_weight has -1 at row 4; expected finite weights >= 0");
+  mp::matrix bad = X;
+  bad(2, 1) = std::nan("");
+  CHECK(error_message<mp::invalid_input>([&] { (void)mp::linear_svc{}.fit(bad, y); }) ==
+        "linear_svc: X has nan at row 2, column 1; expected finite values (impute missing values first, e.g. with simple_imputer)");
+  mp::vector fractional = y;
+  fractional(0) = 0.5;
+  CHECK(error_message<mp::invalid_input>([&] { (void)mp::ridge_classifier{}.fit(X, fractional); }).starts_with(
+      "ridge_classifier: y has 0.5 at row 0, which is not a class label"));
+  CHECK(error_message<mp::invalid_input>([&] { (void)mp::ridge_classifier{}.fit(X, mp::vector::Constant(120, 4.0)); }) ==
+        "ridge_classifier: y has a single class (4); expected at least two classes");
+  mp::matrix huge = X;
+  huge.col(3) *= 1e200;
+  CHECK(error_message<mp::invalid_input>([&] { (void)mp::linear_svc{}.fit(huge, y); }).starts_with(
+      "linear_svc: X column 3 has values too large in magnitude"));
+  const auto f = mp::ridge_classifier{}.fit(X, y);
+  CHECK(error_message<mp::invalid_input>([&] { (void)f.predict(X.leftCols(2)); }) ==
+        "ridge_classifier: X has 2 columns but this step was fitted on 4; expected 4 columns");
+}
+
+TEST_CASE("class_weight reads and writes its parameter forms", "[models][linear][class_weight]") {
+  using traits = mp::param_traits<mp::class_weight>;
+  CHECK(traits::from_value(std::string("balanced")) == mp::class_weight::balanced);
+  CHECK(traits::from_value(std::string("none")) == mp::class_weight::none);
+  CHECK(traits::from_value(std::string("balanced_subsample")) == mp::class_weight::balanced_subsample);
+  CHECK_FALSE(traits::from_value(std::string("auto")).has_value());
+  CHECK(traits::from_value(std::vector<double>{3, 0.5, 7, 2}) == mp::class_weight::given({{3, 0.5}, {7, 2}}));
+  CHECK(traits::to_value(mp::class_weight::given({{3, 0.5}})) == mp::param_value(std::vector<double>{3, 0.5}));
+  CHECK(traits::to_value(mp::class_weight::balanced) == mp::param_value(std::string("balanced")));
+  mp::ridge_classifier spec;
+  mp::set_param(spec, "class_weight", std::string("balanced"));
+  CHECK(spec.class_weight == mp::class_weight::balanced);
+}
+
+TEST_CASE("ridge_classifier and linear_svc predict one row without allocating, expose coef to select_from_model, "
+          "and keep the stage contract",
+          "[models][linear][ridge_classifier][linear_svc]") {
+  STATIC_REQUIRE(mp::importance_estimator<mp::ridge_classifier>);
+  STATIC_REQUIRE(mp::importance_estimator<mp::linear_svc>);
+  const mp::matrix X = unbalanced_X();
+  const mp::vector y = unbalanced_y();
+  const auto f = mp::linear_svc{}.fit(X, y);
+  const mp::vector predicted = f.predict(X);
+  for (mp::index i = 0; i < X.rows(); ++i) {
+    const mp::vector row = X.row(i).transpose();
+    CHECK(f.predict_one(std::span<const double>(row.data(), 4)) == predicted(i));
+  }
+  const auto selected = mp::select_from_model<mp::linear_svc>{.threshold = "mean"}.fit(X, y);
+  CHECK(selected.support().size() >= 1);
+  expect_conformant(mp::ridge_classifier{}, X, y);
+  expect_conformant(mp::ridge_classifier{.class_weight = mp::class_weight::balanced}, X, y);
+  expect_conformant(mp::linear_svc{}, X, y);
+  expect_conformant(mp::linear_svc{.class_weight = mp::class_weight::balanced, .seed = 5}, breast_cancer_X(),
+                    breast_cancer_y());
+}
+
+}  // namespace test_models_more_tests
