@@ -2,8 +2,11 @@
 
 // Helpers shared by mlpipe's tests: the datasets, scikit-learn's reference values, and comparisons.
 
+#include <algorithm>         // std::max
 #include <cmath>
 #include <fstream>
+#include <initializer_list>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -53,6 +56,73 @@ inline vector to_vector(const nlohmann::json& j) {
   vector v(static_cast<index>(j.size()));
   for (index i = 0; i < v.size(); ++i) v(i) = j[static_cast<std::size_t>(i)].get<double>();
   return v;
+}
+
+// A number from a reference JSON: null is NaN, "inf" and "-inf" are infinities (tests/reference/common.py's number).
+inline double number(const nlohmann::json& j) {
+  if (j.is_null()) return std::numeric_limits<double>::quiet_NaN();
+  if (j.is_string()) {
+    REQUIRE((j.get<std::string>() == "inf" || j.get<std::string>() == "-inf"));
+    return j.get<std::string>() == "inf" ? std::numeric_limits<double>::infinity()
+                                         : -std::numeric_limits<double>::infinity();
+  }
+  return j.get<double>();
+}
+
+// A list of numbers from a reference JSON, with number()'s NaN and infinities.
+inline vector numbers(const nlohmann::json& j) {
+  vector v(static_cast<index>(j.size()));
+  for (index i = 0; i < v.size(); ++i) v(i) = number(j[static_cast<std::size_t>(i)]);
+  return v;
+}
+
+// A matrix from a reference JSON's list of rows (common.py's rows), with number()'s NaN and infinities.
+inline matrix to_matrix(const nlohmann::json& rows) {
+  REQUIRE(!rows.empty());
+  matrix m(static_cast<index>(rows.size()), static_cast<index>(rows[0].size()));
+  for (index i = 0; i < m.rows(); ++i) {
+    REQUIRE(static_cast<index>(rows[static_cast<std::size_t>(i)].size()) == m.cols());
+    for (index j = 0; j < m.cols(); ++j) m(i, j) = number(rows[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)]);
+  }
+  return m;
+}
+
+// Row or column numbers from a reference JSON (common.py's ints).
+inline std::vector<index> to_indices(const nlohmann::json& j) { return j.get<std::vector<index>>(); }
+
+// A vector written in the test: values({0, 1, 1}).
+inline vector values(std::initializer_list<double> list) {
+  vector v(static_cast<index>(list.size()));
+  index i = 0;
+  for (const double x : list) v(i++) = x;
+  return v;
+}
+
+// |a - b| / |b|, where NaN matches only NaN and equal values (infinities, zeros) match exactly.
+inline double relative_error_nan(double a, double b) {
+  if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b) ? 0.0 : std::numeric_limits<double>::infinity();
+  if (a == b) return 0.0;
+  return std::abs(a - b) / std::abs(b);
+}
+
+// The largest relative_error_nan over two vectors of the same length.
+inline double max_relative_error_nan(const vector& a, const vector& b) {
+  REQUIRE(a.size() == b.size());
+  double worst = 0.0;
+  for (index i = 0; i < a.size(); ++i) worst = std::max(worst, relative_error_nan(a(i), b(i)));
+  return worst;
+}
+
+// Columns of X, or constant columns, as a reference's "columns" list describes them: an index picks X's column,
+// {"constant": c} makes a column of c.
+inline matrix columns_of(const matrix& X, const nlohmann::json& spec) {
+  matrix out(X.rows(), static_cast<index>(spec.size()));
+  for (index j = 0; j < out.cols(); ++j) {
+    const nlohmann::json& c = spec[static_cast<std::size_t>(j)];
+    if (c.is_object()) out.col(j).setConstant(c["constant"].get<double>());
+    else out.col(j) = X.col(c.get<index>());
+  }
+  return out;
 }
 
 // Largest |a - b| / max(|b|, floor): relative error where b is large, absolute where it is near zero.

@@ -31,62 +31,19 @@ namespace test_selectors_tests {
 
 namespace mp = mlpipe;
 using json = nlohmann::json;
+using mp::test::columns_of;
 using mp::test::error_message;
+using mp::test::max_relative_error_nan;
+using mp::test::numbers;
+using mp::test::to_indices;
+using mp::test::to_matrix;
 
 const json& reference() { return mp::test::test_reference("feature_selection"); }
 const mp::dataset& breast_cancer() { return mp::test::load("breast_cancer.csv"); }
 
-// A number from the reference: null is NaN, "inf" and "-inf" are infinities.
-double number(const json& j) {
-  if (j.is_null()) return std::numeric_limits<double>::quiet_NaN();
-  if (j.is_string()) return j.get<std::string>() == "inf" ? std::numeric_limits<double>::infinity()
-                                                           : -std::numeric_limits<double>::infinity();
-  return j.get<double>();
-}
-
-mp::vector numbers(const json& j) {
-  mp::vector v(static_cast<mp::index>(j.size()));
-  for (mp::index i = 0; i < v.size(); ++i) v(i) = number(j[static_cast<std::size_t>(i)]);
-  return v;
-}
-
-mp::matrix rows(const json& j) {
-  mp::matrix X(static_cast<mp::index>(j.size()), static_cast<mp::index>(j[0].size()));
-  for (mp::index i = 0; i < X.rows(); ++i) X.row(i) = numbers(j[static_cast<std::size_t>(i)]).transpose();
-  return X;
-}
-
-std::vector<mp::index> indices(const json& j) { return j.get<std::vector<mp::index>>(); }
-
-// The largest |a - b| / |b| (NaN matches NaN, equal values match, including infinities).
-double worst_relative(const mp::vector& a, const mp::vector& b) {
-  REQUIRE(a.size() == b.size());
-  double worst = 0.0;
-  for (mp::index i = 0; i < a.size(); ++i) {
-    if (std::isnan(a(i)) || std::isnan(b(i))) {
-      if (!(std::isnan(a(i)) && std::isnan(b(i)))) return std::numeric_limits<double>::infinity();
-      continue;
-    }
-    if (a(i) == b(i)) continue;
-    worst = std::max(worst, std::abs(a(i) - b(i)) / std::abs(b(i)));
-  }
-  return worst;
-}
-
 double worst_absolute(const mp::vector& a, const mp::vector& b) {
   REQUIRE(a.size() == b.size());
   return (a - b).cwiseAbs().maxCoeff();
-}
-
-// breast_cancer columns, or constant columns, as the reference's "columns" list describes them.
-mp::matrix columns_of(const mp::matrix& X, const json& spec) {
-  mp::matrix out(X.rows(), static_cast<mp::index>(spec.size()));
-  for (mp::index j = 0; j < out.cols(); ++j) {
-    const json& c = spec[static_cast<std::size_t>(j)];
-    if (c.is_object()) out.col(j).setConstant(c["constant"].get<double>());
-    else out.col(j) = X.col(c.get<mp::index>());
-  }
-  return out;
 }
 
 template <class Spec>
@@ -112,13 +69,13 @@ TEST_CASE("chi2 matches scikit-learn, with 3 classes labelled 5, 8 and 11, and n
   const auto& bc = breast_cancer();
   const mp::univariate_scores s = mp::chi2(bc.X, bc.y);
   // Sums of up to 569 values in another order than numpy's: 1e-12 relative; p-values down to 1e-130 to 1e-9.
-  CHECK(worst_relative(s.scores, numbers(ref["breast_cancer"]["score"])) < 1e-12);
-  CHECK(worst_relative(s.pvalues, numbers(ref["breast_cancer"]["p"])) < 1e-9);
+  CHECK(max_relative_error_nan(s.scores, numbers(ref["breast_cancer"]["score"])) < 1e-12);
+  CHECK(max_relative_error_nan(s.pvalues, numbers(ref["breast_cancer"]["p"])) < 1e-9);
   const auto& iris = mp::test::load("iris.csv");
   const mp::vector labels = numbers(ref["iris_relabelled"]["y"]);
   const mp::univariate_scores si = mp::chi2(iris.X, labels);
-  CHECK(worst_relative(si.scores, numbers(ref["iris_relabelled"]["score"])) < 1e-12);
-  CHECK(worst_relative(si.pvalues, numbers(ref["iris_relabelled"]["p"])) < 1e-9);
+  CHECK(max_relative_error_nan(si.scores, numbers(ref["iris_relabelled"]["score"])) < 1e-12);
+  CHECK(max_relative_error_nan(si.pvalues, numbers(ref["iris_relabelled"]["p"])) < 1e-9);
 
   mp::matrix negative = iris.X;
   negative(7, 2) = -0.5;
@@ -133,21 +90,21 @@ TEST_CASE("chi2 matches scikit-learn, with 3 classes labelled 5, 8 and 11, and n
 }
 
 TEST_CASE("f_regression without force_finite and r_regression match scikit-learn", "[feature_selection][scores]") {
-  const mp::matrix X = rows(reference()["f_regression_not_forced"]["X"]);
+  const mp::matrix X = to_matrix(reference()["f_regression_not_forced"]["X"]);
   const mp::vector y = numbers(reference()["f_regression_small"]["y"]);
   const mp::univariate_scores raw = mp::f_regression.with({.force_finite = false})(X, y);
   // x == y, -y, 2y + 1: F = inf, p = 0; a constant (zeros): NaN, NaN; a plain feature: the value.
-  CHECK(worst_relative(raw.scores, numbers(reference()["f_regression_not_forced"]["F"])) < 1e-12);
-  CHECK(worst_relative(raw.pvalues, numbers(reference()["f_regression_not_forced"]["p"])) < 1e-12);
+  CHECK(max_relative_error_nan(raw.scores, numbers(reference()["f_regression_not_forced"]["F"])) < 1e-12);
+  CHECK(max_relative_error_nan(raw.pvalues, numbers(reference()["f_regression_not_forced"]["p"])) < 1e-12);
   const json& r = reference()["r_regression"];
-  CHECK(worst_relative(mp::r_regression(X, y).scores, numbers(r["small_forced"])) < 1e-12);
+  CHECK(max_relative_error_nan(mp::r_regression(X, y).scores, numbers(r["small_forced"])) < 1e-12);
   CHECK(mp::r_regression(X, y).pvalues.size() == 0);
-  CHECK(worst_relative(mp::r_regression.with({.force_finite = false})(X, y).scores, numbers(r["small_not_forced"])) <
+  CHECK(max_relative_error_nan(mp::r_regression.with({.force_finite = false})(X, y).scores, numbers(r["small_not_forced"])) <
         1e-12);
   const auto& bc = breast_cancer();
   mp::matrix others(bc.X.rows(), bc.X.cols() - 1);
   others << bc.X.leftCols(4), bc.X.rightCols(bc.X.cols() - 5);
-  CHECK(worst_relative(mp::r_regression(others, bc.X.col(4)).scores, numbers(r["breast_cancer_target_column_4"])) <
+  CHECK(max_relative_error_nan(mp::r_regression(others, bc.X.col(4)).scores, numbers(r["breast_cancer_target_column_4"])) <
         1e-12);
 }
 
@@ -166,7 +123,7 @@ TEST_CASE("mutual_info_classif and mutual_info_regression give scikit-learn's es
   CHECK(worst_absolute(mp::mutual_info_regression{.seed = 0}(diabetes.X, diabetes.y).scores,
                        numbers(ref["diabetes_regression_k3_seed0"])) < 1e-12);
 
-  const mp::matrix X = rows(ref["mixed_X"]);
+  const mp::matrix X = to_matrix(ref["mixed_X"]);
   const mp::vector labels = numbers(ref["mixed_y"]);
   const mp::vector values = numbers(ref["mixed_y_real"]);
   const std::vector<bool> mask{true, true, false, false, false};
@@ -206,50 +163,50 @@ TEST_CASE("select_percentile, select_fpr, select_fdr, select_fwe and generic_uni
   const auto& bc = breast_cancer();
   for (const auto& [q, kept] : ref["percentile_f_classif"].items()) {
     CAPTURE(q);
-    CHECK(mp::select_percentile{.percentile = std::stod(q)}.fit(bc.X, bc.y).support() == indices(kept));
+    CHECK(mp::select_percentile{.percentile = std::stod(q)}.fit(bc.X, bc.y).support() == to_indices(kept));
   }
   const mp::matrix ties = columns_of(bc.X, reference()["select_k_best_ties"]["columns"]);
   for (const auto& [q, kept] : ref["percentile_ties"].items()) {
     CAPTURE(q);
-    CHECK(mp::select_percentile{.percentile = std::stod(q)}.fit(ties, bc.y).support() == indices(kept));
+    CHECK(mp::select_percentile{.percentile = std::stod(q)}.fit(ties, bc.y).support() == to_indices(kept));
   }
   CHECK(mp::select_percentile{.percentile = 20, .score = mp::mutual_info_classif{.n_neighbors = 3, .seed = 0}}
             .fit(bc.X, bc.y)
-            .support() == indices(ref["percentile_mutual_info"]));
+            .support() == to_indices(ref["percentile_mutual_info"]));
   for (const auto& [a, kept] : ref["fpr_f_classif"].items()) {
     CAPTURE(a);
-    CHECK(mp::select_fpr{.alpha = std::stod(a)}.fit(bc.X, bc.y).support() == indices(kept));
+    CHECK(mp::select_fpr{.alpha = std::stod(a)}.fit(bc.X, bc.y).support() == to_indices(kept));
   }
   for (const auto& [a, kept] : ref["fdr_f_classif"].items()) {
     CAPTURE(a);
-    CHECK(mp::select_fdr{.alpha = std::stod(a)}.fit(bc.X, bc.y).support() == indices(kept));
+    CHECK(mp::select_fdr{.alpha = std::stod(a)}.fit(bc.X, bc.y).support() == to_indices(kept));
   }
   for (const auto& [a, kept] : ref["fwe_f_classif"].items()) {
     CAPTURE(a);
-    CHECK(mp::select_fwe{.alpha = std::stod(a)}.fit(bc.X, bc.y).support() == indices(kept));
+    CHECK(mp::select_fwe{.alpha = std::stod(a)}.fit(bc.X, bc.y).support() == to_indices(kept));
   }
   const auto& iris = mp::test::load("iris.csv");
   const mp::vector labels = numbers(reference()["chi2"]["iris_relabelled"]["y"]);
   for (const auto& [a, kept] : ref["fdr_chi2_iris"].items()) {
     CAPTURE(a);
-    CHECK(mp::select_fdr{.alpha = std::stod(a), .score = mp::chi2}.fit(iris.X, labels).support() == indices(kept));
+    CHECK(mp::select_fdr{.alpha = std::stod(a), .score = mp::chi2}.fit(iris.X, labels).support() == to_indices(kept));
   }
   const auto& diabetes = mp::test::load("diabetes.csv");
   for (const auto& [a, kept] : ref["fdr_f_regression_diabetes"].items()) {
     CAPTURE(a);
     CHECK(mp::select_fdr{.alpha = std::stod(a), .score = mp::f_regression}.fit(diabetes.X, diabetes.y).support() ==
-          indices(kept));
+          to_indices(kept));
   }
   const json& generic = ref["generic"];
   using mode = mp::selection_mode;
   const auto generic_support = [&](mode m, double param) {
     return mp::generic_univariate_select{.mode = m, .param = param}.fit(bc.X, bc.y).support();
   };
-  CHECK(generic_support(mode::percentile, 10) == indices(generic["percentile_10"]));
-  CHECK(generic_support(mode::k_best, 7) == indices(generic["k_best_7"]));
-  CHECK(generic_support(mode::fpr, 1e-20) == indices(generic["fpr_1e-20"]));
-  CHECK(generic_support(mode::fdr, 1e-20) == indices(generic["fdr_1e-20"]));
-  CHECK(generic_support(mode::fwe, 1e-20) == indices(generic["fwe_1e-20"]));
+  CHECK(generic_support(mode::percentile, 10) == to_indices(generic["percentile_10"]));
+  CHECK(generic_support(mode::k_best, 7) == to_indices(generic["k_best_7"]));
+  CHECK(generic_support(mode::fpr, 1e-20) == to_indices(generic["fpr_1e-20"]));
+  CHECK(generic_support(mode::fdr, 1e-20) == to_indices(generic["fdr_1e-20"]));
+  CHECK(generic_support(mode::fwe, 1e-20) == to_indices(generic["fwe_1e-20"]));
 }
 
 TEST_CASE("univariate selectors expose scores, p-values, the support as indices and mask, inverse_transform and "
@@ -401,20 +358,20 @@ TEST_CASE("select_from_model keeps what scikit-learn's SelectFromModel keeps, by
     const mp::importance_threshold threshold = t == "0.02" ? mp::importance_threshold(0.02) : mp::importance_threshold(t);
     CHECK(mp::select_from_model<mp::ridge>{.estimator = {.alpha = 1.0}, .threshold = threshold}
               .fit(diabetes.X, diabetes.y)
-              .support() == indices(kept));
+              .support() == to_indices(kept));
   }
   const auto& bc = breast_cancer();
   const mp::matrix Xs = standardized(bc.X);
   for (const auto& [t, kept] : ref["lr_breast_cancer"].items()) {
     CAPTURE(t);
     CHECK(mp::select_from_model<lr_t>{.estimator = tight_lr, .threshold = t}.fit(Xs, bc.y).support() ==
-          indices(kept));
+          to_indices(kept));
   }
   CHECK(mp::select_from_model<lr_t>{.estimator = tight_lr,
                                      .threshold = -std::numeric_limits<double>::infinity(),
                                      .max_features = 5}
             .fit(Xs, bc.y)
-            .support() == indices(ref["lr_breast_cancer_max_features_5"]));
+            .support() == to_indices(ref["lr_breast_cancer_max_features_5"]));
   const auto& iris = mp::test::load("iris.csv");
   const mp::matrix Xis = standardized(iris.X);
   for (const auto& [o, kept] : ref["lr_iris_norm_order"].items()) {
@@ -422,12 +379,12 @@ TEST_CASE("select_from_model keeps what scikit-learn's SelectFromModel keeps, by
     CHECK(mp::select_from_model<lr_t>{.estimator = {.C = 0.5, .max_iter = 1000, .tol = 1e-10},
                                        .norm_order = std::stod(o)}
               .fit(Xis, iris.y)
-              .support() == indices(kept));
+              .support() == to_indices(kept));
   }
   // prefit: an already-fitted model gives the same selection without a refit.
   const auto model = tight_lr.fit(Xs, bc.y);
   const auto prefit = mp::select_from_model<lr_t>{.threshold = "median"}.from_fitted(model);
-  CHECK(prefit.support() == indices(ref["lr_breast_cancer"]["median"]));
+  CHECK(prefit.support() == to_indices(ref["lr_breast_cancer"]["median"]));
   CHECK(prefit.feature_names_out(bc.feature_names).size() == prefit.support().size());
   // A user's stage with feature_importances() only.
   const auto user = mp::select_from_model<contrast_model>{.threshold = "mean"}.fit(Xs, bc.y);
@@ -442,13 +399,13 @@ TEST_CASE("rfe ranks features as scikit-learn's RFE, by count or fraction, with 
   const auto ranking = [&](mp::feature_amount k, mp::feature_amount step) {
     return mp::rfe<lr_t>{.estimator = tight_lr, .n_features_to_select = k, .step = step}.fit(Xs, bc.y).ranking();
   };
-  CHECK(ranking(10, 1) == indices(ref["lr_breast_cancer"]["10_1"]));
-  CHECK(ranking(5, 3) == indices(ref["lr_breast_cancer"]["5_3"]));
-  CHECK(ranking(0.5, 0.1) == indices(ref["lr_breast_cancer"]["0.5_0.1"]));
-  CHECK(ranking(1, 0.25) == indices(ref["lr_breast_cancer"]["1_0.25"]));
+  CHECK(ranking(10, 1) == to_indices(ref["lr_breast_cancer"]["10_1"]));
+  CHECK(ranking(5, 3) == to_indices(ref["lr_breast_cancer"]["5_3"]));
+  CHECK(ranking(0.5, 0.1) == to_indices(ref["lr_breast_cancer"]["0.5_0.1"]));
+  CHECK(ranking(1, 0.25) == to_indices(ref["lr_breast_cancer"]["1_0.25"]));
   const auto& diabetes = mp::test::load("diabetes.csv");
   const auto r = mp::rfe<mp::ridge>{.n_features_to_select = 3}.fit(diabetes.X, diabetes.y);
-  CHECK(r.ranking() == indices(ref["ridge_diabetes"]));
+  CHECK(r.ranking() == to_indices(ref["ridge_diabetes"]));
   CHECK(r.n_features() == 3);
   CHECK(r.estimator().n_features_in() == 3);
   CHECK(r.transform(diabetes.X).cols() == 3);
@@ -462,7 +419,7 @@ TEST_CASE("rfecv scores every size on the same folds as scikit-learn's RFECV and
   const mp::matrix Xs = standardized(bc.X);
   const auto check = [](const auto& f, const json& r) {
     CHECK(f.n_features() == r["n_features"].get<mp::index>());
-    CHECK(f.ranking() == indices(r["ranking"]));
+    CHECK(f.ranking() == to_indices(r["ranking"]));
     const mp::vector mean = Eigen::Map<const mp::vector>(f.cv_results().mean_test_score.data(),
                                                          static_cast<mp::index>(f.cv_results().mean_test_score.size()));
     const mp::vector sd = Eigen::Map<const mp::vector>(f.cv_results().std_test_score.data(),
@@ -545,7 +502,7 @@ TEST_CASE("sequential_feature_selector selects the sets scikit-learn's Sequentia
   const auto forward = sfs_lr{.estimator = tight_lr, .n_features_to_select = 5, .direction = mp::direction::forward,
                               .cv = mp::stratified_kfold{.n_splits = 5}, .n_jobs = 2}
                            .fit(Xs, bc.y);
-  CHECK(forward.support() == indices(ref["lr_breast_cancer_forward_5"]));
+  CHECK(forward.support() == to_indices(ref["lr_breast_cancer_forward_5"]));
   CHECK(forward.order().size() == 5);
   const auto serial = sfs_lr{.estimator = tight_lr, .n_features_to_select = 5,
                              .cv = mp::stratified_kfold{.n_splits = 5}, .n_jobs = 1}
@@ -555,20 +512,20 @@ TEST_CASE("sequential_feature_selector selects the sets scikit-learn's Sequentia
   CHECK(sfs_lr{.estimator = tight_lr, .n_features_to_select = 27, .direction = mp::direction::backward,
                .cv = mp::stratified_kfold{.n_splits = 5}, .n_jobs = 2}
             .fit(Xs, bc.y)
-            .support() == indices(ref["lr_breast_cancer_backward_27"]));
+            .support() == to_indices(ref["lr_breast_cancer_backward_27"]));
   const auto& diabetes = mp::test::load("diabetes.csv");
   using sfs_ridge = mp::sequential_feature_selector<mp::ridge>;
   CHECK(sfs_ridge{.n_features_to_select = mp::automatic, .tol = 0.01, .cv = mp::kfold{.n_splits = 5}}
             .fit(diabetes.X, diabetes.y)
-            .support() == indices(ref["ridge_diabetes_forward_auto_tol"]));
+            .support() == to_indices(ref["ridge_diabetes_forward_auto_tol"]));
   CHECK(sfs_ridge{.n_features_to_select = mp::automatic, .tol = 0.001, .direction = mp::direction::backward,
                   .cv = mp::kfold{.n_splits = 5}}
             .fit(diabetes.X, diabetes.y)
-            .support() == indices(ref["ridge_diabetes_backward_auto_tol"]));
+            .support() == to_indices(ref["ridge_diabetes_backward_auto_tol"]));
   CHECK(sfs_ridge{.n_features_to_select = 0.3, .direction = mp::direction::backward,
                   .scoring = "neg_mean_absolute_error", .cv = mp::kfold{.n_splits = 5}}
             .fit(diabetes.X, diabetes.y)
-            .support() == indices(ref["ridge_diabetes_backward_fraction"]));
+            .support() == to_indices(ref["ridge_diabetes_backward_fraction"]));
 
   const auto& iris = mp::test::load("iris.csv");
   expect_conformant(sfs_lr{.estimator = mp::logistic_regression{}, .n_features_to_select = 2,
@@ -677,14 +634,14 @@ TEST_CASE("exhaustive_feature_selector keeps the first best subset, as mlxtend, 
   const auto f = efs_lr{.estimator = {.C = 0.5, .max_iter = 1000, .tol = 1e-10}, .min_features = 1, .max_features = 4,
                         .cv = mp::stratified_kfold{.n_splits = 3}, .n_jobs = 2}
                      .fit(Xis, iris.y);
-  CHECK(f.support() == indices(ref["lr_iris_1_4"]["support"]));
+  CHECK(f.support() == to_indices(ref["lr_iris_1_4"]["support"]));
   CHECK(std::abs(f.score() - ref["lr_iris_1_4"]["score"].get<double>()) < 1e-12);
   CHECK(f.n_subsets() == 15);
   const auto& diabetes = mp::test::load("diabetes.csv");
   const auto d = mp::exhaustive_feature_selector<mp::ridge>{.min_features = 2, .max_features = 3,
                                                              .cv = mp::kfold{.n_splits = 5}}
                      .fit(diabetes.X, diabetes.y);
-  CHECK(d.support() == indices(ref["ridge_diabetes_2_3"]["support"]));
+  CHECK(d.support() == to_indices(ref["ridge_diabetes_2_3"]["support"]));
   CHECK(std::abs(d.score() - ref["ridge_diabetes_2_3"]["score"].get<double>()) < 1e-9);
   CHECK(mp::from_json<efs_lr::fitted>(mp::to_json(f)).support() == f.support());
   const auto& bc = breast_cancer();
@@ -698,6 +655,74 @@ TEST_CASE("exhaustive_feature_selector keeps the first best subset, as mlxtend, 
         }) == "exhaustive_feature_selector: min_features = 3 and max_features = 2 for an input of 30 features; "
               "expected 1 <= min_features <= max_features <= 30");
   expect_conformant(efs_lr{.max_features = 2, .cv = mp::stratified_kfold{.n_splits = 3}}, iris.X, iris.y);
+}
+
+TEST_CASE("a score's settings are saved, loaded and set by path; files that name the function alone still load",
+          "[feature_selection][scores][params]") {
+  const auto& bc = breast_cancer();
+  const mp::matrix X = bc.X.topRows(120).leftCols(6);
+  const mp::vector y = bc.y.head(120);
+  const std::vector<bool> mask{false, true, false, false, false, false};
+  mp::matrix X_discrete = X;
+  X_discrete.col(1) = (X.col(1).array() > X.col(1).mean()).cast<double>();
+  const auto spec = mp::select_percentile{
+      .percentile = 50, .score = mp::mutual_info_classif{.discrete_features = mask, .n_neighbors = 5, .seed = 2}};
+  CHECK(std::get<std::string>(mp::get_param(spec, "score")) ==
+        "mutual_info_classif(n_neighbors=5, seed=2, discrete_features=[0,1,0,0,0,0])");
+  const auto fitted = spec.fit(X_discrete, y);
+  const auto loaded = mp::from_json<mp::select_percentile::fitted>(mp::to_json(fitted));
+  CHECK(loaded.spec().score == spec.score);
+  CHECK(loaded.support() == fitted.support());
+  CHECK(loaded.scores() == fitted.scores());
+  // Refitting the loaded spec gives the same scores: the settings came back, not the defaults.
+  CHECK(loaded.spec().fit(X_discrete, y).scores() == fitted.scores());
+  CHECK(mp::select_percentile{.percentile = 50, .score = mp::mutual_info_classif{}}.fit(X_discrete, y).scores() !=
+        fitted.scores());
+
+  // A file written before settings were saved names the function alone: it loads with the default settings.
+  json old = mp::to_json(fitted);
+  old["model"]["params"]["score"] = "mutual_info_classif";
+  const auto from_old = mp::from_json<mp::select_percentile::fitted>(old);
+  CHECK(from_old.spec().score == static_cast<mp::score_func>(mp::mutual_info_classif{}));
+  CHECK(from_old.support() == fitted.support());
+
+  // Set by path, from a grid or a command line.
+  mp::select_k_best k;
+  mp::set_param(k, "score", "mutual_info_regression( seed = 7 ,n_neighbors=4 )");
+  CHECK(k.score == static_cast<mp::score_func>(mp::mutual_info_regression{.n_neighbors = 4, .seed = 7}));
+  mp::set_param(k, "score", "mutual_info_classif(discrete_features=true)");
+  CHECK(k.score.settings.discrete == mp::discrete_columns(true));
+  mp::set_param(k, "score", "f_regression(force_finite=false)");
+  CHECK(k.score == mp::f_regression.with({.force_finite = false}));
+  CHECK(std::get<std::string>(mp::get_param(k, "score")) == "f_regression(force_finite=false)");
+  mp::set_param(k, "score", "chi2");
+  CHECK(k.score == mp::chi2);
+
+  // Settings a function does not read, out of range, repeated or malformed are refused, naming what is expected.
+  const std::string expected =
+      "parameter 'score' of select_k_best expects one of \"f_classif\", \"f_regression\", \"r_regression\", \"chi2\", "
+      "\"mutual_info_classif\", \"mutual_info_regression\", with settings in parentheses where the function has some "
+      "(mutual information: n_neighbors >= 1, seed from 0 to 4294967295, discrete_features auto, true, false or a "
+      "mask such as [0,1,1]; f_regression and r_regression: force_finite true or false), e.g. "
+      "\"mutual_info_classif(n_neighbors=5, seed=1)\", got ";
+  for (const std::string bad : {"mutual_info_classif(n_neighbors=0)", "mutual_info_classif(seed=4294967296)",
+                                "mutual_info_classif(seed=1, seed=2)", "chi2(seed=1)", "f_classif(force_finite=false)",
+                                "mutual_info_regression(discrete_features=[0,2])", "mutual_info_classif(n_neighbors)",
+                                "mutual_info_classif(n_neighbors=3", "f_regression(force_finite=no)"}) {
+    CAPTURE(bad);
+    CHECK(error_message<mp::invalid_parameter>([&] { mp::set_param(k, "score", bad); }) ==
+          expected + "\"" + bad + "\" (a string)");
+  }
+  CHECK(corrupted(fitted, [](json& m) { m["params"]["score"] = "mutual_info_classif(n_neighbors=-2)"; })
+            .ends_with("found \"mutual_info_classif(n_neighbors=-2)\""));
+  CHECK(corrupted(fitted, [](json& m) { m["params"]["score"] = "mutual_info_classif(discrete_features=[0,1])"; }) ==
+        "<json>: model (select_percentile): params.score has a discrete_features mask of 2 entries but n_features_in "
+        "= 6; expected one entry per input feature");
+  const auto best = mp::select_k_best{.k = 2, .score = mp::mutual_info_classif{.discrete_features = mask}}
+                        .fit(X_discrete, y);
+  CHECK(corrupted(best, [](json& m) { m["params"]["score"] = "mutual_info_classif(discrete_features=[1])"; }) ==
+        "<json>: model (select_k_best): params.score has a discrete_features mask of 1 entry but n_features_in = 6; "
+        "expected one entry per input feature");
 }
 
 }  // namespace test_selectors_tests

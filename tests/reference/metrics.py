@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import sklearn
 from sklearn import metrics as M
+from sklearn.preprocessing import label_binarize
 
 from common import floats, rows
 
@@ -245,6 +246,53 @@ X = np.arange(len(yt), dtype=float)[:, None]
 values["regression_scorers"] = {"y_true": floats(yt), "y_pred": floats(yp),
                                 "scores": {n: M.get_scorer(n)(est, X, yt) for n in regression_scorers}}
 values["scorers"] = scorer_cases
+
+# ---- multilabel targets (indicator matrices) and multiclass average precision ------------------------------------
+m = np.random.RandomState(29)  # a stream of its own, so the values above stay as they were
+multilabel_cases = []
+Yt = (m.rand(30, 4) < [0.5, 0.3, 0.6, 0.15]).astype(float)
+Yp = np.where(m.rand(30, 4) < 0.75, Yt, 1 - Yt)
+Yt[3] = 0  # a row with no true label
+Yp[3] = 0  # and none predicted: samples precision and recall are 0/0
+Yp[5] = 0  # a row with true labels and none predicted
+Yp[:, 3] = 0  # label 3 never predicted
+S = np.round(m.rand(30, 4) + 0.4 * Yt, 1)  # scores with ties
+for w in [None, m.uniform(0.2, 3.0, size=30)]:
+    base = {"y_true": rows(Yt), "y_pred": rows(Yp), "scores": rows(S), "sample_weight": None if w is None else floats(w)}
+    for labels in [None, [2, 0]]:
+        for average in ["micro", "macro", "weighted", "samples"]:
+            for zd in [0, 1]:
+                kw = dict(average=average, zero_division=zd, sample_weight=w, labels=labels)
+                case = dict(base, average=average, zero_division=zd, labels=labels)
+                case["precision"] = M.precision_score(Yt, Yp, **kw)
+                case["recall"] = M.recall_score(Yt, Yp, **kw)
+                case["f1"] = M.f1_score(Yt, Yp, **kw)
+                case["fbeta_0.5"] = M.fbeta_score(Yt, Yp, beta=0.5, **kw)
+                case["jaccard"] = M.jaccard_score(Yt, Yp, **kw)
+                if labels is None and zd == 0:
+                    case["average_precision"] = M.average_precision_score(Yt, S, average=average, sample_weight=w)
+                multilabel_cases.append(case)
+values["multilabel"] = multilabel_cases
+
+multiclass_ap = []
+for classes, n in [([3.0, 7.0, 12.0], 40), ([0.0, 1.0, 2.0, 5.0], 45)]:
+    k = len(classes)
+    yt = np.array(classes)[m.randint(0, k, size=n)]
+    logits = np.round(m.randn(n, k) + 1.2 * (yt[:, None] == np.array(classes)[None, :]), 1)
+    proba = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    for w in [None, m.uniform(0.2, 2.0, size=n)]:
+        case = {"y_true": floats(yt), "proba": rows(proba), "decision": rows(logits), "classes": classes,
+                "sample_weight": None if w is None else floats(w)}
+        Y = label_binarize(yt, classes=classes)
+        for average in ["micro", "macro", "weighted", "samples"]:
+            case[average] = M.average_precision_score(Y, proba, average=average, sample_weight=w)
+            case[average + "_decision"] = M.average_precision_score(Y, logits, average=average, sample_weight=w)
+        multiclass_ap.append(case)
+yt = np.array([2.0, 5.0, 5.0, 2.0, 5.0, 2.0, 2.0, 5.0])
+p5 = np.array([0.2, 0.9, 0.6, 0.6, 0.4, 0.1, 0.7, 0.8])
+multiclass_ap.append({"y_true": floats(yt), "proba": rows(np.c_[1 - p5, p5]), "classes": [2.0, 5.0],
+                      "sample_weight": None, "binary": M.average_precision_score(yt, p5, pos_label=5.0)})
+values["multiclass_average_precision"] = multiclass_ap
 values["sklearn_scorer_names"] = sorted(M.get_scorer_names())
 
 

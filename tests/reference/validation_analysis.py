@@ -17,8 +17,8 @@ import statsmodels
 from scipy import stats
 from sklearn.inspection import permutation_importance
 from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.model_selection import (KFold, StratifiedKFold, cross_val_predict, learning_curve,
-                                     permutation_test_score, validation_curve)
+from sklearn.model_selection import (GroupKFold, KFold, LeaveOneGroupOut, StratifiedKFold, cross_val_predict,
+                                     learning_curve, permutation_test_score, validation_curve)
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from statsmodels.stats.contingency_tables import mcnemar
@@ -111,6 +111,31 @@ r = permutation_importance(model, X_cancer[400:], y_cancer[400:], n_repeats=4, r
 pi["cancer_accuracy"] = {"mean": floats(r.importances_mean), "std": floats(r.importances_std),
                          "raw": rows(r.importances)}
 values["permutation_importance"] = pi
+
+# ---- groups: the group splitters through every function that takes groups, and permutations within groups ------
+gr = {}
+groups_diabetes = np.random.RandomState(17).randint(0, 12, size=len(y_diabetes))
+gr["diabetes_groups"] = ints(groups_diabetes)
+gr["cross_val_predict_group_kfold"] = floats(cross_val_predict(ridge(2.0), X_diabetes, y_diabetes, cv=GroupKFold(5),
+                                                               groups=groups_diabetes))
+gr["cross_val_predict_leave_one_group_out"] = floats(cross_val_predict(ridge(), X_diabetes, y_diabetes,
+                                                                       cv=LeaveOneGroupOut(), groups=groups_diabetes))
+sizes, train, test = learning_curve(ridge(), X_diabetes, y_diabetes, cv=GroupKFold(4), groups=groups_diabetes,
+                                    scoring="r2", train_sizes=[0.3, 0.6, 1.0], shuffle=True, random_state=2)
+gr["learning_curve"] = {"sizes": ints(sizes), "train": rows(train), "test": rows(test)}
+train, test = validation_curve(ridge(), X_diabetes, y_diabetes, param_name="ridge__alpha", param_range=[0.1, 1.0, 10.0],
+                               cv=GroupKFold(3), groups=groups_diabetes, scoring="r2")
+gr["validation_curve"] = {"values": [0.1, 1.0, 10.0], "train": rows(train), "test": rows(test)}
+score, perm, p = permutation_test_score(ridge(), X_diabetes, y_diabetes, groups=groups_diabetes, cv=GroupKFold(4),
+                                        scoring="r2", n_permutations=15, random_state=3)
+gr["permutation_test_score"] = {"score": score, "permutation_scores": floats(perm), "p_value": p}
+groups_iris = np.random.RandomState(4).randint(0, 5, size=len(y_iris))
+gr["iris_groups"] = ints(groups_iris)
+score, perm, p = permutation_test_score(logreg(), X_iris, y_iris, groups=groups_iris,
+                                        cv=StratifiedKFold(5, shuffle=True, random_state=0), n_permutations=10,
+                                        random_state=5)
+gr["permutation_test_score_within_groups"] = {"score": score, "permutation_scores": floats(perm), "p_value": p}
+values["groups"] = gr
 
 # ---- statistics -------------------------------------------------------------------------------------------------
 st = {}

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>  // std::sort
 #include <string>
 #include <vector>
 
@@ -17,16 +18,10 @@ namespace test_curves_tests {
 
 namespace mp = mlpipe;
 using mp::test::error_message;
+using mp::test::to_matrix;
 
 const nlohmann::json& reference(const std::string& function) {
   return mp::test::test_reference("validation_analysis")[function];
-}
-
-mp::matrix to_matrix(const nlohmann::json& rows) {
-  mp::matrix m(static_cast<mp::index>(rows.size()), static_cast<mp::index>(rows[0].size()));
-  for (mp::index i = 0; i < m.rows(); ++i)
-    for (mp::index j = 0; j < m.cols(); ++j) m(i, j) = rows[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)];
-  return m;
 }
 
 // Largest |a - b| over all entries.
@@ -268,6 +263,81 @@ TEST_CASE("permutation_importance gives scikit-learn's importances for several s
           (void)mp::permutation_importance(model, X, diabetes().y);
         }) == "step 'scale' (standard_scaler): X has nan at row 3, column 2; expected finite values (impute missing "
               "values first, e.g. with simple_imputer)");
+}
+
+TEST_CASE("cross_val_predict, the curves and permutation_test_score pass .groups to the splitter, as scikit-learn",
+          "[validation][curves][groups]") {
+  const auto& ref = reference("groups");
+  const std::vector<mp::index> groups = ref["diabetes_groups"].get<std::vector<mp::index>>();
+  const mp::vector by_group = mp::cross_val_predict(ridge(2.0), diabetes().X, diabetes().y,
+                                                    mp::group_kfold{.n_splits = 5}, {.groups = groups});
+  CHECK(mp::test::max_relative_error(by_group, mp::test::to_vector(ref["cross_val_predict_group_kfold"])) < 1e-10);
+  const mp::vector one_out = mp::cross_val_predict(ridge(), diabetes().X, diabetes().y, mp::leave_one_group_out{},
+                                                   {.n_jobs = 2, .groups = groups});
+  CHECK(mp::test::max_relative_error(one_out, mp::test::to_vector(ref["cross_val_predict_leave_one_group_out"])) <
+        1e-10);
+
+  const auto lc = mp::learning_curve(ridge(), diabetes().X, diabetes().y,
+                                     {.train_sizes = {0.3, 0.6, 1.0}, .cv = mp::group_kfold{.n_splits = 4},
+                                      .scoring = "r2", .shuffle = true, .seed = 2, .groups = groups});
+  CHECK(lc.train_sizes_abs == ref["learning_curve"]["sizes"].get<std::vector<mp::index>>());
+  CHECK(max_difference(lc.train_scores, to_matrix(ref["learning_curve"]["train"])) < 1e-10);
+  CHECK(max_difference(lc.test_scores, to_matrix(ref["learning_curve"]["test"])) < 1e-10);
+
+  const auto vc = mp::validation_curve(ridge(), diabetes().X, diabetes().y, "model.alpha", {0.1, 1.0, 10.0},
+                                       {.cv = mp::group_kfold{.n_splits = 3}, .scoring = "r2", .groups = groups});
+  CHECK(max_difference(vc.train_scores, to_matrix(ref["validation_curve"]["train"])) < 1e-10);
+  CHECK(max_difference(vc.test_scores, to_matrix(ref["validation_curve"]["test"])) < 1e-10);
+
+  // y is permuted within each group (scikit-learn's _shuffle), and group_kfold splits by the same groups.
+  const auto pt = mp::permutation_test_score(ridge(), diabetes().X, diabetes().y,
+                                             {.n_permutations = 15, .seed = 3, .cv = mp::group_kfold{.n_splits = 4},
+                                              .scoring = "r2", .groups = groups});
+  const auto& r = ref["permutation_test_score"];
+  CHECK(pt.score == Approx(r["score"].get<double>()).epsilon(1e-12));
+  CHECK(mp::test::max_relative_error(Eigen::Map<const mp::vector>(pt.permutation_scores.data(), 15),
+                                     mp::test::to_vector(r["permutation_scores"])) < 1e-10);
+  CHECK(pt.p_value == r["p_value"].get<double>());
+  const std::vector<mp::index> iris_groups = ref["iris_groups"].get<std::vector<mp::index>>();
+  const auto within = mp::permutation_test_score(
+      logreg(), iris().X, iris().y,
+      {.n_permutations = 10, .seed = 5, .cv = mp::stratified_kfold{.shuffle = true, .seed = 0}, .groups = iris_groups});
+  const auto& w = ref["permutation_test_score_within_groups"];
+  CHECK(mp::test::max_relative_error(Eigen::Map<const mp::vector>(within.permutation_scores.data(), 10),
+                                     mp::test::to_vector(w["permutation_scores"])) < 1e-12);
+  CHECK(within.p_value == w["p_value"].get<double>());
+}
+
+TEST_CASE("permuting within groups keeps every row's target inside its group", "[validation][curves][groups]") {
+  const mp::row_ids groups{4, 1, 4, 1, 4, 9, 1, 9};
+  mp::numpy_random_state rng(0);
+  const std::vector<mp::index> order = mp::detail::permutation_within_groups(rng, 8, groups);
+  std::vector<mp::index> sorted = order;
+  std::sort(sorted.begin(), sorted.end());
+  CHECK(sorted == std::vector<mp::index>{0, 1, 2, 3, 4, 5, 6, 7});
+  for (std::size_t r = 0; r < order.size(); ++r) CHECK(groups[r] == groups[static_cast<std::size_t>(order[r])]);
+}
+
+TEST_CASE("functions that take groups reject groups of the wrong length and group splitters without groups",
+          "[validation][curves][groups]") {
+  const std::vector<int> short_groups(10, 0);
+  CHECK(error_message<mp::invalid_input>([&] {
+          (void)mp::cross_val_predict(ridge(), diabetes().X, diabetes().y, mp::kfold{}, {.groups = short_groups});
+        }) == "cross_val_predict: groups has 10 ids but X has 442 rows; expected one group id per row");
+  CHECK(error_message<mp::invalid_input>([&] {
+          (void)mp::learning_curve(ridge(), diabetes().X, diabetes().y, {.groups = short_groups});
+        }) == "learning_curve: groups has 10 ids but X has 442 rows; expected one group id per row");
+  CHECK(error_message<mp::invalid_input>([&] {
+          (void)mp::validation_curve(ridge(), diabetes().X, diabetes().y, "model.alpha", {1.0},
+                                     {.groups = short_groups});
+        }) == "validation_curve: groups has 10 ids but X has 442 rows; expected one group id per row");
+  CHECK(error_message<mp::invalid_input>([&] {
+          (void)mp::permutation_test_score(ridge(), diabetes().X, diabetes().y, {.groups = short_groups});
+        }) == "permutation_test_score: groups has 10 ids but X has 442 rows; expected one group id per row");
+  CHECK(error_message<mp::invalid_input>([&] {
+          (void)mp::learning_curve(ridge(), diabetes().X, diabetes().y, {.cv = mp::group_kfold{}});
+        }) == "group_kfold: group_kfold needs groups; pass .groups = ... (one group id per row) to cross_validate or "
+              "the search, or call splits(n_rows, y, groups)");
 }
 
 }  // namespace test_curves_tests

@@ -452,4 +452,123 @@ TEST_CASE("label metrics follow zero_division and have the documented values at 
   CHECK(mp::top_k_accuracy(values({0, 1, 2}), mp::matrix::Identity(3, 3), values({0, 1, 2}), {.k = 3}) == 1.0);
 }
 
+mp::averaging multilabel_averaging(const std::string& name) {
+  return name == "samples" ? mp::averaging::samples : averaging_of(name);
+}
+
+TEST_CASE("precision, recall, fbeta, jaccard and average precision of multilabel targets match scikit-learn",
+          "[validation][metrics][multilabel]") {
+  int checked = 0;
+  for (const auto& c : reference()["multilabel"]) {
+    const std::string average = c["average"];
+    CAPTURE(average, c["zero_division"].get<double>(), c["sample_weight"].is_null(), c["labels"].dump());
+    const mp::matrix y_true = to_matrix(c["y_true"]);
+    const mp::matrix y_pred = to_matrix(c["y_pred"]);
+    std::vector<double> labels;
+    if (!c["labels"].is_null()) labels = c["labels"].get<std::vector<double>>();
+    const mp::label_metric_options o{.average = multilabel_averaging(average), .labels = labels,
+                                     .zero_division = c["zero_division"].get<double>(), .sample_weight = weights_of(c)};
+    CHECK(matches(mp::precision(y_true, y_pred, o), c["precision"].get<double>()));
+    CHECK(matches(mp::recall(y_true, y_pred, o), c["recall"].get<double>()));
+    CHECK(matches(mp::f1(y_true, y_pred, o), c["f1"].get<double>()));
+    CHECK(matches(mp::fbeta(y_true, y_pred, 0.5, o), c["fbeta_0.5"].get<double>()));
+    CHECK(matches(mp::jaccard(y_true, y_pred, o), c["jaccard"].get<double>()));
+    if (c.contains("average_precision")) {
+      const mp::matrix scores = to_matrix(c["scores"]);
+      CHECK(matches(mp::average_precision(y_true, scores, {.average = o.average, .sample_weight = o.sample_weight}),
+                    c["average_precision"].get<double>()));
+    }
+    ++checked;
+  }
+  CHECK(checked == 2 * 2 * 4 * 2);
+  // The vector overloads still serve a column of labels (one column at compile time).
+  const mp::matrix Y = to_matrix(reference()["multilabel"][0]["y_true"]);
+  CHECK(mp::precision(Y.col(0), Y.col(0), {}) == 1.0);
+}
+
+TEST_CASE("multiclass average precision is scikit-learn's over label_binarize, from probabilities or decision values",
+          "[validation][metrics][multilabel]") {
+  int checked = 0;
+  for (const auto& c : reference()["multiclass_average_precision"]) {
+    const mp::vector y_true = to_vector(c["y_true"]);
+    const mp::vector classes = to_vector(c["classes"]);
+    const mp::matrix proba = to_matrix(c["proba"]);
+    const mp::vector w = weights_of(c);
+    CAPTURE(classes.size(), w.size());
+    if (c.contains("binary")) {
+      CHECK(matches(mp::average_precision(y_true, proba, classes), c["binary"].get<double>()));
+      ++checked;
+      continue;
+    }
+    const mp::matrix decision = to_matrix(c["decision"]);
+    for (const std::string average : {"micro", "macro", "weighted", "samples"}) {
+      CAPTURE(average);
+      const mp::average_precision_options o{.average = multilabel_averaging(average), .sample_weight = w};
+      CHECK(matches(mp::average_precision(y_true, proba, classes, o), c[average].get<double>()));
+      CHECK(matches(mp::average_precision(y_true, decision, classes, o), c[average + "_decision"].get<double>()));
+    }
+    ++checked;
+  }
+  CHECK(checked == 5);
+}
+
+TEST_CASE("multilabel metrics reject bad indicator matrices, labels and averages with precise messages",
+          "[validation][metrics][multilabel]") {
+  using mp::invalid_input;
+  using mp::invalid_parameter;
+  const mp::matrix Y = (mp::matrix(3, 3) << 1, 0, 1, 0, 1, 0, 1, 1, 0).finished();
+  const mp::label_metric_options macro{.average = mp::averaging::macro};
+  CHECK(error_message<invalid_input>([&] { mp::precision(Y, mp::matrix(Y.leftCols(2)), macro); }) ==
+        "precision: y_pred is 3 x 2 but y_true is 3 x 3; expected indicator matrices of the same shape");
+  mp::matrix two = Y;
+  two(1, 2) = 2.0;
+  CHECK(error_message<invalid_input>([&] { mp::recall(Y, two, macro); }) ==
+        "recall: y_pred has 2 at row 1, column 2; expected an indicator matrix of 0 and 1 (one column per label)");
+  mp::matrix nan = Y;
+  nan(2, 0) = std::numeric_limits<double>::quiet_NaN();
+  CHECK(error_message<invalid_input>([&] { mp::f1(nan, Y, macro); }) ==
+        "f1: y_true has nan at row 2, column 0; expected an indicator matrix of 0 and 1 (one column per label)");
+  CHECK(error_message<invalid_input>([&] { mp::jaccard(mp::matrix(0, 3), mp::matrix(0, 3), macro); }) ==
+        "jaccard: y_true has no rows; expected at least one");
+  CHECK(error_message<invalid_parameter>([&] { mp::f1(Y, Y, {.zero_division = 0.0}); }) ==
+        "f1: average is binary but the target is multilabel (an indicator matrix of 3 columns); expected .average = "
+        "mlpipe::averaging::micro, macro, weighted or samples");
+  CHECK(error_message<invalid_parameter>([&] { mp::precision(Y, Y, {.average = mp::averaging::micro, .labels = {3}}); }) ==
+        "precision: labels has 3; expected column numbers from 0 to 2 for a multilabel target");
+  CHECK(error_message<invalid_input>([&] { mp::fbeta(Y, Y, 1.0, {.average = mp::averaging::samples,
+                                                                 .sample_weight = values({1, 1})}); }) ==
+        "fbeta: sample_weight has 2 values but y_true has 3; expected one weight per row");
+  CHECK(error_message<invalid_parameter>([&] { mp::fbeta(Y, Y, -0.5, macro); }) ==
+        "fbeta: beta = -0.5 is out of range; expected beta >= 0");
+  CHECK(error_message<invalid_parameter>([&] {
+          mp::precision(values({0, 1, 1}), values({0, 1, 0}), {.average = mp::averaging::samples});
+        }) == "precision: average is samples, which needs a multilabel target; expected binary, micro, macro or "
+              "weighted for vectors of labels, or indicator matrices (one 0/1 column per label) for y_true and y_pred");
+  // Average precision.
+  const mp::matrix S = (mp::matrix(3, 3) << 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9).finished();
+  CHECK(error_message<invalid_input>([&] { mp::average_precision(Y, mp::matrix(S.topRows(2))); }) ==
+        "average_precision: scores is 2 x 3 but y_true is 3 x 3; expected one score per cell of the indicator matrix");
+  mp::matrix S_inf = S;
+  S_inf(1, 1) = std::numeric_limits<double>::infinity();
+  CHECK(error_message<invalid_input>([&] { mp::average_precision(Y, S_inf); }) ==
+        "average_precision: scores has inf at row 1, column 1; expected finite scores");
+  CHECK(error_message<invalid_parameter>([&] { mp::average_precision(Y, S, {.average = mp::averaging::binary}); }) ==
+        "average_precision: average is binary for several labels; expected .average = mlpipe::averaging::micro, "
+        "macro, weighted or samples (for two classes, pass the positive class's scores as a vector)");
+  const mp::vector y3 = values({0, 1, 2});
+  const mp::vector classes = values({0, 1, 2});
+  CHECK(error_message<invalid_input>([&] { mp::average_precision(values({0, 1, 4}), S, classes); }) ==
+        "average_precision: y_true has 4 at row 2, which is not one of the classes [0, 1, 2]");
+  CHECK(error_message<invalid_input>([&] { mp::average_precision(y3, mp::matrix(S.leftCols(2)), classes); }) ==
+        "average_precision: proba has 2 columns but there are 3 classes; expected one column per class");
+  CHECK(error_message<invalid_input>([&] {
+          mp::average_precision(y3, S, classes, {.sample_weight = values({1, -1, 1})});
+        }) == "average_precision: sample_weight has -1 at row 1; expected finite weights >= 0");
+  CHECK(error_message<invalid_parameter>([&] {
+          mp::average_precision(y3, S, classes, {.average = mp::averaging::binary});
+        }) == "average_precision: average is binary for several labels; expected .average = "
+              "mlpipe::averaging::micro, macro, weighted or samples (for two classes, pass the positive class's "
+              "scores as a vector)");
+}
+
 }  // namespace test_metrics_tests

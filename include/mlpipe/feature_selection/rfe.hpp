@@ -138,7 +138,7 @@ struct rfe {
 };
 
 template <class Estimator>
-class rfe<Estimator>::fitted {
+class rfe<Estimator>::fitted : public detail::selected_features<typename rfe<Estimator>::fitted> {
  public:
   static constexpr std::string_view kind = rfe::kind;
   static constexpr int schema_version = 1;
@@ -154,22 +154,9 @@ class rfe<Estimator>::fitted {
   // Each input feature's rank: 1 for the kept ones, 2 for the last dropped, ... (scikit-learn's ranking_).
   const std::vector<index>& ranking() const { return ranking_; }
   const std::vector<index>& support() const { return support_; }
-  std::vector<bool> support_mask() const { return detail::support_mask(n_features_in(), support_); }
   // The number of kept features (scikit-learn's n_features_).
-  index n_features() const { return n_features_out(); }
+  index n_features() const { return this->n_features_out(); }
   index n_features_in() const { return static_cast<index>(ranking_.size()); }
-  index n_features_out() const { return static_cast<index>(support_.size()); }
-
-  matrix transform(const matrix_view& X) const { return detail::select_columns(kind, X, n_features_in(), support_); }
-  void transform_one(std::span<const double> in, std::span<double> out) const {
-    detail::select_row(kind, in, out, n_features_in(), support_);
-  }
-  matrix inverse_transform(const matrix_view& Xt) const {
-    return detail::restore_columns(kind, Xt, n_features_in(), support_);
-  }
-  std::vector<std::string> feature_names_out(const std::vector<std::string>& input_names = {}) const {
-    return detail::selected_names(kind, input_names, support_, n_features_in());
-  }
 
   // Throws mlpipe::load_error naming the first broken invariant: the model's own, a rank >= 1 per input feature,
   // the support the features of rank 1, the model fitted on them. load() runs it.
@@ -187,9 +174,9 @@ class rfe<Estimator>::fitted {
       if (ranking_[j] == 1) rank_one.push_back(static_cast<index>(j));
     if (rank_one != support_)
       detail::throw_invariant(kind, "state.support is not the features of rank 1 in state.ranking");
-    if (model_.n_features_in() != n_features_out())
+    if (model_.n_features_in() != this->n_features_out())
       detail::throw_invariant(kind, "state.estimator was fitted on " + std::to_string(model_.n_features_in()) +
-                                        " features; expected " + std::to_string(n_features_out()) +
+                                        " features; expected " + std::to_string(this->n_features_out()) +
                                         ", the kept features");
   }
 
@@ -260,7 +247,7 @@ struct rfecv {
 };
 
 template <class Estimator>
-class rfecv<Estimator>::fitted {
+class rfecv<Estimator>::fitted : public detail::selected_features<typename rfecv<Estimator>::fitted> {
  public:
   static constexpr std::string_view kind = rfecv::kind;
   static constexpr int schema_version = 1;
@@ -278,18 +265,9 @@ class rfecv<Estimator>::fitted {
   const typename Estimator::fitted& estimator() const { return rfe_.estimator(); }
   const std::vector<index>& ranking() const { return rfe_.ranking(); }
   const std::vector<index>& support() const { return rfe_.support(); }
-  std::vector<bool> support_mask() const { return rfe_.support_mask(); }
   // The chosen number of features (scikit-learn's n_features_).
   index n_features() const { return rfe_.n_features(); }
   index n_features_in() const { return rfe_.n_features_in(); }
-  index n_features_out() const { return rfe_.n_features_out(); }
-
-  matrix transform(const matrix_view& X) const { return rfe_.transform(X); }
-  void transform_one(std::span<const double> in, std::span<double> out) const { rfe_.transform_one(in, out); }
-  matrix inverse_transform(const matrix_view& Xt) const { return rfe_.inverse_transform(Xt); }
-  std::vector<std::string> feature_names_out(const std::vector<std::string>& input_names = {}) const {
-    return rfe_.feature_names_out(input_names);
-  }
 
   // Throws mlpipe::load_error naming the first broken invariant: the final rfe's own, and scores per size.
   void check_invariants() const {

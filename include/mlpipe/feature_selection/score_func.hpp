@@ -6,6 +6,7 @@
 #include <utility>      // std::move
 #include <vector>
 
+#include "mlpipe/core/invariants.hpp"
 #include "mlpipe/core/types.hpp"
 
 namespace mlpipe {
@@ -98,5 +99,25 @@ struct score_func {
 
   friend bool operator==(const score_func&, const score_func&) = default;
 };
+
+namespace detail {
+
+// Which settings a built-in score function reads: mutual information its estimator's, f_regression and r_regression
+// force_finite; the others none.
+inline bool reads_mutual_info_settings(std::string_view name) {
+  return name == "mutual_info_classif" || name == "mutual_info_regression";
+}
+inline bool reads_force_finite(std::string_view name) { return name == "f_regression" || name == "r_regression"; }
+
+// A selector's saved score settings fit its input: a discrete_features mask has one entry per input feature.
+inline void check_score_mask(std::string_view kind, const score_func& score, index n_features_in) {
+  const auto& d = score.settings.discrete;
+  if (reads_mutual_info_settings(score.name) && d.is_mask() && static_cast<index>(d.mask().size()) != n_features_in)
+    throw_invariant(kind, "params.score has a discrete_features mask of " + std::to_string(d.mask().size()) +
+                              (d.mask().size() == 1 ? " entry" : " entries") + " but n_features_in = " + std::to_string(n_features_in) +
+                              "; expected one entry per input feature");
+}
+
+}  // namespace detail
 
 }  // namespace mlpipe

@@ -156,7 +156,8 @@ struct select_from_model {
 };
 
 template <class Estimator>
-class select_from_model<Estimator>::fitted {
+class select_from_model<Estimator>::fitted
+    : public detail::selected_features<typename select_from_model<Estimator>::fitted> {
  public:
   static constexpr std::string_view kind = select_from_model::kind;
   static constexpr int schema_version = 1;
@@ -175,22 +176,7 @@ class select_from_model<Estimator>::fitted {
   const vector& importances() const { return importances_; }
   double threshold() const { return threshold_; }
   const std::vector<index>& support() const { return support_; }
-  std::vector<bool> support_mask() const { return detail::support_mask(n_features_in(), support_); }
   index n_features_in() const { return importances_.size(); }
-  index n_features_out() const { return static_cast<index>(support_.size()); }
-
-  // The kept columns of X, in ascending order.
-  matrix transform(const matrix_view& X) const { return detail::select_columns(kind, X, n_features_in(), support_); }
-  // One row, no allocation: out[j] = in[support()[j]].
-  void transform_one(std::span<const double> in, std::span<double> out) const {
-    detail::select_row(kind, in, out, n_features_in(), support_);
-  }
-  matrix inverse_transform(const matrix_view& Xt) const {
-    return detail::restore_columns(kind, Xt, n_features_in(), support_);
-  }
-  std::vector<std::string> feature_names_out(const std::vector<std::string>& input_names = {}) const {
-    return detail::selected_names(kind, input_names, support_, n_features_in());
-  }
 
   // Throws mlpipe::load_error naming the first broken invariant: the model's own, the importances its, and the
   // support what the threshold keeps of them. load() runs it.

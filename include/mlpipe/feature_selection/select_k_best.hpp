@@ -50,7 +50,7 @@ struct select_k_best {
   fitted fit_precomputed(const univariate_scores& scores, const matrix_view& X, const vector_view& y) const;
 };
 
-class select_k_best::fitted {
+class select_k_best::fitted : public detail::selected_features<select_k_best::fitted> {
  public:
   static constexpr std::string_view kind = select_k_best::kind;
   static constexpr int schema_version = 1;
@@ -67,33 +67,6 @@ class select_k_best::fitted {
   const vector& scores() const { return scores_; }
   const vector& pvalues() const { return pvalues_; }
   index n_features_in() const { return scores_.size(); }
-  index n_features_out() const { return static_cast<index>(support_.size()); }
-  // One flag per input column: kept or not (scikit-learn's get_support()).
-  std::vector<bool> support_mask() const { return detail::support_mask(n_features_in(), support_); }
-
-  // The kept columns of X, in ascending order.
-  matrix transform(const matrix_view& X) const {
-    detail::check_predict_input(kind, X, n_features_in());
-    matrix out = detail::new_matrix(X.rows(), static_cast<index>(support_.size()));
-    for (std::size_t j = 0; j < support_.size(); ++j) out.col(static_cast<index>(j)) = X.col(support_[j]);
-    return out;
-  }
-
-  // One row, no allocation: out[j] = in[support()[j]].
-  void transform_one(std::span<const double> in, std::span<double> out) const {
-    detail::check_row(kind, in, n_features_in());
-    for (std::size_t j = 0; j < support_.size(); ++j) out[j] = in[static_cast<std::size_t>(support_[j])];
-  }
-
-  // The kept columns back at their input positions, zeros elsewhere (scikit-learn's inverse_transform).
-  matrix inverse_transform(const matrix_view& Xt) const {
-    return detail::restore_columns(kind, Xt, n_features_in(), support_);
-  }
-  // The names of the kept features, from the input's (empty: x0, x1, ...).
-  std::vector<std::string> feature_names_out(const std::vector<std::string>& input_names = {}) const {
-    return detail::selected_names(kind, input_names, support_, n_features_in());
-  }
-
   // Throws mlpipe::load_error naming the first broken invariant of the learned state: k <= n_features_in (one score
   // per input feature), a p-value per feature or none, and support the ascending indices of k features (scores may
   // be nan or infinite, as a score function returns them). load() runs it.
@@ -105,6 +78,7 @@ class select_k_best::fitted {
       detail::throw_invariant(kind, "k = " + std::to_string(spec_.k.count()) + " is more than n_features_in = " +
                                         std::to_string(n) + "; expected k <= " + std::to_string(n) + " or \"all\"");
     }
+    detail::check_score_mask(kind, spec_.score, n);
     if (pvalues_.size() != 0)
       detail::check_state_size(kind, "state.pvalues", pvalues_.size(), n, "one per input feature, or none");
     const index k = spec_.k.resolve(n);

@@ -7,6 +7,7 @@
 #include <utility>      // std::move
 #include <vector>
 
+#include "mlpipe/core/allocate.hpp"
 #include "mlpipe/core/check.hpp"
 #include "mlpipe/core/error.hpp"
 #include "mlpipe/core/invariants.hpp"
@@ -54,7 +55,9 @@ inline std::vector<bool> support_mask(index n_features_in, const std::vector<ind
 inline matrix select_columns(std::string_view kind, const matrix_view& X, index n_features_in,
                              const std::vector<index>& support) {
   check_predict_input(kind, X, n_features_in);
-  return X(Eigen::all, support);
+  matrix out = new_matrix(X.rows(), static_cast<index>(support.size()));
+  for (std::size_t j = 0; j < support.size(); ++j) out.col(static_cast<index>(j)) = X.col(support[j]);
+  return out;
 }
 
 // One row, no allocation: out[j] = in[support[j]].
@@ -77,6 +80,36 @@ inline matrix restore_columns(std::string_view kind, const matrix_view& Xt, inde
   for (std::size_t j = 0; j < support.size(); ++j) X.col(support[j]) = Xt.col(static_cast<index>(j));
   return X;
 }
+
+// selected_features<Derived> -- the outputs every fitted selector shares, from its kind, support() (the kept input
+// columns, ascending) and n_features_in(): a base class, so that each selector states only what it learns.
+template <class Derived>
+class selected_features {
+ public:
+  // One flag per input column: kept or not (scikit-learn's get_support()).
+  std::vector<bool> support_mask() const { return detail::support_mask(self().n_features_in(), self().support()); }
+  // The number of kept features.
+  index n_features_out() const { return static_cast<index>(self().support().size()); }
+  // The kept columns of X, in ascending order.
+  matrix transform(const matrix_view& X) const {
+    return select_columns(Derived::kind, X, self().n_features_in(), self().support());
+  }
+  // One row, no allocation: out[j] = in[support()[j]].
+  void transform_one(std::span<const double> in, std::span<double> out) const {
+    select_row(Derived::kind, in, out, self().n_features_in(), self().support());
+  }
+  // The kept columns back at their input positions, zeros elsewhere (scikit-learn's inverse_transform).
+  matrix inverse_transform(const matrix_view& Xt) const {
+    return restore_columns(Derived::kind, Xt, self().n_features_in(), self().support());
+  }
+  // The names of the kept features, from the input's (empty: x0, x1, ...) (scikit-learn's get_feature_names_out).
+  std::vector<std::string> feature_names_out(const std::vector<std::string>& input_names = {}) const {
+    return selected_names(Derived::kind, input_names, self().support(), self().n_features_in());
+  }
+
+ private:
+  const Derived& self() const { return static_cast<const Derived&>(*this); }
+};
 
 }  // namespace detail
 }  // namespace mlpipe

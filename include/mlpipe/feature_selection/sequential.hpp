@@ -25,6 +25,7 @@
 #include "mlpipe/feature_selection/rfe.hpp"
 #include "mlpipe/feature_selection/selected_features.hpp"
 #include "mlpipe/validation/any_splitter.hpp"
+#include "mlpipe/validation/cross_validate.hpp"  // detail::fold_data, detail::make_folds
 #include "mlpipe/validation/scorers.hpp"
 #include "mlpipe/validation/splitters.hpp"
 
@@ -41,6 +42,24 @@ struct enum_names<direction> {
   static constexpr std::array values{std::pair{direction::forward, std::string_view("forward")},
                                      std::pair{direction::backward, std::string_view("backward")}};
 };
+
+namespace detail {
+
+// The mean cross-validated score of estimator fitted on `columns` of each fold's training rows and scored on the
+// same columns of its test rows (the first scorer): what sequential and exhaustive selection compare. The folds are
+// cut once, so a candidate subset only selects columns of them.
+template <class Estimator>
+double subset_score(const Estimator& estimator, const std::vector<fold_data>& folds,
+                    const std::vector<scorer>& scorers, const std::vector<index>& columns) {
+  double sum = 0.0;
+  for (const fold_data& fold : folds) {
+    const auto model = estimator.fit(fold.X_train(Eigen::all, columns), fold.y_train);
+    sum += score_all(scorers, model, fold.X_test(Eigen::all, columns), fold.y_test)[0];
+  }
+  return sum / static_cast<double>(folds.size());
+}
+
+}  // namespace detail
 
 // sequential_feature_selector -- greedy forward or backward selection by cross-validated score, as scikit-learn's
 // SequentialFeatureSelector: each round cross-validates the estimator with every candidate feature added (or
@@ -75,7 +94,8 @@ struct sequential_feature_selector {
 };
 
 template <class Estimator>
-class sequential_feature_selector<Estimator>::fitted {
+class sequential_feature_selector<Estimator>::fitted
+    : public detail::selected_features<typename sequential_feature_selector<Estimator>::fitted> {
  public:
   static constexpr std::string_view kind = sequential_feature_selector::kind;
   static constexpr int schema_version = 1;
@@ -88,26 +108,13 @@ class sequential_feature_selector<Estimator>::fitted {
 
   const sequential_feature_selector& spec() const { return spec_; }
   const std::vector<index>& support() const { return support_; }
-  std::vector<bool> support_mask() const { return detail::support_mask(n_features_in_, support_); }
   // The features added (forward) or removed (backward), in the order chosen, and the mean cross-validated score of
   // each round's best candidate.
   const std::vector<index>& order() const { return order_; }
   const std::vector<double>& scores() const { return scores_; }
   // The number of kept features (scikit-learn's n_features_to_select_).
-  index n_features() const { return n_features_out(); }
+  index n_features() const { return this->n_features_out(); }
   index n_features_in() const { return n_features_in_; }
-  index n_features_out() const { return static_cast<index>(support_.size()); }
-
-  matrix transform(const matrix_view& X) const { return detail::select_columns(kind, X, n_features_in_, support_); }
-  void transform_one(std::span<const double> in, std::span<double> out) const {
-    detail::select_row(kind, in, out, n_features_in_, support_);
-  }
-  matrix inverse_transform(const matrix_view& Xt) const {
-    return detail::restore_columns(kind, Xt, n_features_in_, support_);
-  }
-  std::vector<std::string> feature_names_out(const std::vector<std::string>& input_names = {}) const {
-    return detail::selected_names(kind, input_names, support_, n_features_in_);
-  }
 
   // Throws mlpipe::load_error naming the first broken invariant: the support ascending indices below
   // n_features_in, the chosen features distinct, one score per round, and the support what the rounds leave.
@@ -125,7 +132,7 @@ class sequential_feature_selector<Estimator>::fitted {
     std::vector<index> expected;
     if (spec_.direction == direction::forward) {
       expected = chosen;
-    } else if (n_features_in_ - static_cast<index>(chosen.size()) == n_features_out()) {
+    } else if (n_features_in_ - static_cast<index>(chosen.size()) == this->n_features_out()) {
       std::size_t next = 0;
       for (index j = 0; j < n_features_in_ && expected.size() < support_.size(); ++j) {
         if (next < chosen.size() && chosen[next] == j) ++next;
@@ -186,17 +193,8 @@ typename sequential_feature_selector<Estimator>::fitted sequential_feature_selec
   const index rounds = n_features_to_select.is_auto() || direction == direction::forward ? to_select : n - to_select;
 
   const auto setup = detail::selector_cv<Estimator>(cv, scoring, X, y);
-  const std::vector<split>& splits = setup.first;
   const std::vector<scorer>& scorers = setup.second;
-  // Each fold's rows, cut once: a candidate only selects columns of them.
-  std::vector<matrix> X_train(splits.size()), X_test(splits.size());
-  std::vector<vector> y_train(splits.size()), y_test(splits.size());
-  for (std::size_t s = 0; s < splits.size(); ++s) {
-    X_train[s] = X(splits[s].train, Eigen::all);
-    X_test[s] = X(splits[s].test, Eigen::all);
-    y_train[s] = y(splits[s].train);
-    y_test[s] = y(splits[s].test);
-  }
+  const std::vector<detail::fold_data> folds = detail::make_folds(X, y, setup.first);  // cut once
   std::vector<bool> chosen(static_cast<std::size_t>(n), false);
   std::vector<index> order;
   std::vector<double> round_scores;
@@ -212,12 +210,7 @@ typename sequential_feature_selector<Estimator>::fitted sequential_feature_selec
         const bool in = chosen[static_cast<std::size_t>(j)] || j == candidates[c];
         if (in == (direction == direction::forward)) columns.push_back(j);
       }
-      double sum = 0.0;
-      for (std::size_t s = 0; s < splits.size(); ++s) {
-        const auto model = estimator.fit(X_train[s](Eigen::all, columns), y_train[s]);
-        sum += score_all(scorers, model, X_test[s](Eigen::all, columns), y_test[s])[0];
-      }
-      mean_score[c] = sum / static_cast<double>(splits.size());
+      mean_score[c] = detail::subset_score(estimator, folds, scorers, columns);
     });
     std::size_t best = 0;
     for (std::size_t c = 1; c < candidates.size(); ++c)
@@ -275,7 +268,8 @@ struct exhaustive_feature_selector {
 };
 
 template <class Estimator>
-class exhaustive_feature_selector<Estimator>::fitted {
+class exhaustive_feature_selector<Estimator>::fitted
+    : public detail::selected_features<typename exhaustive_feature_selector<Estimator>::fitted> {
  public:
   static constexpr std::string_view kind = exhaustive_feature_selector::kind;
   static constexpr int schema_version = 1;
@@ -288,23 +282,10 @@ class exhaustive_feature_selector<Estimator>::fitted {
 
   const exhaustive_feature_selector& spec() const { return spec_; }
   const std::vector<index>& support() const { return support_; }
-  std::vector<bool> support_mask() const { return detail::support_mask(n_features_in_, support_); }
   // The best subset's mean cross-validated score, and how many subsets were evaluated.
   double score() const { return score_; }
   index n_subsets() const { return n_subsets_; }
   index n_features_in() const { return n_features_in_; }
-  index n_features_out() const { return static_cast<index>(support_.size()); }
-
-  matrix transform(const matrix_view& X) const { return detail::select_columns(kind, X, n_features_in_, support_); }
-  void transform_one(std::span<const double> in, std::span<double> out) const {
-    detail::select_row(kind, in, out, n_features_in_, support_);
-  }
-  matrix inverse_transform(const matrix_view& Xt) const {
-    return detail::restore_columns(kind, Xt, n_features_in_, support_);
-  }
-  std::vector<std::string> feature_names_out(const std::vector<std::string>& input_names = {}) const {
-    return detail::selected_names(kind, input_names, support_, n_features_in_);
-  }
 
   // Throws mlpipe::load_error naming the first broken invariant: the support's size within [min_features,
   // max_features] and its indices ascending below n_features_in.
@@ -312,7 +293,7 @@ class exhaustive_feature_selector<Estimator>::fitted {
     detail::check_params(spec_);
     detail::check_state_count(kind, "state.n_features_in", n_features_in_, 1);
     detail::check_state_indices(kind, "state.support", support_, n_features_in_, "n_features_in");
-    detail::check_state_count(kind, "state.support size", n_features_out(), spec_.min_features, spec_.max_features,
+    detail::check_state_count(kind, "state.support size", this->n_features_out(), spec_.min_features, spec_.max_features,
                               "max_features");
   }
 
@@ -377,25 +358,11 @@ typename exhaustive_feature_selector<Estimator>::fitted exhaustive_feature_selec
     }
   }
   const auto setup = detail::selector_cv<Estimator>(cv, scoring, X, y);
-  const std::vector<split>& splits = setup.first;
   const std::vector<scorer>& scorers = setup.second;
-  std::vector<matrix> X_train(splits.size()), X_test(splits.size());
-  std::vector<vector> y_train(splits.size()), y_test(splits.size());
-  for (std::size_t s = 0; s < splits.size(); ++s) {
-    X_train[s] = X(splits[s].train, Eigen::all);
-    X_test[s] = X(splits[s].test, Eigen::all);
-    y_train[s] = y(splits[s].train);
-    y_test[s] = y(splits[s].test);
-  }
+  const std::vector<detail::fold_data> folds = detail::make_folds(X, y, setup.first);  // cut once
   std::vector<double> mean_score(subsets.size());
-  parallel_for(subsets.size(), n_jobs, [&](std::size_t c) {
-    double sum = 0.0;
-    for (std::size_t s = 0; s < splits.size(); ++s) {
-      const auto model = estimator.fit(X_train[s](Eigen::all, subsets[c]), y_train[s]);
-      sum += score_all(scorers, model, X_test[s](Eigen::all, subsets[c]), y_test[s])[0];
-    }
-    mean_score[c] = sum / static_cast<double>(splits.size());
-  });
+  parallel_for(subsets.size(), n_jobs,
+               [&](std::size_t c) { mean_score[c] = detail::subset_score(estimator, folds, scorers, subsets[c]); });
   std::size_t best = 0;
   for (std::size_t c = 1; c < subsets.size(); ++c)
     if (mean_score[c] > mean_score[best]) best = c;

@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>        // std::sqrt, std::isnan, std::isinf, std::isfinite
 #include <cstddef>
+#include <cstdint>      // std::int64_t, std::uint32_t
 #include <limits>
 #include <optional>
 #include <string>
@@ -13,6 +14,7 @@
 
 #include "mlpipe/core/check.hpp"
 #include "mlpipe/core/error.hpp"
+#include "mlpipe/core/invariants.hpp"
 #include "mlpipe/core/param_value.hpp"
 #include "mlpipe/core/special_functions.hpp"
 #include "mlpipe/core/types.hpp"
@@ -267,24 +269,145 @@ inline const std::array builtin_score_funcs{f_classif,
                                             static_cast<score_func>(mutual_info_regression{})};
 }  // namespace detail
 
-// A score function is set from a grid or a file by name, and saved as its name. Only the built-in ones can be
-// named; a selector holding your own function cannot be set from or loaded by name.
+namespace detail {
+
+// A score function as text: its name, then in parentheses the settings that differ from its defaults
+// ("mutual_info_classif(n_neighbors=5, seed=1)", "f_regression(force_finite=false)", "chi2").
+inline std::string score_func_text(const score_func& f) {
+  const score_settings defaults{};
+  std::vector<std::string> parts;
+  if (reads_mutual_info_settings(f.name)) {
+    if (f.settings.n_neighbors != defaults.n_neighbors)
+      parts.push_back("n_neighbors=" + std::to_string(f.settings.n_neighbors));
+    if (f.settings.seed != defaults.seed) parts.push_back("seed=" + std::to_string(f.settings.seed));
+    if (f.settings.discrete != defaults.discrete) {
+      std::string text = f.settings.discrete.describe();
+      if (f.settings.discrete.is_mask()) {
+        text = "[";
+        for (std::size_t j = 0; j < f.settings.discrete.mask().size(); ++j)
+          text += std::string(j ? "," : "") + (f.settings.discrete.mask()[j] ? "1" : "0");
+        text += "]";
+      }
+      parts.push_back("discrete_features=" + text);
+    }
+  }
+  if (reads_force_finite(f.name) && f.settings.force_finite != defaults.force_finite)
+    parts.push_back(std::string("force_finite=") + (f.settings.force_finite ? "true" : "false"));
+  std::string out(f.name);
+  if (parts.empty()) return out;
+  out += "(";
+  for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? ", " : "") + parts[i];
+  return out + ")";
+}
+
+// A whole number written in decimal digits, within [lo, hi].
+inline std::optional<std::int64_t> parse_count(std::string_view text, std::int64_t lo, std::int64_t hi) {
+  if (text.empty() || text.size() > 12) return std::nullopt;
+  std::int64_t v = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  if (v < lo || v > hi) return std::nullopt;
+  return v;
+}
+
+// The inverse of score_func_text: a built-in function by name, with valid settings for that function (each at most
+// once); nothing for anything else.
+inline std::optional<score_func> parse_score_func(std::string_view text) {
+  const auto trim = [](std::string_view t) {
+    while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
+    while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
+    return t;
+  };
+  text = trim(text);
+  const std::size_t open = text.find('(');
+  const std::string_view name = trim(text.substr(0, open));
+  std::optional<score_func> out;
+  for (const score_func& f : builtin_score_funcs)
+    if (f.name == name) out = f;
+  if (!out || open == std::string_view::npos) return out;
+  if (text.back() != ')') return std::nullopt;
+  std::string_view rest = text.substr(open + 1, text.size() - open - 2);
+  std::vector<std::string_view> seen;
+  while (!trim(rest).empty()) {
+    // The next key=value; a mask's commas are inside its brackets.
+    std::size_t end = 0;
+    int depth = 0;
+    while (end < rest.size() && (rest[end] != ',' || depth > 0)) {
+      depth += rest[end] == '[' ? 1 : (rest[end] == ']' ? -1 : 0);
+      ++end;
+    }
+    const std::string_view item = trim(rest.substr(0, end));
+    rest = end < rest.size() ? rest.substr(end + 1) : std::string_view{};
+    const std::size_t eq = item.find('=');
+    if (eq == std::string_view::npos) return std::nullopt;
+    const std::string_view key = trim(item.substr(0, eq));
+    const std::string_view value = trim(item.substr(eq + 1));
+    for (const auto k : seen)
+      if (k == key) return std::nullopt;
+    seen.push_back(key);
+    score_settings& s = out->settings;
+    if (reads_mutual_info_settings(name) && key == "n_neighbors") {
+      const auto v = parse_count(value, 1, std::numeric_limits<int>::max());
+      if (!v) return std::nullopt;
+      s.n_neighbors = static_cast<int>(*v);
+    } else if (reads_mutual_info_settings(name) && key == "seed") {
+      const auto v = parse_count(value, 0, std::numeric_limits<std::uint32_t>::max());
+      if (!v) return std::nullopt;
+      s.seed = static_cast<std::uint32_t>(*v);
+    } else if (reads_mutual_info_settings(name) && key == "discrete_features") {
+      if (value == "auto") s.discrete = discrete_columns::automatic();
+      else if (value == "true") s.discrete = discrete_columns(true);
+      else if (value == "false") s.discrete = discrete_columns(false);
+      else if (value.size() >= 3 && value.front() == '[' && value.back() == ']') {
+        std::vector<bool> mask;
+        std::string_view entries = value.substr(1, value.size() - 2);
+        while (true) {
+          const std::size_t comma = entries.find(',');
+          const std::string_view entry = trim(entries.substr(0, comma));
+          if (entry != "0" && entry != "1") return std::nullopt;
+          mask.push_back(entry == "1");
+          if (comma == std::string_view::npos) break;
+          entries = entries.substr(comma + 1);
+        }
+        s.discrete = discrete_columns(std::move(mask));
+      } else {
+        return std::nullopt;
+      }
+    } else if (reads_force_finite(name) && key == "force_finite" && (value == "true" || value == "false")) {
+      s.force_finite = value == "true";
+    } else {
+      return std::nullopt;
+    }
+  }
+  return out;
+}
+
+}  // namespace detail
+
+// A score function is set from a grid or a file by name, with its settings in parentheses where they differ from
+// the defaults ("mutual_info_classif(n_neighbors=5, seed=1, discrete_features=[0,1,1])",
+// "f_regression(force_finite=false)"), and saved the same way; a file that names the function alone gets the
+// defaults. Only the built-in functions can be named; a selector holding your own function cannot be set from or
+// loaded by name.
 template <>
 struct param_traits<score_func> {
   static inline const std::string expected = [] {
     std::string out = "one of";
     for (std::size_t i = 0; i < detail::builtin_score_funcs.size(); ++i)
       out += (i ? ", \"" : " \"") + std::string(detail::builtin_score_funcs[i].name) + "\"";
-    return out;
+    return out + ", with settings in parentheses where the function has some (mutual information: n_neighbors >= 1, "
+                 "seed from 0 to 4294967295, discrete_features auto, true, false or a mask such as [0,1,1]; "
+                 "f_regression and r_regression: force_finite true or false), e.g. "
+                 "\"mutual_info_classif(n_neighbors=5, seed=1)\"";
   }();
   static std::optional<score_func> from_value(const param_value& v) {
-    const auto* name = std::get_if<std::string>(&v);
-    if (name == nullptr) return std::nullopt;
-    for (const score_func& f : detail::builtin_score_funcs)
-      if (f.name == *name) return f;
-    return std::nullopt;
+    const auto* text = std::get_if<std::string>(&v);
+    if (text == nullptr) return std::nullopt;
+    return detail::parse_score_func(*text);
   }
-  static param_value to_value(const score_func& f) { return std::string(f.name); }
+  static param_value to_value(const score_func& f) { return detail::score_func_text(f); }
 };
 
 }  // namespace mlpipe

@@ -130,7 +130,7 @@ inline void require_pvalues(std::string_view kind, const score_func& score, cons
 // The fitted state every univariate selector shares: its spec, the scores and p-values of the input features and
 // the kept ones.
 template <class Spec>
-class univariate_selection {
+class univariate_selection : public selected_features<univariate_selection<Spec>> {
  public:
   static constexpr std::string_view kind = Spec::kind;
   static constexpr int schema_version = 1;
@@ -146,24 +146,7 @@ class univariate_selection {
   const vector& pvalues() const { return pvalues_; }
   // The kept input columns, ascending (get_support(indices=True)), and as one flag per input column (get_support()).
   const std::vector<index>& support() const { return support_; }
-  std::vector<bool> support_mask() const { return detail::support_mask(n_features_in(), support_); }
   index n_features_in() const { return scores_.size(); }
-  index n_features_out() const { return static_cast<index>(support_.size()); }
-
-  // The kept columns of X, in ascending order.
-  matrix transform(const matrix_view& X) const { return select_columns(kind, X, n_features_in(), support_); }
-  // One row, no allocation: out[j] = in[support()[j]].
-  void transform_one(std::span<const double> in, std::span<double> out) const {
-    select_row(kind, in, out, n_features_in(), support_);
-  }
-  // The kept columns back at their input positions, zeros elsewhere.
-  matrix inverse_transform(const matrix_view& Xt) const {
-    return restore_columns(kind, Xt, n_features_in(), support_);
-  }
-  // The names of the kept features, from the input's (empty: x0, x1, ...).
-  std::vector<std::string> feature_names_out(const std::vector<std::string>& input_names = {}) const {
-    return selected_names(kind, input_names, support_, n_features_in());
-  }
 
   // Throws mlpipe::load_error naming the first broken invariant: valid hyperparameters, one score per input feature,
   // one p-value per feature or none (none only for a selector that does not need them), and the support exactly the
@@ -174,6 +157,7 @@ class univariate_selection {
     check_params(spec_, [&] {
       if constexpr (requires { spec_.check_param(n); }) spec_.check_param(n);
     });
+    check_score_mask(kind, spec_.score, n);
     if (pvalues_.size() != 0)
       check_state_size(kind, "state.pvalues", pvalues_.size(), n, "one per input feature, or none");
     else if (spec_.needs_pvalues())

@@ -17,6 +17,7 @@
 #include "mlpipe/core/param_value.hpp"
 #include "mlpipe/core/params.hpp"
 #include "mlpipe/core/types.hpp"
+#include "mlpipe/feature_selection/selected_features.hpp"
 
 namespace mlpipe {
 
@@ -36,7 +37,9 @@ struct variance_threshold {
   fitted fit(const matrix_view& X, const vector_view& y = vector()) const;
 };
 
-class variance_threshold::fitted {
+// support_mask, inverse_transform and feature_names_out come from detail::selected_features; transform and
+// transform_one are its own, as they let missing values through.
+class variance_threshold::fitted : public detail::selected_features<variance_threshold::fitted> {
  public:
   static constexpr std::string_view kind = variance_threshold::kind;
   static constexpr int schema_version = 1;
@@ -53,7 +56,6 @@ class variance_threshold::fitted {
   // The kept input columns, ascending (scikit-learn's get_support(indices=True)).
   const std::vector<index>& support() const { return support_; }
   index n_features_in() const { return variances_.size(); }
-  index n_features_out() const { return static_cast<index>(support_.size()); }
 
   // The kept columns of X, in ascending order; missing values pass through.
   matrix transform(const matrix_view& X) const {

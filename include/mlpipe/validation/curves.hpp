@@ -1,6 +1,6 @@
 #pragma once
 
-#include <algorithm>    // std::sort, std::unique, std::clamp
+#include <algorithm>    // std::sort, std::unique, std::clamp, std::min
 #include <cmath>        // std::isfinite
 #include <cstdint>      // std::int64_t, std::uint32_t
 #include <initializer_list>
@@ -86,6 +86,7 @@ struct learning_curve_options {
   int n_jobs = 1;                 // threads for the (size, split) fits; -1: every core. Same result for any value
   bool shuffle = false;           // permute each split's training rows before taking the first n of them
   std::int64_t seed = 0;          // numpy RandomState seed (scikit-learn's random_state) when shuffle; 0 <= seed < 2^32
+  row_ids groups{};               // one group id per row, for the group splitters (group_kfold, ...); others ignore it
 };
 
 // validation_curve_options -- how validation_curve runs.
@@ -93,6 +94,7 @@ struct validation_curve_options {
   any_splitter cv{};      // the splits; empty: 5 folds, stratified for classifiers
   std::string scoring{};  // one scorer by name; empty: accuracy for classifiers, r2 for regressors
   int n_jobs = 1;         // threads for the (value, split) fits; -1: every core. Same result for any value
+  row_ids groups{};       // one group id per row, for the group splitters (group_kfold, ...); others ignore it
 };
 
 // curve_scores -- train and test scores of a learning or validation curve: row i is point i of the curve (a
@@ -158,16 +160,18 @@ curve_scores run_curve(std::string_view function, std::size_t n_points, const st
 
 }  // namespace detail
 
-// learning_curve(spec, X, y, {.train_sizes, .cv}) -- scikit-learn's learning_curve: for each split and each
+// learning_curve(spec, X, y, {.train_sizes, .cv, .groups}) -- scikit-learn's learning_curve: for each split and each
 // training size n, fits spec on the first n training rows of the split (after a seeded permutation of them when
-// .shuffle) and scores it on the split's training subset and test rows.
+// .shuffle) and scores it on the split's training subset and test rows. Sizes are relative to the first split's
+// training rows; a split with fewer (group folds differ in size) trains on all of its own, as scikit-learn does.
 template <predictor Spec>
 learning_curve_result learning_curve(const Spec& spec, const matrix_view& X, const vector_view& y,
                                      const learning_curve_options& options = {}) {
   detail::check_seed("learning_curve", options.seed);
   resolve_n_jobs(options.n_jobs);
   detail::check_target_rows("learning_curve", X, y);
-  const std::vector<split> splits = detail::splits_or_default<Spec>(options.cv, X, y);
+  detail::check_groups_length("learning_curve", options.groups, X.rows());
+  const std::vector<split> splits = detail::splits_or_default<Spec>(options.cv, X, y, options.groups);
   if (splits.empty()) throw invalid_parameter("the splitter gave no splits; expected at least one", "learning_curve");
   const auto n_max = static_cast<index>(splits[0].train.size());  // scikit-learn takes the first split's size
   const std::vector<index> sizes = options.train_sizes.absolute(n_max);
@@ -175,10 +179,8 @@ learning_curve_result learning_curve(const Spec& spec, const matrix_view& X, con
   numpy_random_state rng(static_cast<std::uint32_t>(options.seed));
   for (std::size_t s = 0; s < splits.size(); ++s) {
     train[s] = splits[s].train;
-    if (static_cast<index>(train[s].size()) < sizes.back())
-      throw invalid_parameter("split " + std::to_string(s) + " has " + std::to_string(train[s].size()) +
-                                  " training rows, fewer than the training size " + std::to_string(sizes.back()) +
-                                  "; expected splits with training sets of at least the largest size",
+    if (train[s].empty())
+      throw invalid_parameter("split " + std::to_string(s) + " has no training rows; expected at least one",
                               "learning_curve");
     if (options.shuffle) rng.shuffle(std::span<index>(train[s]));  // rng.permutation(train), one stream
   }
@@ -186,14 +188,15 @@ learning_curve_result learning_curve(const Spec& spec, const matrix_view& X, con
   static_cast<curve_scores&>(out) = detail::run_curve<Spec>(
       "learning_curve", sizes.size(), splits, X, y, options.scoring, options.n_jobs,
       [&](std::size_t) -> const Spec& { return spec; },
-      [&](std::size_t p, std::size_t s) {
-        return std::vector<index>(train[s].begin(), train[s].begin() + sizes[p]);
+      [&](std::size_t p, std::size_t s) {  // train[:size]: a split with fewer rows (group folds) trains on all
+        const auto n = std::min(sizes[p], static_cast<index>(train[s].size()));
+        return std::vector<index>(train[s].begin(), train[s].begin() + n);
       });
   out.train_sizes_abs = sizes;
   return out;
 }
 
-// validation_curve(spec, X, y, "model.C", {0.01, 0.1, 1.0}, {.cv}) -- scikit-learn's validation_curve: for each value
+// validation_curve(spec, X, y, "model.C", {0.01, 0.1, 1.0}, {.cv, .groups}) -- scikit-learn's validation_curve: for each value
 // of the parameter at path and each split, fits spec with that value and scores it on the split's training and
 // test rows. Every value is checked (path, type, range) before anything is fitted.
 template <predictor Spec>
@@ -217,7 +220,8 @@ curve_scores validation_curve(const Spec& spec, const matrix_view& X, const vect
   }
   resolve_n_jobs(options.n_jobs);
   detail::check_target_rows("validation_curve", X, y);
-  const std::vector<split> splits = detail::splits_or_default<Spec>(options.cv, X, y);
+  detail::check_groups_length("validation_curve", options.groups, X.rows());
+  const std::vector<split> splits = detail::splits_or_default<Spec>(options.cv, X, y, options.groups);
   return detail::run_curve<Spec>(
       "validation_curve", values.size(), splits, X, y, options.scoring, options.n_jobs,
       [&](std::size_t p) -> const Spec& { return specs[p]; },

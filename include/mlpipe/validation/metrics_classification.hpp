@@ -1,7 +1,8 @@
 #pragma once
 
 #include <algorithm>    // std::sort, std::unique, std::binary_search, std::max
-#include <cmath>        // std::sqrt, std::isinf, std::abs
+#include <cmath>        // std::sqrt, std::isinf, std::abs, std::trunc
+#include <concepts>     // std::derived_from
 #include <cstdio>       // std::snprintf
 #include <limits>
 #include <string>
@@ -15,7 +16,8 @@
 
 // Classification metrics of predicted labels, as scikit-learn 1.2 computes them: precision, recall, F-beta and
 // Jaccard with every averaging, balanced accuracy, Matthews' correlation, Cohen's kappa, the confusion matrix and
-// the classification report. Labels are whole numbers; sample weights are optional everywhere.
+// the classification report. Labels are whole numbers; sample weights are optional everywhere. precision, recall,
+// fbeta, f1 and jaccard also take multilabel targets: indicator matrices with one 0/1 column per label.
 
 namespace mlpipe {
 
@@ -25,6 +27,7 @@ enum class averaging {
   micro,     // one score from the counts summed over the labels
   macro,     // the unweighted mean of the per-label scores
   weighted,  // the mean of the per-label scores weighted by each label's number of true rows
+  samples,   // multilabel targets only: the mean over rows of each row's score across its labels
 };
 
 // label_metric_options -- settings of precision, recall, f1, fbeta and jaccard (scikit-learn's keyword arguments).
@@ -32,6 +35,7 @@ struct label_metric_options {
   averaging average = averaging::binary;  // how the per-label scores combine
   double pos_label = 1.0;                 // the positive label when average is binary
   std::vector<double> labels{};           // the labels to score (not binary); empty: every label of y_true and y_pred
+                                          // (multilabel: column numbers, 0 to columns - 1; empty: every column)
   double zero_division = 0.0;             // the value of an undefined ratio (0/0): 0 or 1 (scikit-learn's "warn" is 0)
   vector sample_weight{};                 // one weight >= 0 per row; empty: all 1
 };
@@ -124,6 +128,11 @@ inline void check_zero_division(std::string_view metric, double zero_division) {
 inline std::vector<double> scored_labels(std::string_view metric, const vector_view& y_true, const vector_view& y_pred,
                                          const label_metric_options& options) {
   check_zero_division(metric, options.zero_division);
+  if (options.average == averaging::samples)
+    throw invalid_parameter("average is samples, which needs a multilabel target; expected binary, micro, macro or "
+                            "weighted for vectors of labels, or indicator matrices (one 0/1 column per label) for "
+                            "y_true and y_pred",
+                            metric);
   const std::vector<double> present = distinct_labels(y_true, y_pred);
   if (options.average == averaging::binary) {
     if (present.size() > 2)
@@ -178,13 +187,9 @@ inline per_label_scores per_label(const label_counts& c, double beta, double zer
   return s;
 }
 
-inline prf precision_recall_f(std::string_view metric, const vector_view& y_true, const vector_view& y_pred,
-                              double beta, const label_metric_options& options) {
-  check_label_pair(metric, y_true, y_pred, options.sample_weight);
-  if (!(beta >= 0.0))
-    throw invalid_parameter("beta = " + format_double(beta) + " is out of range; expected beta >= 0", metric);
-  const std::vector<double> labels = scored_labels(metric, y_true, y_pred, options);
-  label_counts c = count_labels(y_true, y_pred, labels, options.sample_weight);
+// The averaged precision, recall and F-beta of per-label (or, for samples, per-row) counts, as scikit-learn's
+// precision_recall_fscore_support with an average.
+inline prf averaged_prf(label_counts c, double beta, const label_metric_options& options) {
   if (options.average == averaging::micro) {
     const auto total = [](const std::vector<double>& v) {
       double s = 0.0;
@@ -207,8 +212,151 @@ inline prf precision_recall_f(std::string_view metric, const vector_view& y_true
     }
     return {average_of(s.precision, c.truth), average_of(s.recall, c.truth), average_of(s.f_score, c.truth)};
   }
-  return {average_of(s.precision), average_of(s.recall), average_of(s.f_score)};
+  std::vector<double> weights;
+  if (options.average == averaging::samples && options.sample_weight.size() != 0)
+    weights.assign(options.sample_weight.data(), options.sample_weight.data() + options.sample_weight.size());
+  return {average_of(s.precision, weights), average_of(s.recall, weights), average_of(s.f_score, weights)};
 }
+
+inline void check_beta(std::string_view metric, double beta) {
+  if (!(beta >= 0.0))
+    throw invalid_parameter("beta = " + format_double(beta) + " is out of range; expected beta >= 0", metric);
+}
+
+inline prf precision_recall_f(std::string_view metric, const vector_view& y_true, const vector_view& y_pred,
+                              double beta, const label_metric_options& options) {
+  check_label_pair(metric, y_true, y_pred, options.sample_weight);
+  check_beta(metric, beta);
+  const std::vector<double> labels = scored_labels(metric, y_true, y_pred, options);
+  return averaged_prf(count_labels(y_true, y_pred, labels, options.sample_weight), beta, options);
+}
+
+// ---- multilabel targets: indicator matrices ----
+
+// y_true and y_pred: indicator matrices of the same shape, with a row per sample and at least 2 columns (labels),
+// holding only 0 and 1; sample_weight: none or one per row.
+inline void check_indicator_pair(std::string_view metric, const matrix_view& y_true, const matrix_view& y_pred,
+                                 const vector_view& sample_weight) {
+  if (y_true.rows() != y_pred.rows() || y_true.cols() != y_pred.cols())
+    throw invalid_input("y_pred is " + std::to_string(y_pred.rows()) + " x " + std::to_string(y_pred.cols()) +
+                            " but y_true is " + std::to_string(y_true.rows()) + " x " + std::to_string(y_true.cols()) +
+                            "; expected indicator matrices of the same shape",
+                        metric);
+  if (y_true.rows() == 0) throw invalid_input("y_true has no rows; expected at least one", metric);
+  if (y_true.cols() < 2)
+    throw invalid_input("y_true has 1 column; expected an indicator matrix with one column per label (at least 2), "
+                        "or vectors of labels",
+                        metric);
+  const auto check_values = [&](std::string_view name, const matrix_view& m) {
+    for (index j = 0; j < m.cols(); ++j)
+      for (index i = 0; i < m.rows(); ++i)
+        if (m(i, j) != 0.0 && m(i, j) != 1.0)
+          throw invalid_input(std::string(name) + " has " + format_double(m(i, j)) + " at row ", i,
+                              ", column " + std::to_string(j) +
+                                  "; expected an indicator matrix of 0 and 1 (one column per label)",
+                              metric);
+  };
+  check_values("y_true", y_true);
+  check_values("y_pred", y_pred);
+  check_sample_weight(metric, sample_weight, y_true.rows());
+}
+
+// The columns scored: options.labels as column numbers, or every column.
+inline std::vector<index> indicator_columns(std::string_view metric, index n_columns,
+                                            const label_metric_options& options) {
+  check_zero_division(metric, options.zero_division);
+  if (options.average == averaging::binary)
+    throw invalid_parameter("average is binary but the target is multilabel (an indicator matrix of " +
+                                std::to_string(n_columns) +
+                                " columns); expected .average = mlpipe::averaging::micro, macro, weighted or samples",
+                            metric);
+  std::vector<index> columns;
+  if (options.labels.empty()) {
+    for (index j = 0; j < n_columns; ++j) columns.push_back(j);
+    return columns;
+  }
+  for (const double l : options.labels) {
+    if (!(std::trunc(l) == l && l >= 0.0 && l < static_cast<double>(n_columns)))
+      throw invalid_parameter("labels has " + format_double(l) + "; expected column numbers from 0 to " +
+                                  std::to_string(n_columns - 1) + " for a multilabel target",
+                              metric);
+    columns.push_back(static_cast<index>(l));
+  }
+  return columns;
+}
+
+// scikit-learn's multilabel_confusion_matrix sums: per column (true positives, predicted, true), weighted by row;
+// with samplewise, per row over the columns, times the row's weight.
+inline label_counts count_indicator(const matrix_view& y_true, const matrix_view& y_pred,
+                                    const std::vector<index>& columns, const vector_view& w, bool samplewise) {
+  const std::size_t n = samplewise ? static_cast<std::size_t>(y_true.rows()) : columns.size();
+  label_counts c{std::vector<double>(n, 0.0), std::vector<double>(n, 0.0), std::vector<double>(n, 0.0),
+                 std::vector<double>(n, 0.0)};
+  for (std::size_t k = 0; k < columns.size(); ++k)
+    for (index i = 0; i < y_true.rows(); ++i) {
+      const double t = y_true(i, columns[k]);
+      const double p = y_pred(i, columns[k]);
+      const std::size_t at = samplewise ? static_cast<std::size_t>(i) : k;
+      const double wi = samplewise ? 1.0 : weight_of(w, i);
+      c.truth[at] += t * wi;
+      c.pred[at] += p * wi;
+      c.tp[at] += t * p * wi;
+    }
+  if (samplewise && w.size() != 0)
+    for (std::size_t i = 0; i < n; ++i) {
+      const double wi = w(static_cast<index>(i));
+      c.truth[i] *= wi;
+      c.pred[i] *= wi;
+      c.tp[i] *= wi;
+    }
+  return c;
+}
+
+inline label_counts indicator_counts(std::string_view metric, const matrix_view& y_true, const matrix_view& y_pred,
+                                     const label_metric_options& options) {
+  check_indicator_pair(metric, y_true, y_pred, options.sample_weight);
+  const std::vector<index> columns = indicator_columns(metric, y_true.cols(), options);
+  return count_indicator(y_true, y_pred, columns, options.sample_weight, options.average == averaging::samples);
+}
+
+inline prf multilabel_prf(std::string_view metric, const matrix_view& y_true, const matrix_view& y_pred, double beta,
+                          const label_metric_options& options) {
+  check_beta(metric, beta);
+  return averaged_prf(indicator_counts(metric, y_true, y_pred, options), beta, options);
+}
+
+// tp / (tp + fp + fn) of per-label (per-row for samples) counts, averaged as scikit-learn's jaccard_score: weighted
+// falls back to the plain mean when no label is true.
+inline double averaged_jaccard(const label_counts& c, const label_metric_options& options) {
+  std::vector<double> num = c.tp;
+  std::vector<double> den(c.tp.size());
+  for (std::size_t i = 0; i < den.size(); ++i) den[i] = c.pred[i] + c.truth[i] - c.tp[i];
+  if (options.average == averaging::micro) {
+    double n = 0.0;
+    double d = 0.0;
+    for (std::size_t i = 0; i < den.size(); ++i) {
+      n += num[i];
+      d += den[i];
+    }
+    num = {n};
+    den = {d};
+  }
+  const std::vector<double> scores = divide_or(num, den, options.zero_division);
+  if (options.average == averaging::weighted) {
+    bool any = false;
+    for (const double t : c.truth) any = any || t != 0.0;
+    if (any) return average_of(scores, c.truth);
+  }
+  if (options.average == averaging::samples && options.sample_weight.size() != 0)
+    return average_of(scores, std::vector<double>(options.sample_weight.data(),
+                                                  options.sample_weight.data() + options.sample_weight.size()));
+  return average_of(scores);
+}
+
+// Eigen expressions with more than one column at compile time: the multilabel overloads take them, vectors go to
+// the single-label ones.
+template <class T>
+concept indicator_expression = std::derived_from<T, Eigen::MatrixBase<T>> && T::ColsAtCompileTime != 1;
 
 }  // namespace detail
 
@@ -235,14 +383,46 @@ inline double f1(const vector_view& y_true, const vector_view& y_pred, const lab
   return detail::precision_recall_f("f1", y_true, y_pred, 1.0, options).f_score;
 }
 
+// precision(Y_true, Y_pred, {.average = mlpipe::averaging::samples, ...}) -- precision of a multilabel target:
+// indicator matrices with one 0/1 column per label (scikit-learn's multilabel-indicator format); average is micro,
+// macro, weighted or samples, .labels picks columns by number.
+template <class T, class P>
+  requires detail::indicator_expression<T> && detail::indicator_expression<P>
+double precision(const Eigen::MatrixBase<T>& y_true, const Eigen::MatrixBase<P>& y_pred,
+                 const label_metric_options& options) {
+  return detail::multilabel_prf("precision", y_true, y_pred, 1.0, options).precision;
+}
+
+// recall(Y_true, Y_pred, {.average, ...}) -- recall of a multilabel target (indicator matrices).
+template <class T, class P>
+  requires detail::indicator_expression<T> && detail::indicator_expression<P>
+double recall(const Eigen::MatrixBase<T>& y_true, const Eigen::MatrixBase<P>& y_pred,
+              const label_metric_options& options) {
+  return detail::multilabel_prf("recall", y_true, y_pred, 1.0, options).recall;
+}
+
+// fbeta(Y_true, Y_pred, beta, {.average, ...}) -- F-beta of a multilabel target (indicator matrices).
+template <class T, class P>
+  requires detail::indicator_expression<T> && detail::indicator_expression<P>
+double fbeta(const Eigen::MatrixBase<T>& y_true, const Eigen::MatrixBase<P>& y_pred, double beta,
+             const label_metric_options& options) {
+  return detail::multilabel_prf("fbeta", y_true, y_pred, beta, options).f_score;
+}
+
+// f1(Y_true, Y_pred, {.average, ...}) -- F1 of a multilabel target (indicator matrices).
+template <class T, class P>
+  requires detail::indicator_expression<T> && detail::indicator_expression<P>
+double f1(const Eigen::MatrixBase<T>& y_true, const Eigen::MatrixBase<P>& y_pred, const label_metric_options& options) {
+  return detail::multilabel_prf("f1", y_true, y_pred, 1.0, options).f_score;
+}
+
 // precision_recall_fscore_support(y_true, y_pred, beta, {.labels, .zero_division, .sample_weight}) -- each label's
 // precision, recall, F-beta and support (average=None); .average and .pos_label are not read.
 inline per_label_scores precision_recall_fscore_support(const vector_view& y_true, const vector_view& y_pred,
                                                         double beta = 1.0, label_metric_options options = {}) {
   constexpr std::string_view name = "precision_recall_fscore_support";
   detail::check_label_pair(name, y_true, y_pred, options.sample_weight);
-  if (!(beta >= 0.0))
-    throw invalid_parameter("beta = " + format_double(beta) + " is out of range; expected beta >= 0", name);
+  detail::check_beta(name, beta);
   options.average = averaging::macro;
   const std::vector<double> labels = detail::scored_labels(name, y_true, y_pred, options);
   return detail::per_label(detail::count_labels(y_true, y_pred, labels, options.sample_weight), beta,
@@ -255,27 +435,16 @@ inline double jaccard(const vector_view& y_true, const vector_view& y_pred, cons
   constexpr std::string_view name = "jaccard";
   detail::check_label_pair(name, y_true, y_pred, options.sample_weight);
   const std::vector<double> labels = detail::scored_labels(name, y_true, y_pred, options);
-  const detail::label_counts c = detail::count_labels(y_true, y_pred, labels, options.sample_weight);
-  std::vector<double> num = c.tp;
-  std::vector<double> den(c.tp.size());
-  for (std::size_t i = 0; i < den.size(); ++i) den[i] = c.pred[i] + c.truth[i] - c.tp[i];
-  if (options.average == averaging::micro) {
-    double n = 0.0;
-    double d = 0.0;
-    for (std::size_t i = 0; i < den.size(); ++i) {
-      n += num[i];
-      d += den[i];
-    }
-    num = {n};
-    den = {d};
-  }
-  const std::vector<double> scores = detail::divide_or(num, den, options.zero_division);
-  if (options.average == averaging::weighted) {
-    bool any = false;
-    for (const double t : c.truth) any = any || t != 0.0;
-    if (any) return detail::average_of(scores, c.truth);
-  }
-  return detail::average_of(scores);
+  return detail::averaged_jaccard(detail::count_labels(y_true, y_pred, labels, options.sample_weight), options);
+}
+
+// jaccard(Y_true, Y_pred, {.average, ...}) -- the Jaccard index of a multilabel target (indicator matrices); with
+// samples, each row's intersection over union of its true and predicted labels, averaged over the rows.
+template <class T, class P>
+  requires detail::indicator_expression<T> && detail::indicator_expression<P>
+double jaccard(const Eigen::MatrixBase<T>& y_true, const Eigen::MatrixBase<P>& y_pred,
+               const label_metric_options& options) {
+  return detail::averaged_jaccard(detail::indicator_counts("jaccard", y_true, y_pred, options), options);
 }
 
 // confusion_matrix_options -- settings of confusion_matrix.

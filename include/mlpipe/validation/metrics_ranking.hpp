@@ -292,6 +292,114 @@ inline double average_precision(const vector_view& y_true, const vector_view& sc
   return -sum;
 }
 
+// average_precision_options -- settings of the multiclass and multilabel average_precision.
+struct average_precision_options {
+  averaging average = averaging::macro;  // micro (every cell of the indicator matrix one row), macro, weighted (by
+                                         // each label's true rows) or samples (per row, over its labels)
+  vector sample_weight{};                // one weight >= 0 per row; empty: all 1
+};
+
+namespace detail {
+
+// scikit-learn's _average_binary_score of the binary average precision (positive label 1) over an indicator
+// matrix's columns (or, for samples, its rows); a label or row of weight 0 scores 0.
+inline double indicator_average_precision(const matrix_view& y_true, const matrix_view& scores,
+                                          const average_precision_options& options) {
+  const vector& w = options.sample_weight;
+  const index n = y_true.rows();
+  const index k = y_true.cols();
+  if (options.average == averaging::micro) {  // y_true.ravel(), row by row, with the weights repeated
+    vector t(n * k);
+    vector s(n * k);
+    vector rw(w.size() == 0 ? 0 : n * k);
+    for (index i = 0; i < n; ++i)
+      for (index j = 0; j < k; ++j) {
+        t(i * k + j) = y_true(i, j);
+        s(i * k + j) = scores(i, j);
+        if (w.size() != 0) rw(i * k + j) = w(i);
+      }
+    return average_precision(t, s, {.pos_label = 1.0, .sample_weight = rw});
+  }
+  std::vector<double> result;
+  std::vector<double> weights;
+  if (options.average == averaging::samples) {
+    for (index i = 0; i < n; ++i) {
+      const vector t = y_true.row(i).transpose();
+      const vector s = scores.row(i).transpose();
+      result.push_back(average_precision(t, s, {.pos_label = 1.0}));
+      if (w.size() != 0) weights.push_back(w(i));
+    }
+  } else {
+    for (index j = 0; j < k; ++j) {
+      result.push_back(average_precision(y_true.col(j), scores.col(j), {.pos_label = 1.0, .sample_weight = w}));
+      if (options.average == averaging::weighted) weights.push_back(w.size() == 0 ? y_true.col(j).sum()
+                                                                                 : y_true.col(j).dot(w));
+    }
+    if (options.average == averaging::weighted) {
+      double total = 0.0;
+      for (const double x : weights) total += x;
+      if (std::abs(total) <= 1e-8) return 0.0;  // np.isclose(sum, 0)
+    }
+  }
+  for (std::size_t c = 0; c < weights.size(); ++c)
+    if (weights[c] == 0.0) result[c] = 0.0;
+  return average_of(result, weights);
+}
+
+inline void check_ap_average(std::string_view metric, averaging average) {
+  if (average == averaging::binary)
+    throw invalid_parameter("average is binary for several labels; expected .average = mlpipe::averaging::micro, "
+                            "macro, weighted or samples (for two classes, pass the positive class's scores as a "
+                            "vector)",
+                            metric);
+}
+
+}  // namespace detail
+
+// average_precision(Y_true, scores, {.average, .sample_weight}) -- average precision of a multilabel target (an
+// indicator matrix, one 0/1 column per label) from one column of scores per label, averaged micro, macro, weighted
+// or samples (scikit-learn's average_precision_score with a multilabel-indicator y_true).
+template <class T>
+  requires detail::indicator_expression<T>
+double average_precision(const Eigen::MatrixBase<T>& y_true, const matrix_view& scores,
+                         const average_precision_options& options = {}) {
+  constexpr std::string_view name = "average_precision";
+  detail::check_ap_average(name, options.average);
+  const matrix_view truth = y_true;
+  if (scores.rows() != truth.rows() || scores.cols() != truth.cols())
+    throw invalid_input("scores is " + std::to_string(scores.rows()) + " x " + std::to_string(scores.cols()) +
+                            " but y_true is " + std::to_string(truth.rows()) + " x " + std::to_string(truth.cols()) +
+                            "; expected one score per cell of the indicator matrix",
+                        name);
+  detail::check_indicator_pair(name, truth, truth, options.sample_weight);
+  if (!scores.allFinite())
+    for (index j = 0; j < scores.cols(); ++j)
+      for (index i = 0; i < scores.rows(); ++i)
+        if (!std::isfinite(scores(i, j)))
+          throw invalid_input("scores has " + format_double(scores(i, j)) + " at row ", i,
+                              ", column " + std::to_string(j) + "; expected finite scores", name);
+  return detail::indicator_average_precision(truth, scores, options);
+}
+
+// average_precision(y_true, scores, classes, {.average, .sample_weight}) -- multiclass average precision, each
+// class against the rest: scikit-learn 1.2's average_precision_score(label_binarize(y_true, classes=classes), scores,
+// average=...), scores holding one column per class (classes ascending: probabilities or decision values). With two
+// classes, the binary average precision of the second column (the average is not read).
+inline double average_precision(const vector_view& y_true, const matrix_view& scores, const vector_view& classes,
+                                const average_precision_options& options = {}) {
+  constexpr std::string_view name = "average_precision";
+  detail::check_proba_input(name, y_true, scores, classes);
+  detail::check_sample_weight(name, options.sample_weight, y_true.size());
+  if (classes.size() == 2)
+    return average_precision(y_true, scores.col(1), {.pos_label = classes(1), .sample_weight = options.sample_weight});
+  detail::check_ap_average(name, options.average);
+  matrix indicator = matrix::Zero(y_true.size(), classes.size());  // label_binarize
+  const double* first = classes.data();
+  const double* last = classes.data() + classes.size();
+  for (index i = 0; i < y_true.size(); ++i) indicator(i, std::lower_bound(first, last, y_true(i)) - first) = 1.0;
+  return detail::indicator_average_precision(indicator, scores, options);
+}
+
 // top_k_options -- settings of top_k_accuracy.
 struct top_k_options {
   index k = 2;             // how many of the highest-scored classes may hold the true one; >= 1

@@ -33,6 +33,8 @@ struct permutation_test_options {
   any_splitter cv{};           // the splits; empty: 5 folds, stratified for classifiers
   std::string scoring{};       // one scorer by name; empty: accuracy for classifiers, r2 for regressors
   int n_jobs = 1;              // threads for the (permutation, split) fits; -1: every core. Same result for any value
+  row_ids groups{};            // one group id per row: y is permuted within each group, and the group splitters read
+                               // them (scikit-learn's groups); empty: y is permuted as a whole
 };
 
 // permutation_test_result -- the cross-validated score on the true targets, the scores on permuted targets, and
@@ -43,9 +45,34 @@ struct permutation_test_result {
   double p_value = 1.0;                  // the chance of a score this good when y carries no information
 };
 
-// permutation_test_score(spec, X, y, {.n_permutations, .seed, .cv}) -- scikit-learn's permutation_test_score: the
-// cross-validated score of spec, compared with its scores after permuting y (the splits are made anew for each
-// permuted y, as scikit-learn's cv.split(X, permuted y) does).
+namespace detail {
+
+// scikit-learn's _shuffle(y, groups, random_state): the order that permutes y, drawn from rng as a whole
+// (rng.permutation(n)), or, with groups, within each group in ascending group id (rng.permutation of the group's
+// rows, ascending), so that a row's new target comes from its own group.
+inline std::vector<index> permutation_within_groups(numpy_random_state& rng, index n, const row_ids& groups) {
+  std::vector<index> order(static_cast<std::size_t>(n));
+  std::iota(order.begin(), order.end(), index{0});
+  if (groups.empty()) {
+    rng.shuffle(std::span<index>(order));
+    return order;
+  }
+  const auto g = encode_groups(groups);
+  std::vector<std::vector<index>> rows_of(g.distinct.size());
+  for (std::size_t r = 0; r < g.code.size(); ++r) rows_of[static_cast<std::size_t>(g.code[r])].push_back(static_cast<index>(r));
+  for (const auto& rows : rows_of) {
+    std::vector<index> shuffled = rows;
+    rng.shuffle(std::span<index>(shuffled));
+    for (std::size_t i = 0; i < rows.size(); ++i) order[static_cast<std::size_t>(rows[i])] = shuffled[i];
+  }
+  return order;
+}
+
+}  // namespace detail
+
+// permutation_test_score(spec, X, y, {.n_permutations, .seed, .cv, .groups}) -- scikit-learn's permutation_test_score:
+// the cross-validated score of spec, compared with its scores after permuting y (within groups when .groups is given;
+// the splits are made anew for each permuted y, as scikit-learn's cv.split(X, permuted y, groups) does).
 template <predictor Spec>
 permutation_test_result permutation_test_score(const Spec& spec, const matrix_view& X, const vector_view& y,
                                                const permutation_test_options& options = {}) {
@@ -59,20 +86,17 @@ permutation_test_result permutation_test_score(const Spec& spec, const matrix_vi
       options.scoring.empty() ? scoring_list{} : scoring_list{options.scoring});
   resolve_n_jobs(options.n_jobs);
   detail::check_target_rows(function, X, y);
+  detail::check_groups_length(function, options.groups, X.rows());
 
-  // Target 0 is y; target p > 0 is y permuted by the p-th draw of one RandomState stream (rng.permutation(n)).
+  // Target 0 is y; target p > 0 is y permuted by the p-th draw of one RandomState stream (within groups).
   const auto n_targets = static_cast<std::size_t>(options.n_permutations) + 1;
   std::vector<vector> targets(n_targets);
   targets[0] = y;
   numpy_random_state rng(static_cast<std::uint32_t>(options.seed));
-  std::vector<index> order(static_cast<std::size_t>(y.size()));
-  for (std::size_t p = 1; p < n_targets; ++p) {
-    std::iota(order.begin(), order.end(), index{0});
-    rng.shuffle(std::span<index>(order));
-    targets[p] = y(order);
-  }
+  for (std::size_t p = 1; p < n_targets; ++p) targets[p] = y(detail::permutation_within_groups(rng, y.size(), options.groups));
   std::vector<std::vector<split>> splits(n_targets);
-  for (std::size_t p = 0; p < n_targets; ++p) splits[p] = detail::splits_or_default<Spec>(options.cv, X, targets[p]);
+  for (std::size_t p = 0; p < n_targets; ++p)
+    splits[p] = detail::splits_or_default<Spec>(options.cv, X, targets[p], options.groups);
   const std::size_t n_splits = splits[0].size();
   for (std::size_t p = 1; p < n_targets; ++p)
     if (splits[p].size() != n_splits)

@@ -23,15 +23,26 @@ namespace mlpipe {
 
 // predict_options -- how cross_val_predict runs.
 struct predict_options {
-  int n_jobs = 1;  // threads for the splits; -1: every core. Results are the same for any value
+  int n_jobs = 1;    // threads for the splits; -1: every core. Results are the same for any value
+  row_ids groups{};  // one group id per row, for the group splitters (group_kfold, ...); others ignore it
 };
 
 namespace detail {
 
-// The splits of cv, or when it is empty scikit-learn's cv=None: 5 folds, stratified for classifiers.
+// Groups: none, or one id per row of X (scikit-learn's indexable(X, y, groups)), whatever the splitter.
+inline void check_groups_length(std::string_view function, const row_ids& groups, index n_rows) {
+  if (!groups.empty() && static_cast<index>(groups.size()) != n_rows)
+    throw invalid_input("groups has " + std::to_string(groups.size()) + " ids but X has " + std::to_string(n_rows) +
+                            " rows; expected one group id per row",
+                        function);
+}
+
+// The splits of cv (given the groups), or when it is empty scikit-learn's cv=None: 5 folds, stratified for
+// classifiers, which ignore the groups.
 template <class Spec>
-std::vector<split> splits_or_default(const any_splitter& cv, const matrix_view& X, const vector_view& y) {
-  if (!cv.empty()) return cv.splits(X.rows(), y);
+std::vector<split> splits_or_default(const any_splitter& cv, const matrix_view& X, const vector_view& y,
+                                     const row_ids& groups = {}) {
+  if (!cv.empty()) return cv.splits(X.rows(), y, groups);
   if constexpr (classifier<Spec>) return stratified_kfold{}.splits(X.rows(), y);
   else return kfold{}.splits(X.rows(), y);
 }
@@ -111,7 +122,8 @@ matrix cross_val_outputs(std::string_view function, const Spec& spec, const matr
                          const any_splitter& cv, const predict_options& options) {
   resolve_n_jobs(options.n_jobs);
   check_target_rows(function, X, y);
-  const std::vector<split> splits = splits_or_default<Spec>(cv, X, y);
+  check_groups_length(function, options.groups, X.rows());
+  const std::vector<split> splits = splits_or_default<Spec>(cv, X, y, options.groups);
   check_partition(function, splits, X.rows());
   vector all_classes;
   if constexpr (Method != oof_method::predict) all_classes = unique_values(y);
@@ -141,9 +153,10 @@ matrix cross_val_outputs(std::string_view function, const Spec& spec, const matr
 
 }  // namespace detail
 
-// cross_val_predict(spec, X, y, cv) -- each row's prediction by the model fitted on the split that tested it
-// (scikit-learn's cross_val_predict). The test sets of cv must be a partition of the rows (kfold, stratified_kfold,
-// predefined_split without -1 rows); an empty cv is 5 folds, stratified for classifiers.
+// cross_val_predict(spec, X, y, cv, {.n_jobs, .groups}) -- each row's prediction by the model fitted on the split
+// that tested it (scikit-learn's cross_val_predict). The test sets of cv must be a partition of the rows (kfold,
+// stratified_kfold, group_kfold, leave_one_group_out, predefined_split without -1 rows); an empty cv is 5 folds,
+// stratified for classifiers.
 template <predictor Spec>
 vector cross_val_predict(const Spec& spec, const matrix_view& X, const vector_view& y, const any_splitter& cv = {},
                          const predict_options& options = {}) {

@@ -540,6 +540,37 @@ inline encoded<double> encode_labels(const vector_view& y) {
   return encode_sorted(y, static_cast<std::size_t>(y.size()));
 }
 
+// What the group splitters read: y (none or one value per row, or for stratification one class label per row) and
+// one group id per row, checked, with the groups encoded (np.unique(groups, return_inverse=True)).
+enum class group_targets { optional, class_labels };
+
+inline encoded<index> group_codes(std::string_view kind, index n_rows, const vector_view& y, const row_ids& groups,
+                                  group_targets targets = group_targets::optional) {
+  if (targets == group_targets::class_labels) check_class_labels(kind, n_rows, y);
+  else check_optional_y(kind, n_rows, y);
+  check_groups(kind, n_rows, groups);
+  return encode_groups(groups);
+}
+
+// A fold splitter needs at least n_splits distinct groups.
+inline void check_groups_for_folds(std::string_view kind, index n_splits, const encoded<index>& g,
+                                   std::string_view note = {}) {
+  const auto n_groups = static_cast<index>(g.distinct.size());
+  if (n_splits > n_groups)
+    throw invalid_parameter("n_splits = " + std::to_string(n_splits) + " is greater than the number of groups, " +
+                                std::to_string(n_groups) + "; expected n_splits <= " + std::to_string(n_groups) +
+                                std::string(note),
+                            kind);
+}
+
+// A splitter that trains on some groups and tests others needs two distinct groups at least.
+inline void check_two_groups(std::string_view kind, const encoded<index>& g, std::string_view why) {
+  if (g.distinct.size() < 2)
+    throw invalid_input("groups has only 1 distinct id (" + std::to_string(g.distinct.front()) +
+                            "); expected at least 2 groups, " + std::string(why),
+                        kind);
+}
+
 // numpy's np.argsort(v) (kind="quicksort", numpy 1.24's introsort for 64-bit integers), position for position:
 // median-of-3 quicksort down to 16 elements, then insertion sort; heapsort past a depth of 2 log2(n). Ties come
 // out in this algorithm's order, which is what scikit-learn's GroupKFold sees for groups of equal size.
@@ -1023,14 +1054,8 @@ inline std::vector<split> stratified_shuffle_split::splits(index n_rows, const v
 inline std::vector<split> group_kfold::splits(index n_rows, const vector_view& y, const row_ids& groups) const {
   validate_params(*this);
   detail::check_fold_count(kind, n_rows, n_splits);
-  detail::check_optional_y(kind, n_rows, y);
-  detail::check_groups(kind, n_rows, groups);
-  const auto g = detail::encode_groups(groups);
-  const auto n_groups = static_cast<index>(g.distinct.size());
-  if (n_splits > n_groups)
-    throw invalid_parameter("n_splits = " + std::to_string(n_splits) + " is greater than the number of groups, " +
-                                std::to_string(n_groups) + "; expected n_splits <= " + std::to_string(n_groups),
-                            kind);
+  const auto g = detail::group_codes(kind, n_rows, y, groups);
+  detail::check_groups_for_folds(kind, n_splits, g);
   // Largest groups first (numpy's argsort of the sizes, reversed), each to the lightest fold (the first, on ties).
   std::vector<index> order = detail::numpy_argsort(g.count);
   std::reverse(order.begin(), order.end());
@@ -1051,8 +1076,7 @@ inline std::vector<split> stratified_group_kfold::splits(index n_rows, const vec
                                                          const row_ids& groups) const {
   validate_params(*this);
   detail::check_fold_count(kind, n_rows, n_splits);
-  detail::check_class_labels(kind, n_rows, y);
-  detail::check_groups(kind, n_rows, groups);
+  const auto g = detail::group_codes(kind, n_rows, y, groups, detail::group_targets::class_labels);
   const auto classes = detail::encode_labels(y);
   const auto largest = *std::max_element(classes.count.begin(), classes.count.end());
   if (n_splits > largest)
@@ -1060,13 +1084,7 @@ inline std::vector<split> stratified_group_kfold::splits(index n_rows, const vec
                                 " is greater than the number of members in every class (the largest has " +
                                 std::to_string(largest) + "); expected n_splits <= " + std::to_string(largest),
                             kind);
-  const auto g = detail::encode_groups(groups);
-  const auto n_groups = static_cast<index>(g.distinct.size());
-  if (n_splits > n_groups)
-    throw invalid_parameter("n_splits = " + std::to_string(n_splits) + " is greater than the number of groups, " +
-                                std::to_string(n_groups) + "; expected n_splits <= " + std::to_string(n_groups) +
-                                " (scikit-learn would return empty test folds)",
-                            kind);
+  detail::check_groups_for_folds(kind, n_splits, g, " (scikit-learn would return empty test folds)");
   const std::size_t n_classes = classes.distinct.size();
   const auto folds = static_cast<std::size_t>(n_splits);
   // Row-major tables, as numpy's: counts per (group, class) and per (fold, class).
@@ -1142,14 +1160,9 @@ inline std::vector<split> stratified_group_kfold::splits(index n_rows, const vec
 inline std::vector<split> group_shuffle_split::splits(index n_rows, const vector_view& y, const row_ids& groups) const {
   validate_params(*this);
   detail::check_n_rows(kind, n_rows, "2");
-  detail::check_optional_y(kind, n_rows, y);
-  detail::check_groups(kind, n_rows, groups);
-  const auto g = detail::encode_groups(groups);
+  const auto g = detail::group_codes(kind, n_rows, y, groups);
+  detail::check_two_groups(kind, g, "one to train on and one to test");
   const auto n_groups = static_cast<index>(g.distinct.size());
-  if (n_groups < 2)
-    throw invalid_input("groups has only 1 distinct id (" + std::to_string(g.distinct.front()) +
-                            "); expected at least 2 groups, one to train on and one to test",
-                        kind);
   const auto [n_train, n_test] = detail::shuffle_split_sizes(kind, n_groups, test_size, train_size, 0.2, "groups");
   numpy_random_state rng(static_cast<std::uint32_t>(seed));
   std::vector<split> out(static_cast<std::size_t>(n_splits));
@@ -1218,38 +1231,28 @@ inline std::vector<split> leave_p_out::splits(index n_rows, const vector_view& y
 }
 
 inline index leave_one_group_out::get_n_splits(index n_rows, const vector_view& y, const row_ids& groups) const {
-  detail::check_optional_y(kind, n_rows, y);
-  detail::check_groups(kind, n_rows, groups);
-  return static_cast<index>(detail::encode_groups(groups).distinct.size());
+  return static_cast<index>(detail::group_codes(kind, n_rows, y, groups).distinct.size());
 }
 
 inline std::vector<split> leave_one_group_out::splits(index n_rows, const vector_view& y, const row_ids& groups) const {
   validate_params(*this);
   detail::check_n_rows(kind, n_rows, "2");
-  detail::check_optional_y(kind, n_rows, y);
-  detail::check_groups(kind, n_rows, groups);
-  const auto g = detail::encode_groups(groups);
-  if (g.distinct.size() < 2)
-    throw invalid_input("groups has only 1 distinct id (" + std::to_string(g.distinct.front()) +
-                            "); expected at least 2 groups, as leaving one out must leave a group to train on",
-                        kind);
+  const auto g = detail::group_codes(kind, n_rows, y, groups);
+  detail::check_two_groups(kind, g, "as leaving one out must leave a group to train on");
   std::vector<index> fold_of(g.code.begin(), g.code.end());
   return detail::splits_from_folds(fold_of, static_cast<index>(g.distinct.size()));
 }
 
 inline index leave_p_groups_out::get_n_splits(index n_rows, const vector_view& y, const row_ids& groups) const {
-  detail::check_optional_y(kind, n_rows, y);
-  detail::check_groups(kind, n_rows, groups);
-  return detail::combinations_count(static_cast<index>(detail::encode_groups(groups).distinct.size()), n_groups,
+  return detail::combinations_count(static_cast<index>(detail::group_codes(kind, n_rows, y, groups).distinct.size()),
+                                    n_groups,
                                     std::numeric_limits<index>::max() / 2);
 }
 
 inline std::vector<split> leave_p_groups_out::splits(index n_rows, const vector_view& y, const row_ids& groups) const {
   validate_params(*this);
   detail::check_n_rows(kind, n_rows, "2");
-  detail::check_optional_y(kind, n_rows, y);
-  detail::check_groups(kind, n_rows, groups);
-  const auto g = detail::encode_groups(groups);
+  const auto g = detail::group_codes(kind, n_rows, y, groups);
   const auto distinct = static_cast<index>(g.distinct.size());
   if (n_groups >= distinct)
     throw invalid_parameter("n_groups = " + std::to_string(n_groups) + " is not less than the number of groups, " +
