@@ -73,3 +73,8 @@
 #include "mlpipe/tuning/grid_search.hpp"
 #include "mlpipe/tuning/search_results.hpp"
 #include "mlpipe/tuning/space.hpp"
+#include "mlpipe/tuning/halving.hpp"
+#include "mlpipe/tuning/journal.hpp"
+#include "mlpipe/tuning/progress.hpp"
+#include "mlpipe/tuning/random_search.hpp"
+#include "mlpipe/tuning/search_session.hpp"

@@ -1,6 +1,13 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdio>      // std::remove
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <sys/wait.h>  // waitpid
+#include <csignal>     // SIGKILL
+#include <unistd.h>    // fork
 #include <cstdint>
 #include <string>
 #include <variant>
@@ -12,7 +19,11 @@
 #include "mlpipe/models/logistic_regression.hpp"
 #include "mlpipe/models/ridge.hpp"
 #include "mlpipe/preprocessing/standard_scaler.hpp"
+#include "mlpipe/io/csv.hpp"
+#include "mlpipe/tuning/halving.hpp"
+#include "mlpipe/tuning/random_search.hpp"
 #include "mlpipe/tuning/space.hpp"
+#include "mlpipe/validation/cross_validate.hpp"
 #include "support.hpp"
 
 // File-local names live here: the test files are compiled together in batches (a unity build).
@@ -53,6 +64,43 @@ const nlohmann::json& sampler_case(const std::string& name, int seed) {
   FAIL("no reference case " << name << " " << seed);
   throw;
 }
+
+// scikit-learn's StratifiedKFold(5, shuffle=True, random_state=0) folds of breast_cancer, as shipped.
+mp::predefined_split sklearn_folds() {
+  const auto folds =
+      mp::read_csv(mp::test::data_path("breast_cancer_folds_sklearn_skf5_shuffle_seed0.csv"), {.target = "fold"});
+  std::vector<mp::index> test_fold(static_cast<std::size_t>(folds.y.size()));
+  for (mp::index i = 0; i < folds.y.size(); ++i) test_fold[static_cast<std::size_t>(i)] = static_cast<mp::index>(folds.y(i));
+  return mp::predefined_split{.test_fold = test_fold};
+}
+
+// A table equals scikit-learn's: the same candidates in the same order, split scores to 6 digits, the same best.
+void check_table(const mp::search_results& r, std::size_t best, const nlohmann::json& ref, bool scores = true) {
+  REQUIRE(r.n_candidates() == ref["candidates"].size());
+  for (std::size_t c = 0; c < r.n_candidates(); ++c) {
+    INFO("candidate " << c << ": " << mp::format_params(r.params()[c]));
+    check_candidate(r.params()[c], ref["candidates"][c], true);
+    if (!scores) continue;
+    for (std::size_t s = 0; s < r.n_splits(); ++s)
+      CHECK(std::abs(r.split_test_score(c, s) - ref["split_test_scores"][c][s].get<double>()) < 1e-6);
+  }
+  if (ref.contains("iter")) {
+    CHECK(r.column("iter") == ref["iter"].get<std::vector<double>>());
+    CHECK(r.column("n_resources") == ref["n_resources"].get<std::vector<double>>());
+  }
+  if (scores) CHECK(best == ref["best_index"].get<std::size_t>());
+}
+
+// A sampler for the generic search: uniform draws from a space, as a user's own sampler would.
+struct draw_sampler {
+  mp::space_list space;
+  mp::numpy_random_state rng{0};  // NOLINT
+  int asked = 0;
+  std::vector<double> told{};
+  mp::trial ask() { return {asked++, space.draw(rng)}; }
+  void tell(const mp::trial&, double value) { told.push_back(value); }
+};
+static_assert(mp::sampler<draw_sampler>);
 
 void check_sampler(const mp::space_list& spaces, const std::string& name, int seed) {
   const auto& ref = sampler_case(name, seed);
@@ -132,6 +180,177 @@ TEST_CASE("a trial's parameters read as a member and as a call", "[searches][spa
   CHECK(t.number == 3);
   CHECK(mp::format_params(t.params) == "model.C = 0.5");
   CHECK(mp::format_params(t.params()) == "model.C = 0.5");
+}
+
+TEST_CASE("random_search draws scikit-learn's candidates and gives RandomizedSearchCV's table", "[searches][random]") {
+  const auto& d = mp::test::load("breast_cancer.csv");
+  const auto& ref = mp::test::test_reference("tuning");
+  const auto space = mp::space{{"model.C", mp::loguniform(1e-3, 1e3)}, {"select.k", mp::int_uniform(2, 30)}};
+  const auto rs = mp::random_search{scale_select_logistic(), space, {.n_iter = 8, .seed = 0, .cv = sklearn_folds()}}
+                      .fit(d.X, d.y);
+  check_table(rs.results(), rs.best_index(), ref["random_search"]);
+  const auto lists = mp::space{{"model.C", {0.01, 0.1, 1.0, 10.0}}, {"select.k", {5, 10, 20}}};
+  const auto rl = mp::random_search{scale_select_logistic(), lists, {.n_iter = 5, .seed = 3, .cv = sklearn_folds()}}
+                      .fit(d.X, d.y);
+  check_table(rl.results(), rl.best_index(), ref["random_search_lists"]);
+  // The same table for any n_jobs, reuse on or off.
+  const auto rs2 = mp::random_search{scale_select_logistic(), space,
+                                     {.n_iter = 8, .seed = 0, .cv = sklearn_folds(), .n_jobs = 2, .reuse = false}}
+                       .fit(d.X, d.y);
+  CHECK(rs2.results().mean_test_score() == rs.results().mean_test_score());
+  CHECK(rs2.best_params() == rs.best_params());
+  CHECK(rs.predict(d.X) == rs.best_model().predict(d.X));
+}
+
+TEST_CASE("halving schedules are scikit-learn's for every setting", "[searches][halving]") {
+  for (const auto& ref : mp::test::test_reference("tuning")["schedules"]) {
+    INFO(ref.dump());
+    const auto& settings = ref["settings"];
+    const bool exhaust = settings.contains("min_resources") && settings["min_resources"] == "exhaust";
+    const std::int64_t min_r = exhaust ? 8 : ref["min_resources"].get<std::int64_t>();  // 2 splits x 2 classes x 2
+    const auto plan = mp::plan_successive_halving(
+        ref["n_candidates_in"].get<std::size_t>(), settings["factor"].get<double>(), min_r,
+        ref["max_resources"].get<std::int64_t>(), exhaust || !settings.contains("min_resources") ? exhaust : false,
+        settings.value("aggressive_elimination", false));
+    if (!exhaust && !settings.contains("min_resources")) {  // the grid's default, "exhaust", from the smallest 8
+      const auto ex = mp::plan_successive_halving(ref["n_candidates_in"].get<std::size_t>(),
+                                                  settings["factor"].get<double>(), 8,
+                                                  ref["max_resources"].get<std::int64_t>(), true,
+                                                  settings.value("aggressive_elimination", false));
+      CHECK(ex.min_resources == ref["min_resources"].get<std::int64_t>());
+      CHECK(ex.n_resources == ref["n_resources"].get<std::vector<std::int64_t>>());
+      CHECK(ex.n_candidates == ref["n_candidates"].get<std::vector<std::size_t>>());
+      CHECK(ex.n_iterations == ref["n_iterations"].get<int>());
+      CHECK(ex.n_possible_iterations == ref["n_possible_iterations"].get<int>());
+      CHECK(ex.n_required_iterations == ref["n_required_iterations"].get<int>());
+      continue;
+    }
+    CHECK(plan.min_resources == ref["min_resources"].get<std::int64_t>());
+    CHECK(plan.n_resources == ref["n_resources"].get<std::vector<std::int64_t>>());
+    CHECK(plan.n_candidates == ref["n_candidates"].get<std::vector<std::size_t>>());
+    CHECK(plan.n_iterations == ref["n_iterations"].get<int>());
+    CHECK(plan.n_possible_iterations == ref["n_possible_iterations"].get<int>());
+    CHECK(plan.n_required_iterations == ref["n_required_iterations"].get<int>());
+  }
+}
+
+TEST_CASE("halving_grid_search gives HalvingGridSearchCV's iterations, resources and table", "[searches][halving]") {
+  const auto& d = mp::test::load("breast_cancer.csv");
+  const auto& ref = mp::test::test_reference("tuning");
+  const auto g = mp::grid{{"model.C", {0.01, 0.1, 1.0, 10.0}}, {"select.k", {5, 10, 20}}};
+  const auto hgs = mp::halving_grid_search{scale_select_logistic(), g, {.factor = 3, .cv = sklearn_folds()}}.fit(d.X, d.y);
+  check_table(hgs.results(), hgs.best_index(), ref["halving_grid_search"]);
+  // A parameter as the resource: the same schedule and columns (the scores differ: lbfgs and Newton stop elsewhere).
+  const auto by_iter = mp::halving_grid_search{scale_select_logistic(), g,
+                                               {.factor = 2, .resource = "model.max_iter", .min_resources = 5,
+                                                .max_resources = 40, .cv = sklearn_folds(), .n_jobs = 2}}
+                           .fit(d.X, d.y);
+  const auto& r = by_iter.results();
+  CHECK(r.column("iter") == ref["halving_grid_search_max_iter"]["iter"].get<std::vector<double>>());
+  CHECK(r.column("n_resources") == ref["halving_grid_search_max_iter"]["n_resources"].get<std::vector<double>>());
+  CHECK(mp::format_params(by_iter.best_params()).find("model.max_iter = 40") != std::string::npos);
+  CHECK(r.to_csv().starts_with("param_model.C,param_model.max_iter,param_select.k,iter,n_resources,mean_fit_time"));
+}
+
+TEST_CASE("halving_random_search and hyperband run their brackets and are the same for any n_jobs", "[searches][halving][hyperband]") {
+  const auto& d = mp::test::load("breast_cancer.csv");
+  const auto space = mp::space{{"model.C", mp::loguniform(1e-3, 1e3)}, {"select.k", mp::int_uniform(2, 30)}};
+  const auto cv = mp::stratified_kfold{.n_splits = 3, .shuffle = true, .seed = 0};
+  const auto hrs = mp::halving_random_search{scale_select_logistic(), space,
+                                             {.n_candidates = 27, .factor = 3, .seed = 0, .cv = cv}}
+                       .fit(d.X, d.y);
+  const auto& r = hrs.results();
+  // "smallest": 3 splits x 2 per split x 2 classes = 12 rows first; 27 -> 9 -> 3 -> 1 candidates on 12, 36, 108,
+  // 324 rows (1 + floor(log3 27) = 4 iterations are required, and 569 / 12 rows allow them).
+  CHECK(r.n_candidates() == 27 + 9 + 3 + 1);
+  CHECK(r.column("n_resources").front() == 12);
+  CHECK(r.column("n_resources").back() == 324);
+  CHECK(r.column("iter").back() == 3);
+  CHECK(r.contenders() == std::vector<mp::index>{39});
+  const auto hb = mp::hyperband{scale_select_logistic(), space,
+                                {.resource = "model.max_iter", .max_resource = 27, .factor = 3, .seed = 0, .cv = cv}};
+  const auto brackets = hb.brackets(d.X.rows());
+  REQUIRE(brackets.size() == 4);  // s_max = log3(27) = 3
+  CHECK(brackets[0].n_candidates == std::vector<std::size_t>{27, 9, 3, 1});
+  CHECK(brackets[0].n_resources == std::vector<std::int64_t>{1, 3, 9, 27});
+  CHECK(brackets[3].n_candidates == std::vector<std::size_t>{4});
+  CHECK(brackets[3].n_resources == std::vector<std::int64_t>{27});
+  const auto one = hb.fit(d.X, d.y);
+  auto parallel = hb;
+  parallel.options.n_jobs = 2;
+  const auto two = parallel.fit(d.X, d.y);
+  CHECK(one.results().n_candidates() == 27 + 9 + 3 + 1 + 12 + 4 + 1 + 6 + 2 + 4);
+  CHECK(one.results().mean_test_score() == two.results().mean_test_score());
+  CHECK(one.best_index() == two.best_index());
+  CHECK(one.results().column("bracket").front() == 3);
+  CHECK(mp::format_params(one.best_params()).find("model.max_iter = 27") != std::string::npos);
+}
+
+TEST_CASE("a sampler-driven search asks, evaluates and tells in a fixed order for any n_jobs", "[searches][sampler]") {
+  const auto& d = mp::test::load("breast_cancer.csv");
+  const auto space = mp::space{{"model.C", mp::loguniform(1e-3, 1e3)}, {"select.k", mp::int_uniform(2, 30)}};
+  const auto cv = mp::stratified_kfold{.n_splits = 3, .shuffle = true, .seed = 0};
+  auto search = mp::sampler_search{scale_select_logistic(), draw_sampler{space, mp::numpy_random_state{0}, 0, {}},
+                                   {.n_trials = 7, .cv = cv, .batch = 3}, mp::space_list(space)};
+  const auto one = search.fit(d.X, d.y);
+  search.options.n_jobs = 2;
+  const auto two = search.fit(d.X, d.y);
+  REQUIRE(one.results().n_candidates() == 7);
+  CHECK(one.results().column("trial") == std::vector<double>{0, 1, 2, 3, 4, 5, 6});
+  CHECK(one.results().mean_test_score() == two.results().mean_test_score());
+  // The same candidates as the space's own draws with the same stream.
+  mp::numpy_random_state rng(0);
+  for (std::size_t i = 0; i < 7; ++i) CHECK(one.results().params()[i] == space.draw(rng));
+  CHECK(error_message<mp::invalid_parameter>([&] {
+          auto bad = search;
+          bad.options.n_trials = 0;
+          (void)bad.fit(d.X, d.y);
+        }) == "sampler_search: n_trials = 0 is out of range; expected n_trials >= 1");
+}
+
+TEST_CASE("searches reject bad options before fitting anything", "[searches][errors]") {
+  const auto& d = mp::test::load("breast_cancer.csv");
+  const auto pipe = scale_select_logistic();
+  const auto space = mp::space{{"model.C", mp::loguniform(1e-3, 1e3)}};
+  const auto g = mp::grid{{"model.C", {0.1, 1.0}}};
+  CHECK(error_message<mp::invalid_parameter>([&] { (void)mp::random_search{pipe, space, {.n_iter = 0}}.fit(d.X, d.y); }) ==
+        "random_search: n_iter = 0 is out of range; expected n_iter >= 1");
+  CHECK(error_message<mp::invalid_parameter>([&] { (void)mp::random_search{pipe, space, {.seed = -1}}.fit(d.X, d.y); }) ==
+        "random_search: seed = -1 is out of range; expected 0 <= seed <= 4294967295");
+  CHECK(error_message<mp::invalid_parameter>([&] { (void)mp::random_search{pipe, space, {.max_time = -1}}.fit(d.X, d.y); }) ==
+        "random_search: max_time = -1 is out of range; expected max_time >= 0 seconds (0: no limit)");
+  CHECK(error_message<mp::invalid_parameter>([&] { (void)mp::halving_grid_search{pipe, g, {.factor = 1}}.fit(d.X, d.y); }) ==
+        "halving_grid_search: factor = 1 is out of range; expected factor > 1");
+  CHECK(error_message<mp::invalid_parameter>([&] { (void)mp::hyperband{pipe, space, {.max_resource = 9, .factor = 0.5}}.fit(d.X, d.y); }) ==
+        "hyperband: factor = 0.5 is out of range; expected factor > 1");
+  CHECK(error_message<mp::invalid_parameter>([&] {
+          (void)mp::halving_grid_search{pipe, g, {.resource = "model.C", .max_resources = 10}}.fit(d.X, d.y);
+        }) == "halving_grid_search: resource = 'model.C' is a real number parameter; expected \"n_samples\" or the path "
+              "of an integer parameter, such as a model's max_iter");
+  CHECK(error_message<mp::invalid_parameter>([&] {
+          (void)mp::halving_grid_search{pipe, g, {.resource = "model.max_itr", .max_resources = 10}}.fit(d.X, d.y);
+        }).starts_with("halving_grid_search: unknown parameter path 'model.max_itr'; did you mean 'model.max_iter'?"));
+  CHECK(error_message<mp::invalid_parameter>([&] {
+          (void)mp::halving_grid_search{pipe, g, {.resource = "model.max_iter"}}.fit(d.X, d.y);
+        }) == "halving_grid_search: max_resources = \"auto\" needs resource = \"n_samples\"; expected a number for "
+              "resource 'model.max_iter'");
+  CHECK(error_message<mp::invalid_parameter>([&] {
+          (void)mp::halving_grid_search{pipe, g, {.min_resources = "most"}}.fit(d.X, d.y);
+        }) == "halving_grid_search: min_resources = \"most\" is not a rule; expected a number or one of \"exhaust\", "
+              "\"smallest\"");
+  CHECK(error_message<mp::invalid_parameter>([&] {
+          (void)mp::halving_grid_search{pipe, g, {.min_resources = 600}}.fit(d.X, d.y);
+        }) == "halving_grid_search: min_resources = 600 > max_resources = 569; expected min_resources <= max_resources");
+  CHECK(error_message<mp::invalid_parameter>([&] {
+          (void)mp::halving_grid_search{pipe, g, {.max_resources = 1000}}.fit(d.X, d.y);
+        }) == "halving_grid_search: max_resources = 1000 rows but X has 569; expected at most the number of rows");
+  CHECK(error_message<mp::invalid_parameter>([&] {
+          (void)mp::hyperband{pipe, space, {.resource = "model.max_iter"}}.fit(d.X, d.y);
+        }) == "hyperband: max_resource = 0 is out of range; expected max_resource >= 1 (0: the number of rows, for "
+              "resource \"n_samples\")");
+  CHECK(error_message<mp::invalid_parameter>([&] {
+          (void)mp::random_search{pipe, mp::space{{"model.CC", mp::loguniform(1e-3, 1e3)}}}.fit(d.X, d.y);
+        }).starts_with("random_search: unknown parameter path 'model.CC'; did you mean 'model.C'?"));
 }
 
 }  // namespace test_searches_tests
