@@ -78,3 +78,4 @@
 #include "mlpipe/tuning/progress.hpp"
 #include "mlpipe/tuning/random_search.hpp"
 #include "mlpipe/tuning/search_session.hpp"
+#include "mlpipe/tuning/tpe_search.hpp"

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <chrono>
+#include <thread>
 #include <sys/wait.h>  // waitpid
 #include <csignal>     // SIGKILL
 #include <unistd.h>    // fork
@@ -351,6 +353,218 @@ TEST_CASE("searches reject bad options before fitting anything", "[searches][err
   CHECK(error_message<mp::invalid_parameter>([&] {
           (void)mp::random_search{pipe, mp::space{{"model.CC", mp::loguniform(1e-3, 1e3)}}}.fit(d.X, d.y);
         }).starts_with("random_search: unknown parameter path 'model.CC'; did you mean 'model.C'?"));
+}
+
+namespace {
+std::string temp_journal(const std::string& name) {
+  const auto path = std::filesystem::temp_directory_path() / ("mlpipe_" + name + "_" + std::to_string(getpid()) + ".jsonl");
+  std::filesystem::remove(path);
+  return path.string();
+}
+
+std::size_t line_count(const std::string& path) {
+  std::ifstream in(path);
+  std::size_t n = 0;
+  for (std::string line; std::getline(in, line);) ++n;
+  return n;
+}
+
+// Everything but the times (which no two runs share) equal bit for bit.
+void check_same_table(const mp::search_results& a, const mp::search_results& b) {
+  REQUIRE(a.n_candidates() == b.n_candidates());
+  CHECK(a.params() == b.params());
+  for (std::size_t c = 0; c < a.n_candidates(); ++c)
+    for (std::size_t s = 0; s < a.n_splits(); ++s) CHECK(a.split_test_scores(c, s) == b.split_test_scores(c, s));
+  CHECK(a.rank_test_score() == b.rank_test_score());
+  CHECK(a.best_index() == b.best_index());
+  CHECK(a.partial() == b.partial());
+}
+
+auto journal_space() {
+  return mp::space{{"model.C", mp::loguniform(1e-3, 1e3)}, {"select.k", {3, 5, 8, 13, 21, 30}}};
+}
+}  // namespace
+
+TEST_CASE("a search killed with SIGKILL part-way resumes from its journal to the uninterrupted table", "[searches][journal]") {
+  const auto& d = mp::test::load("breast_cancer.csv");
+  const auto cv = mp::stratified_kfold{.n_splits = 3, .shuffle = true, .seed = 0};
+  const std::string path = temp_journal("killed");
+  const auto search = [&](std::string journal, mp::progress_callback progress, int n_jobs) {
+    return mp::random_search{scale_select_logistic(), journal_space(),
+                             {.n_iter = 6, .seed = 1, .cv = cv, .n_jobs = n_jobs, .journal = std::move(journal),
+                              .on_progress = std::move(progress)}};
+  };
+  const auto uninterrupted = search("", {}, 1).fit(d.X, d.y);
+  const std::size_t total = 6 * 3;
+
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {  // the child dies part-way, as kill -9 would stop it
+    (void)search(path, [](const mp::search_progress& p) { if (p.tasks_done >= 7) kill(getpid(), SIGKILL); }, 2)
+        .fit(d.X, d.y);
+    _exit(0);  // not reached
+  }
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  REQUIRE(WIFSIGNALED(status));
+  CHECK(WTERMSIG(status) == SIGKILL);
+  const std::size_t lines_before = line_count(path);
+  CHECK(lines_before >= 1 + 7);
+  CHECK(lines_before < 1 + total);
+  {  // and a write cut short: a torn last line
+    std::ofstream torn(path, std::ios::app);
+    torn << "{\"round\": 0, \"candidate\": 5, \"spl";
+  }
+
+  std::vector<mp::search_progress> seen;
+  const auto resumed = search(path, [&](const mp::search_progress& p) { seen.push_back(p); }, 2).fit(d.X, d.y);
+  check_same_table(resumed.results(), uninterrupted.results());
+  // No finished task ran again: one line per task, the torn one cut off.
+  CHECK(line_count(path) == 1 + total);
+  REQUIRE(!seen.empty());
+  CHECK(seen.back().tasks_done == total);
+  CHECK(seen.back().tasks_total == total);
+  // A third run reads every task back and fits nothing but the refit.
+  const auto again = search(path, {}, 1).fit(d.X, d.y);
+  check_same_table(again.results(), uninterrupted.results());
+  CHECK(again.results().stage_fits() == 0);
+  CHECK(line_count(path) == 1 + total);
+
+  // A journal from another search is refused, naming what differs.
+  const auto refused = [&](auto s) { return error_message<mp::invalid_parameter>([&] { (void)s.fit(d.X, d.y); }); };
+  const std::string advice = "; remove it or choose another path to start afresh";
+  auto other_seed = search(path, {}, 1);
+  other_seed.options.seed = 2;
+  CHECK(refused(other_seed) == "random_search: journal '" + path + "' was written with seed = 1, this search's is 2" + advice);
+  auto other_n = search(path, {}, 1);
+  other_n.options.n_iter = 7;
+  CHECK(refused(other_n).starts_with("random_search: journal '" + path +
+                                     "' was written by another search: its spec, space, splits or options differ (search "
+                                     "fingerprint "));
+  const mp::matrix fewer = d.X.topRows(500);
+  const mp::vector fewer_y = d.y.head(500);
+  CHECK(error_message<mp::invalid_parameter>([&] { (void)search(path, {}, 1).fit(fewer, fewer_y); })
+            .starts_with("random_search: journal '" + path + "' was written for other data (data fingerprint "));
+  CHECK(refused(mp::halving_grid_search{scale_select_logistic(), mp::grid{{"model.C", {1.0}}},
+                                        {.cv = cv, .journal = path}}) ==
+        "halving_grid_search: journal '" + path + "' was written by a random_search, not by this halving_grid_search" +
+            advice);
+  {  // a line in the middle that is not a task
+    std::ifstream in(path);
+    std::string header;
+    std::getline(in, header);
+    in.close();
+    std::ofstream out(path, std::ios::trunc);
+    out << header << "\n{\"round\": 0, \"candidate\": x}\n";
+  }
+  CHECK(refused(search(path, {}, 1)) ==
+        "random_search: journal '" + path + "' line 2 is corrupt: expected a task {\"round\", \"candidate\", "
+        "\"split\", \"test\", \"train\", \"fit_time\", \"score_time\"}; remove the file to start afresh");
+  {
+    std::ofstream out(path, std::ios::trunc);
+    out << "name,value\n";
+  }
+  CHECK(refused(search(path, {}, 1)) ==
+        "random_search: journal '" + path + "' is not a search journal: its first line is not {\"mlpipe_journal\": 1, "
+        "\"kind\": ..., \"search\": ..., \"data\": ..., \"seed\": ...}; remove it or choose another path");
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("progress reports count tasks, and a throwing callback stops the search with its journal valid", "[searches][progress][journal]") {
+  const auto& d = mp::test::load("breast_cancer.csv");
+  const auto cv = mp::stratified_kfold{.n_splits = 3, .shuffle = true, .seed = 0};
+  std::vector<mp::search_progress> seen;
+  auto search = mp::random_search{scale_select_logistic(), journal_space(),
+                                  {.n_iter = 5, .seed = 4, .cv = cv,
+                                   .on_progress = [&](const mp::search_progress& p) { seen.push_back(p); }}};
+  const auto full = search.fit(d.X, d.y);
+  REQUIRE(!seen.empty());
+  for (std::size_t i = 1; i < seen.size(); ++i) CHECK(seen[i].tasks_done > seen[i - 1].tasks_done);
+  CHECK(seen.back().tasks_done == 15);
+  CHECK(seen.back().tasks_total == 15);
+  CHECK(seen.back().best_score == full.best_score());
+  CHECK(seen.back().remaining == 0.0);
+  CHECK(seen.back().elapsed >= seen.front().elapsed);
+  CHECK(mp::detail::progress_line({.tasks_done = 14, .tasks_total = 40, .best_score = 0.9512, .elapsed = 3.2,
+                                   .remaining = 67}) ==
+        "[#######             ] 14/40 tasks, best 0.9512, 0:03 elapsed, ~1:07 left");
+  CHECK(mp::detail::progress_line({.tasks_done = 0, .tasks_total = 4, .best_score = NAN, .elapsed = 0,
+                                   .remaining = NAN}) == "[                    ] 0/4 tasks, 0:00 elapsed, ~? left");
+  mp::progress_bar()(seen.back());  // draws only on a terminal: nothing here, and no failure
+
+  const std::string path = temp_journal("throwing");
+  search.options.journal = path;
+  std::size_t done_when_thrown = 0;
+  search.options.on_progress = [&](const mp::search_progress& p) {
+    done_when_thrown = p.tasks_done;
+    throw std::runtime_error("stop now");
+  };
+  const std::string message = error_message<mp::error>([&] { (void)search.fit(d.X, d.y); });
+  CHECK(message == "random_search: the progress callback threw (stop now); the search stopped after " +
+                       std::to_string(done_when_thrown) + " of 15 tasks, all of them kept in the journal '" + path + "'");
+  CHECK(line_count(path) == 1 + done_when_thrown);
+  search.options.on_progress = {};
+  check_same_table(search.fit(d.X, d.y).results(), full.results());
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("max_time stops a search after its running tasks and marks the table partial", "[searches][progress]") {
+  const auto& d = mp::test::load("breast_cancer.csv");
+  const auto cv = mp::stratified_kfold{.n_splits = 3, .shuffle = true, .seed = 0};
+  std::size_t done = 0;
+  const auto stopped = mp::random_search{scale_select_logistic(), journal_space(),
+                                         {.n_iter = 6, .seed = 1, .cv = cv,
+                                          .on_progress = [&](const mp::search_progress& p) {
+                                            done = p.tasks_done;
+                                            std::this_thread::sleep_for(std::chrono::milliseconds(60));
+                                          },
+                                          .max_time = 0.05}}
+                           .fit(d.X, d.y);
+  const auto& r = stopped.results();
+  CHECK(r.partial());
+  CHECK(done >= 1);
+  CHECK(done < 18);
+  std::size_t nan_cells = 0;
+  for (std::size_t c = 0; c < r.n_candidates(); ++c)
+    for (std::size_t s = 0; s < r.n_splits(); ++s) nan_cells += std::isnan(r.split_test_score(c, s)) ? 1 : 0;
+  CHECK(nan_cells == 18 - done);
+  CHECK(r.to_json().find("\"partial\": true") != std::string::npos);
+}
+
+TEST_CASE("the median pruner stops trials below the completed trials' median and marks them", "[searches][sampler][pruning]") {
+  const auto& d = mp::test::load("breast_cancer.csv");
+  const auto space = mp::space{{"model.C", mp::loguniform(1e-4, 1e2)}, {"select.k", mp::int_uniform(1, 30)}};
+  const auto cv = mp::stratified_kfold{.n_splits = 4, .shuffle = true, .seed = 0};
+  auto search = mp::sampler_search{scale_select_logistic(), draw_sampler{space, mp::numpy_random_state{0}, 0, {}},
+                                   {.n_trials = 12, .cv = cv, .prune = true}};
+  const auto pruned = search.fit(d.X, d.y);
+  search.options.n_jobs = 2;
+  const auto parallel = search.fit(d.X, d.y);
+  const auto& r = pruned.results();
+  REQUIRE(r.n_candidates() == 12);
+  check_same_table(r, parallel.results());
+  const auto& marks = r.column("pruned");
+  std::size_t n_pruned = 0;
+  for (std::size_t c = 0; c < 12; ++c) {
+    INFO("trial " << c << ": " << mp::format_params(r.params()[c]));
+    if (marks[c] == 1.0) {
+      ++n_pruned;
+      CHECK(std::isnan(r.split_test_score(c, 3)));  // stopped before its last split
+      CHECK(!std::isnan(r.split_test_score(c, 0)));
+      CHECK(std::isnan(r.mean_test_score()[c]));  // ranked after every completed trial
+    } else {
+      CHECK(!std::isnan(r.mean_test_score()[c]));
+    }
+  }
+  CHECK(n_pruned >= 1);
+  CHECK(marks[0] == 0.0);  // nothing to compare the first trial with
+  // Without pruning, the same trials and the same scores on the splits they share.
+  search.options.prune = false;
+  const auto full = search.fit(d.X, d.y);
+  for (std::size_t c = 0; c < 12; ++c) {
+    CHECK(full.results().params()[c] == r.params()[c]);
+    CHECK(full.results().split_test_score(c, 0) == r.split_test_score(c, 0));
+  }
 }
 
 }  // namespace test_searches_tests

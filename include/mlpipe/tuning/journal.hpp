@@ -26,7 +26,7 @@
 // each task ends, so that a search killed part-way resumes where it stopped. Its first line names the search:
 //   {"mlpipe_journal": 1, "kind": "random_search", "search": "<hex>", "data": "<hex>", "seed": 0}
 // ("search": a fingerprint of the spec's parameters, the space or grid, the strategy's options, the splits and the
-// scorers; "data": of X and y). Each further line is one task:
+// scorers; "data": of X and y, checked first, as other data also makes other splits). Each further line is one task:
 //   {"round": 0, "candidate": 3, "split": 1, "test": [0.95], "train": [], "fit_time": 0.01, "score_time": 0.001}
 // (round: a halving iteration, a Hyperband bracket's rung, a batch of trials; numbers written to round-trip, NaN as
 // null). A last line without its line break (a write cut short by kill -9) is ignored and cut off.
@@ -244,12 +244,12 @@ class search_journal {
     const std::string advice = "; remove it or choose another path to start afresh";
     if (theirs.kind != identity_.kind)
       fail("was written by a " + theirs.kind + ", not by this " + identity_.kind + advice);
-    if (theirs.search != identity_.search)
-      fail("was written by another search: its spec, space or options differ (search fingerprint " + theirs.search +
-           ", this search's " + identity_.search + ")" + advice);
     if (theirs.data != identity_.data)
       fail("was written for other data (data fingerprint " + theirs.data + ", this data's " + identity_.data + ")" +
            advice);
+    if (theirs.search != identity_.search)
+      fail("was written by another search: its spec, space, splits or options differ (search fingerprint " +
+           theirs.search + ", this search's " + identity_.search + ")" + advice);
     if (seed != static_cast<double>(identity_.seed))
       fail("was written with seed = " + format_double(seed) + ", this search's is " + std::to_string(identity_.seed) +
            advice);

@@ -1,6 +1,8 @@
 #pragma once
 
-#include <algorithm>    // std::min
+#include <algorithm>    // std::min, std::sort
+#include <cmath>        // std::isnan
+#include <limits>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -102,6 +104,10 @@ struct sampler_search_options {
   // Trials asked before any of them is told (evaluated together, their tasks in parallel). Fixed, never n_jobs, so the
   // proposals, and so the results, are the same for any n_jobs. 1: each proposal knows every earlier result.
   int batch = 1;
+  // The median pruner: a trial whose running mean test score after s splits is below the median of the completed
+  // trials' running means after s splits stops there (its other splits are not run; column "pruned" = 1, and the
+  // sampler is told its running mean). Each batch is then evaluated one split at a time.
+  bool prune = false;
 };
 
 // sampler_search -- a search driven by an ask/tell sampler (tpe_sampler, random_sampler, your own): trials asked in
@@ -146,6 +152,7 @@ struct sampler_search {
     session.set_total(static_cast<std::size_t>(options.n_trials) * n_splits);
     Sampler s = proposer;
     search_results table;
+    std::vector<std::vector<double>> completed;  // the pruner's record: each completed trial's running means
     std::size_t round = 0;
     for (int asked = 0; asked < options.n_trials && !session.stopped(); ++round) {
       const int k = std::min(options.batch, options.n_trials - asked);
@@ -156,17 +163,93 @@ struct sampler_search {
         candidates.push_back(trials.back().params);
       }
       asked += k;
-      search_results results = session.run_round(round, std::move(candidates), session.splits());
+      search_results results = options.prune ? run_pruned(session, round, std::move(candidates), completed)
+                                             : session.run_round(round, std::move(candidates), session.splits());
       std::vector<double> numbers;
       for (const auto& t : trials) numbers.push_back(static_cast<double>(t.number));
       results.set_column("trial", std::move(numbers));
       if (!results.partial()) {
-        const std::vector<double> means = results.mean_test_score();
-        for (std::size_t i = 0; i < trials.size(); ++i) s.tell(trials[i], means[i]);
+        const std::vector<double> told = options.prune ? running_means(results) : results.mean_test_score();
+        for (std::size_t i = 0; i < trials.size(); ++i) s.tell(trials[i], told[i]);
       }
       table.append(results);
     }
     return session.template finish<Kind>(std::move(table));
+  }
+
+ private:
+  // Each candidate's mean test score over the splits it ran (all of them unless pruned).
+  static std::vector<double> running_means(const search_results& r) {
+    std::vector<double> out;
+    for (std::size_t c = 0; c < r.n_candidates(); ++c) {
+      double sum = 0.0;
+      std::size_t n = 0;
+      for (std::size_t sp = 0; sp < r.n_splits(); ++sp) {
+        const double x = r.split_test_score(c, sp);
+        if (std::isnan(x)) continue;
+        sum += x;
+        ++n;
+      }
+      out.push_back(n > 0 ? sum / static_cast<double>(n) : std::numeric_limits<double>::quiet_NaN());
+    }
+    return out;
+  }
+
+  // The median of values (the mean of the two middle ones for an even count).
+  static double median(std::vector<double> values) {
+    std::sort(values.begin(), values.end());
+    const std::size_t n = values.size();
+    return n % 2 == 1 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+  }
+
+  // A batch evaluated one split at a time with the median pruner (rounds round * n_splits + split in the journal).
+  static search_results run_pruned(detail::search_session<Spec>& session, std::size_t round,
+                                   std::vector<param_set> candidates, std::vector<std::vector<double>>& completed) {
+    const std::size_t n_splits = session.splits().size();
+    const std::size_t n = candidates.size();
+    search_results batch(candidates, scorer_names_of_session(session), n_splits,
+                         session.options().return_train_score);
+    std::vector<char> alive(n, 1);
+    std::vector<double> pruned(n, 0.0), sums(n, 0.0);
+    std::vector<std::vector<double>> running(n);
+    long fits = 0, naive = 0;
+    for (std::size_t sp = 0; sp < n_splits && !session.stopped(); ++sp) {
+      std::vector<std::size_t> ids;
+      std::vector<param_set> now;
+      for (std::size_t c = 0; c < n; ++c)
+        if (alive[c]) {
+          ids.push_back(c);
+          now.push_back(candidates[c]);
+        }
+      if (ids.empty()) break;
+      const search_results r = session.run_round(round * n_splits + sp, std::move(now), {session.splits()[sp]});
+      fits += r.stage_fits();
+      naive += r.stage_fits_without_reuse();
+      if (r.partial()) batch.set_partial(true);
+      for (std::size_t i = 0; i < ids.size(); ++i) {
+        const std::size_t c = ids[i];
+        batch.record(c, sp, r.split_test_scores(i, 0), r.split_train_scores(i, 0), r.split_fit_time(i, 0),
+                     r.split_score_time(i, 0));
+        sums[c] += r.split_test_score(i, 0);
+        running[c].push_back(sums[c] / static_cast<double>(sp + 1));
+        if (sp + 1 == n_splits || r.partial()) continue;
+        std::vector<double> others;
+        for (const auto& done : completed) others.push_back(done[sp]);
+        if (!others.empty() && running[c].back() < median(others)) {
+          alive[c] = 0;
+          pruned[c] = 1.0;
+        }
+      }
+    }
+    for (std::size_t c = 0; c < n; ++c)
+      if (alive[c] && running[c].size() == n_splits) completed.push_back(running[c]);
+    batch.set_stage_fits(fits, naive);
+    batch.set_column("pruned", std::move(pruned));
+    return batch;
+  }
+
+  static std::vector<std::string> scorer_names_of_session(const detail::search_session<Spec>& session) {
+    return detail::scorer_names_of(session.scorers());
   }
 };
 
