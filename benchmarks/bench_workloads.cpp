@@ -92,8 +92,26 @@ void save_load(benchmark::State& state) {
   std::filesystem::remove(path);
 }
 
+// Searches: random_search of 20 candidates on breast_cancer (loguniform C, k from 2 to 30, seed 0).
+void random_search_breast_cancer(benchmark::State& state) {
+  const auto& d = bench::breast_cancer();
+  const auto search = mp::random_search{bench::scale_select_logistic(), bench::search_space(),
+                                        {.n_iter = 20, .seed = 0, .cv = bench::workload_cv, .scoring = "accuracy"}};
+  for (auto _ : state) state.SetLabel(mp::format_params(search.fit(d.X, d.y).best_params()));
+}
+
+// Searches: halving_grid_search of workload 1's grid (factor 3, rows as the resource) on the 20,000 x 100 rows.
+void halving_grid_search_synthetic(benchmark::State& state) {
+  const auto& d = bench::synthetic();
+  const auto search = mp::halving_grid_search{bench::scale_select_logistic(), bench::workload_grid(),
+                                              {.factor = 3, .cv = bench::workload_cv, .scoring = "accuracy"}};
+  for (auto _ : state) state.SetLabel(mp::format_params(search.fit(d.X, d.y).best_params()));
+}
+
 }  // namespace
 
+BENCHMARK(random_search_breast_cancer)->Unit(benchmark::kMillisecond);
+BENCHMARK(halving_grid_search_synthetic)->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();
 BENCHMARK(grid_search_breast_cancer)->ArgName("reuse")->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond);
 BENCHMARK(grid_search_synthetic)->ArgName("n_jobs")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();
 BENCHMARK(predict_one);

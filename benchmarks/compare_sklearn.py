@@ -7,9 +7,14 @@ and prints one table of medians and ratios (see README.md for the workloads and 
     /usr/bin/python3 benchmarks/compare_sklearn.py --scaling [--huge] [--markdown]   # the scaling table only
     /usr/bin/python3 benchmarks/compare_sklearn.py --feature-selection [--markdown]  # rfecv, SFS, mutual information
     /usr/bin/python3 benchmarks/compare_sklearn.py --validation [--markdown]         # metrics, harness, curves
+    /usr/bin/python3 benchmarks/compare_sklearn.py --searches [--markdown]   # the search strategies only
 
 --feature-selection and --validation run mlpipe_bench_selection (benchmarks/bench_selection.cpp) and the same
 workloads in scikit-learn, with the targets of the feature selection and validation work (README.md).
+
+--searches times random_search (n_iter=20 on breast_cancer, against RandomizedSearchCV) and halving_grid_search
+(workload 1's grid on the synthetic 20,000 x 100 rows, against HalvingGridSearchCV), and prints both libraries' best
+candidates side by side.
 
 --scaling runs the scaling workload (a search on 2,000 / 20,000 / 200,000 x 50 rows from make_classification;
 --huge adds 2,000,000 x 50, which needs a few GiB) in a fresh process per library and size, and reports CPU seconds
@@ -102,6 +107,74 @@ def run_sklearn(binary, repetitions):
 
 
 SCALING_COLS = 50
+
+
+def searches_table(args):
+    """random_search and halving_grid_search against scikit-learn's RandomizedSearchCV and HalvingGridSearchCV."""
+    binary = os.path.join(args.build, "benchmarks", "mlpipe_bench_workloads")
+    if not os.path.exists(binary):
+        sys.exit(f"{binary} is missing: cmake --preset bench && cmake --build --preset bench")
+    out = subprocess.run([binary, "--benchmark_format=json", f"--benchmark_repetitions={args.repetitions}",
+                          "--benchmark_filter=random_search|halving_grid_search", "--benchmark_min_time=0.2"],
+                         check=True, capture_output=True, text=True).stdout
+    mlpipe, labels = {}, {}
+    for b in json.loads(out)["benchmarks"]:
+        name = b["run_name"].split("/")[0]
+        scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
+        if b.get("run_type") == "iteration":
+            labels[name] = b.get("label", "")
+        if b.get("aggregate_name") == "median" or (args.repetitions == 1 and b.get("run_type") == "iteration"):
+            mlpipe[name] = b["real_time"] * scale
+    import warnings
+    warnings.filterwarnings("ignore")
+    import numpy as np
+    from scipy.stats import loguniform, randint
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.feature_selection import SelectKBest, f_classif
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import HalvingGridSearchCV, RandomizedSearchCV, StratifiedKFold
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    def load(path):
+        data = np.loadtxt(path, delimiter=",", skiprows=1)
+        return data[:, :-1], data[:, -1]
+
+    def pipeline():
+        return Pipeline([("scale", StandardScaler()), ("select", SelectKBest(f_classif, k=10)),
+                         ("model", LogisticRegression())])
+
+    def best(search):
+        return ", ".join(f"{k.replace('__', '.')} = {v:g}" for k, v in sorted(search.best_params_.items()))
+
+    cv = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+    X, y = load(os.path.join(ROOT, "examples", "data", "breast_cancer.csv"))
+    with tempfile.TemporaryDirectory() as tmp:
+        synthetic = os.path.join(tmp, "synthetic.csv")
+        subprocess.run([binary, f"--write_synthetic={synthetic}"], check=True)
+        Xs, ys = load(synthetic)
+    space = {"model__C": loguniform(1e-3, 1e3), "select__k": randint(2, 31)}
+    grid = {"select__k": [5, 10, 20, 30], "model__C": [0.01, 0.1, 1.0, 10.0, 100.0]}
+    found = {}
+
+    def random_search():
+        found["random_search_breast_cancer"] = best(
+            RandomizedSearchCV(pipeline(), space, n_iter=20, random_state=0, cv=cv, n_jobs=1).fit(X, y))
+
+    def halving():
+        found["halving_grid_search_synthetic"] = best(
+            HalvingGridSearchCV(pipeline(), grid, factor=3, cv=cv, random_state=0, n_jobs=1).fit(Xs, ys))
+
+    sklearn = {"random_search_breast_cancer": median_seconds(random_search, args.repetitions),
+               "halving_grid_search_synthetic": median_seconds(halving, max(1, args.repetitions // 2))}
+    rows = []
+    for key, label, target in (("random_search_breast_cancer", "random_search, n_iter=20, breast_cancer", 10),
+                               ("halving_grid_search_synthetic", "halving_grid_search, synthetic 20,000 x 100", 3)):
+        ratio = sklearn[key] / mlpipe[key]
+        rows.append((label, f"{mlpipe[key] * 1e3:.1f} ms", f"{sklearn[key] * 1e3:.1f} ms", f"{ratio:.1f}x",
+                     f">= {target}x", "yes" if ratio >= target else "no", labels.get(key, "?"), found[key]))
+    print_table(("workload", "mlpipe", "scikit-learn", "ratio", "target", "met", "mlpipe's best", "scikit-learn's best"),
+                rows, args.markdown)
 
 
 def write_scaling_data(rows, path):
@@ -374,12 +447,16 @@ def main():
                         help="run only the feature selection table (rfecv, SFS, mutual information)")
     parser.add_argument("--validation", action="store_true",
                         help="run only the validation table (metrics, the harness, curves, permutation tests)")
+    parser.add_argument("--searches", action="store_true", help="run only the search strategies' comparison")
     args = parser.parse_args()
     if args.feature_selection:
         feature_selection_table(args)
         return
     if args.validation:
         validation_table(args)
+        return
+    if args.searches:
+        searches_table(args)
         return
     if args.scaling:
         args.repetitions = min(args.repetitions, 3)

@@ -73,6 +73,11 @@ inline mp::grid workload_grid() {
   return mp::grid{{"select.k", {5, 10, 20, 30}}, {"model.C", {0.01, 0.1, 1.0, 10.0, 100.0}}};
 }
 
+// The searches' space: C log-uniform on [0.001, 1000], k from 2 to 30 (scikit-learn: loguniform, randint(2, 31)).
+inline mp::space search_space() {
+  return mp::space{{"model.C", mp::loguniform(1e-3, 1e3)}, {"select.k", mp::int_uniform(2, 30)}};
+}
+
 inline const mp::stratified_kfold workload_cv{.n_splits = 5, .shuffle = true, .seed = 0};
 
 }  // namespace bench

@@ -534,3 +534,28 @@ TEST_CASE("every feature selector keeps the stage contract", "[testing][conforma
 }
 
 }  // namespace test_conformance_tests
+
+#include "mlpipe/tuning/halving.hpp"
+#include "mlpipe/tuning/random_search.hpp"
+
+namespace test_conformance_tests {
+
+TEST_CASE("random, halving and Hyperband searches keep the stage contract", "[testing][conformance]") {
+  const auto pipe = mp::step<"scale">(mp::standard_scaler{}) | mp::step<"model">(mp::ridge{});
+  const auto space = mp::space{{"model.alpha", mp::loguniform(0.01, 10.0)}};
+  const auto cv = mp::kfold{.n_splits = 3};
+  expect_conformant(mp::random_search{pipe, space, {.n_iter = 3, .cv = cv}}, sample().values);
+  expect_conformant(mp::halving_grid_search{pipe, mp::grid{{"model.alpha", {0.1, 1.0, 10.0}}},
+                                            {.factor = 2, .min_resources = 20, .cv = cv}},
+                    sample().values);
+  expect_conformant(mp::halving_random_search{pipe, space, {.n_candidates = 4, .factor = 2, .min_resources = 20,
+                                                            .cv = cv}},
+                    sample().values);
+  expect_conformant(mp::hyperband{mp::step<"scale">(mp::standard_scaler{}) | mp::step<"model">(mp::logistic_regression{}),
+                                  mp::space{{"model.C", mp::loguniform(0.01, 10.0)}},
+                                  {.resource = "model.max_iter", .max_resource = 9, .factor = 3,
+                                   .cv = mp::stratified_kfold{.n_splits = 3}}},
+                    sample().labels);
+}
+
+}  // namespace test_conformance_tests

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <exception>
+#include <functional>   // std::function
 #include <map>
 #include <memory>       // std::shared_ptr
 #include <mutex>
@@ -175,6 +176,21 @@ inline std::vector<std::pair<std::size_t, std::size_t>> task_order(std::size_t n
   return tasks;
 }
 
+// What a search strategy hears of and decides about its tasks (a task: a group of candidates on one split): skip a
+// task whose results it already has (a journal: it records them itself), stop starting tasks (a time budget, a failed
+// callback), and hear of each finished task (to journal it, to report progress). Any of them may be empty.
+struct task_hooks {
+  std::function<bool(std::span<const std::size_t> candidates, std::size_t split)> skip;
+  std::function<bool()> stop;
+  std::function<void(std::span<const std::size_t> candidates, std::size_t split)> finished;
+
+  // Whether to run the task (asks skip, then stop).
+  bool run(std::span<const std::size_t> candidates, std::size_t split) const {
+    if (skip && skip(candidates, split)) return false;
+    return !(stop && stop());
+  }
+};
+
 template <class Spec>
 class search_evaluator {
   using chain = chain_of<Spec>;
@@ -199,8 +215,9 @@ class search_evaluator {
     count_readers();
   }
 
-  // Runs every (group, split) task on n_jobs threads and fills the results.
-  void run(search_results& results, int n_jobs) {
+  // Runs every (group, split) task on n_jobs threads and fills the results; hooks (optional) may skip tasks, stop
+  // starting them and hear of each finished one.
+  void run(search_results& results, int n_jobs, const task_hooks* hooks = nullptr) {
     const std::size_t n_splits = splits_.size();
     const auto& groups = plan_.groups;
     const std::size_t n_threads = std::min(resolve_n_jobs(n_jobs), groups.size() * n_splits);
@@ -214,8 +231,10 @@ class search_evaluator {
     const auto tasks = task_order(groups.size(), n_splits, n_threads);
     parallel_for(tasks.size(), n_jobs, [&](std::size_t t) {
       const auto [g, s] = tasks[t];
-      evaluate(groups[g], s, results);
+      const bool run_task = hooks == nullptr || hooks->run(groups[g], s);
+      if (run_task) evaluate(groups[g], s, results);
       finish_task(s);
+      if (run_task && hooks != nullptr && hooks->finished) hooks->finished(groups[g], s);
     });
     const auto naive = static_cast<long>(candidates_.size() * n_splits * n_steps);
     results.set_stage_fits(stage_fits_.load(), naive);

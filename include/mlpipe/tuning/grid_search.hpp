@@ -41,7 +41,7 @@ struct search_options {
   std::optional<std::size_t> max_cache_bytes{};
 };
 
-template <class Fitted>
+template <class Fitted, fixed_string Kind = "grid_search">
 class fitted_search;
 
 // grid_search -- scikit-learn's GridSearchCV as a stage: fit evaluates every candidate of the grid on every split
@@ -90,12 +90,13 @@ template <class Spec>
 grid_search(Spec, grid) -> grid_search<Spec>;
 
 // fitted_search -- a finished search: its table, the best candidate, and (with refit) the best model refitted on
-// all rows, through which it predicts. save and load keep all of it, the table bit for bit.
-template <class Fitted>
+// all rows, through which it predicts. save and load keep all of it, the table bit for bit. Kind names the search
+// (grid_search, random_search, halving_grid_search, ...).
+template <class Fitted, fixed_string Kind>
 class fitted_search {
  public:
-  static constexpr std::string_view kind = "grid_search";
-  static constexpr int schema_version = 1;
+  static constexpr std::string_view kind = Kind.view();
+  static constexpr int schema_version = 2;  // 2: the table's strategy columns, contenders and partial flag
   using inner_type = Fitted;  // the saved signature names the best model's type: grid_search(pipeline(...))
 
   fitted_search() = default;  // an empty shell for load() to fill
@@ -218,46 +219,64 @@ class fitted_search {
   double refit_time_ = 0.0;
 };
 
+namespace detail {
+
+// The splits of options.cv on X and y; without cv, 5 folds, stratified for classifiers (scikit-learn's cv=None).
+template <class Spec>
+std::vector<split> search_splits(const search_options& options, const matrix_view& X, const vector_view& y) {
+  if (!options.cv.empty()) return options.cv.splits(X.rows(), y, options.groups);
+  if constexpr (classifier<Spec>) return stratified_kfold{}.splits(X.rows(), y);
+  else return kfold{}.splits(X.rows(), y);
+}
+
+// Scores every candidate (specs[c], whose parameters are results.params()[c]) on every split into results: with
+// prefix reuse and warm starts through search_evaluator, or each whole pipeline cold (options.reuse = false). hooks
+// (optional) may skip tasks, stop starting them and hear of each finished one. Every search strategy runs its
+// candidates through here.
+template <class Spec>
+void evaluate_candidates(const std::vector<Spec>& specs, search_results& results, const matrix_view& X,
+                         const vector_view& y, const std::vector<split>& splits, const std::vector<scorer>& scorers,
+                         const search_options& options, const task_hooks* hooks = nullptr) {
+  const std::size_t n_splits = splits.size();
+  if (options.reuse) {
+    search_evaluator<Spec> evaluator(specs, results.params(), X, y, splits, scorers, options.return_train_score,
+                                     options.warm_start, cache_budget(options.max_cache_bytes, X, options.n_jobs));
+    evaluator.run(results, options.n_jobs, hooks);
+    return;
+  }
+  // Every candidate's whole pipeline on every split, cold: the reference the reuse path is tested against. Each
+  // task gathers its split's rows itself, so about n_jobs copies are held at once.
+  parallel_for(specs.size() * n_splits, options.n_jobs, [&](std::size_t task) {
+    const std::size_t c = task / n_splits;
+    const std::size_t s = task % n_splits;
+    const std::size_t one[] = {c};
+    if (hooks != nullptr && !hooks->run(one, s)) return;
+    try {
+      const fold_data fold = make_fold(X, y, splits[s]);
+      auto outcome = fit_and_score(specs[c], fold, scorers, options.return_train_score, s, n_splits);
+      results.record(c, s, outcome.test_scores, outcome.train_scores, outcome.fit_time, outcome.score_time);
+    } catch (error& e) {
+      note_candidate(e, c, results.params()[c]);
+      throw;
+    }
+    if (hooks != nullptr && hooks->finished) hooks->finished(one, s);
+  });
+  const auto all = static_cast<long>(specs.size() * n_splits * chain_of<Spec>::size);
+  results.set_stage_fits(all, all);
+}
+
+}  // namespace detail
+
 template <class Spec>
 typename grid_search<Spec>::fitted grid_search<Spec>::fit(const matrix_view& X, const vector_view& y) const {
   const std::vector<Spec> specs = candidate_specs();  // every path, type and range error before any fit
   const std::vector<scorer> scorers = detail::resolve_scoring<Spec>(options.scoring);
   resolve_n_jobs(options.n_jobs);
   detail::check_target_rows(kind, X, y);
-  std::vector<split> splits;
-  if (!options.cv.empty()) {
-    splits = options.cv.splits(X.rows(), y, options.groups);
-  } else if constexpr (classifier<Spec>) {
-    splits = stratified_kfold{}.splits(X.rows(), y);
-  } else {
-    splits = kfold{}.splits(X.rows(), y);
-  }
+  const std::vector<split> splits = detail::search_splits<Spec>(options, X, y);
   search_results results(space.candidates(), detail::scorer_names_of(scorers), splits.size(),
                          options.return_train_score);
-  const std::size_t n_splits = splits.size();
-  if (options.reuse) {
-    detail::search_evaluator<Spec> evaluator(specs, results.params(), X, y, splits, scorers,
-                                             options.return_train_score, options.warm_start,
-                                             detail::cache_budget(options.max_cache_bytes, X, options.n_jobs));
-    evaluator.run(results, options.n_jobs);
-  } else {
-    // Every candidate's whole pipeline on every split, cold: the reference the reuse path is tested against. Each
-    // task gathers its split's rows itself, so about n_jobs copies are held at once.
-    parallel_for(specs.size() * n_splits, options.n_jobs, [&](std::size_t task) {
-      const std::size_t c = task / n_splits;
-      const std::size_t s = task % n_splits;
-      try {
-        const detail::fold_data fold = detail::make_fold(X, y, splits[s]);
-        auto outcome = detail::fit_and_score(specs[c], fold, scorers, options.return_train_score, s, n_splits);
-        results.record(c, s, outcome.test_scores, outcome.train_scores, outcome.fit_time, outcome.score_time);
-      } catch (error& e) {
-        detail::note_candidate(e, c, results.params()[c]);
-        throw;
-      }
-    });
-    const auto all = static_cast<long>(specs.size() * n_splits * detail::chain_of<Spec>::size);
-    results.set_stage_fits(all, all);
-  }
+  detail::evaluate_candidates(specs, results, X, y, splits, scorers, options);
 
   const std::size_t best = results.best_index();
   std::optional<typename Spec::fitted> model;

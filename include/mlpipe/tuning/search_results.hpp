@@ -3,6 +3,7 @@
 #include <cmath>        // std::isnan
 #include <cstddef>
 #include <functional>   // std::identity
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,8 +29,8 @@ class search_results {
   search_results(std::vector<param_set> candidates, std::vector<std::string> scorer_names, std::size_t n_splits,
                  bool has_train)
       : candidates_(std::move(candidates)), scorer_names_(std::move(scorer_names)), n_splits_(n_splits),
-        test_(scorer_names_.size(), std::vector<double>(candidates_.size() * n_splits)),
-        train_(has_train ? scorer_names_.size() : 0, std::vector<double>(candidates_.size() * n_splits)),
+        test_(scorer_names_.size(), std::vector<double>(candidates_.size() * n_splits, not_run)),
+        train_(has_train ? scorer_names_.size() : 0, std::vector<double>(candidates_.size() * n_splits, not_run)),
         fit_time_(candidates_.size() * n_splits), score_time_(candidates_.size() * n_splits) {}
 
   std::size_t n_candidates() const { return candidates_.size(); }
@@ -44,6 +45,21 @@ class search_results {
   double split_train_score(std::size_t candidate, std::size_t split, std::string_view scorer = {}) const {
     if (train_.empty()) throw invalid_parameter("train scores were not computed; set .return_train_score = true");
     return train_[position(scorer)][candidate * n_splits_ + split];
+  }
+  // One task's cells: its test (and train) scores for every scorer, its fit and score times.
+  std::vector<double> split_test_scores(std::size_t candidate, std::size_t split) const {
+    std::vector<double> out;
+    for (const auto& scores : test_) out.push_back(scores[candidate * n_splits_ + split]);
+    return out;
+  }
+  std::vector<double> split_train_scores(std::size_t candidate, std::size_t split) const {
+    std::vector<double> out;
+    for (const auto& scores : train_) out.push_back(scores[candidate * n_splits_ + split]);
+    return out;
+  }
+  double split_fit_time(std::size_t candidate, std::size_t split) const { return fit_time_[candidate * n_splits_ + split]; }
+  double split_score_time(std::size_t candidate, std::size_t split) const {
+    return score_time_[candidate * n_splits_ + split];
   }
   std::vector<double> mean_test_score(std::string_view scorer = {}) const { return means(test_[position(scorer)]); }
   std::vector<double> std_test_score(std::string_view scorer = {}) const { return stds(test_[position(scorer)]); }
@@ -61,12 +77,72 @@ class search_results {
   std::vector<double> mean_score_time() const { return means(score_time_); }
   std::vector<double> std_score_time() const { return stds(score_time_); }
 
-  // The first candidate with rank 1 for the scorer, as scikit-learn's best_index_.
+  // The first candidate with rank 1 for the scorer, as scikit-learn's best_index_; among the contenders only when the
+  // search names them (successive halving: the last iteration's candidates, as scikit-learn's _select_best_index).
   std::size_t best_index(std::string_view scorer = {}) const {
-    const std::vector<int> rank = rank_test_score(scorer);
-    for (std::size_t i = 0; i < rank.size(); ++i)
-      if (rank[i] == 1) return i;
-    return 0;
+    const std::vector<double> m = mean_test_score(scorer);
+    std::optional<std::size_t> best;
+    const auto consider = [&](std::size_t i) {
+      if (!best || better(m[i], m[*best])) best = i;
+    };
+    if (contenders_.empty()) {
+      for (std::size_t i = 0; i < m.size(); ++i) consider(i);
+    } else {
+      for (const index i : contenders_) consider(static_cast<std::size_t>(i));
+    }
+    return best.value_or(0);
+  }
+
+  // A column a search strategy adds (iter, n_resources, bracket, trial, pruned), one value per candidate; the table
+  // lists them after the parameters.
+  void set_column(const std::string& name, std::vector<double> values) {
+    for (auto& [n, v] : extra_) {
+      if (n == name) {
+        v = std::move(values);
+        return;
+      }
+    }
+    extra_.emplace_back(name, std::move(values));
+  }
+  bool has_column(std::string_view name) const {
+    for (const auto& [n, v] : extra_)
+      if (n == name) return true;
+    return false;
+  }
+  // A strategy's column by name (iter, n_resources, bracket, trial, pruned).
+  const std::vector<double>& column(std::string_view name) const {
+    for (const auto& [n, v] : extra_)
+      if (n == name) return v;
+    std::vector<std::string> names;
+    for (const auto& [n, v] : extra_) names.push_back(n);
+    throw invalid_parameter("the table has no column '" + std::string(name) + "'" + detail::did_you_mean(name, names) +
+                            (names.empty() ? "; this search adds none" : "; it has: " + detail::join(names, 20)));
+  }
+  // The candidates best_index chooses from (empty: all of them).
+  void set_contenders(std::vector<index> candidates) { contenders_ = std::move(candidates); }
+  const std::vector<index>& contenders() const { return contenders_; }
+  // True when the search stopped early (max_time, a failing progress callback): tasks that did not run hold NaN.
+  bool partial() const { return partial_; }
+  void set_partial(bool partial) { partial_ = partial; }
+
+  // Appends another table's candidates (same scorers, splits and train scores; its strategy columns too), as a
+  // search with several rounds builds its table.
+  void append(const search_results& other) {
+    if (candidates_.empty() && extra_.empty()) {
+      *this = other;
+      return;
+    }
+    candidates_.insert(candidates_.end(), other.candidates_.begin(), other.candidates_.end());
+    for (std::size_t s = 0; s < test_.size(); ++s) test_[s].insert(test_[s].end(), other.test_[s].begin(), other.test_[s].end());
+    for (std::size_t s = 0; s < train_.size(); ++s)
+      train_[s].insert(train_[s].end(), other.train_[s].begin(), other.train_[s].end());
+    fit_time_.insert(fit_time_.end(), other.fit_time_.begin(), other.fit_time_.end());
+    score_time_.insert(score_time_.end(), other.score_time_.begin(), other.score_time_.end());
+    for (std::size_t e = 0; e < extra_.size() && e < other.extra_.size(); ++e)
+      extra_[e].second.insert(extra_[e].second.end(), other.extra_[e].second.begin(), other.extra_[e].second.end());
+    stage_fits_ += other.stage_fits_;
+    stage_fits_without_reuse_ += other.stage_fits_without_reuse_;
+    partial_ = partial_ || other.partial_;
   }
 
   // The table as JSON: an object of columns, each a list with one entry per candidate (scikit-learn's layout).
@@ -89,7 +165,9 @@ class search_results {
                return json_value(candidate[p].second);
              }));
     }
+    for (const auto& [name, values] : extra_) column(name, detail::join_formatted(values, json_number));
     for (const auto& [name, values] : numeric_columns()) column(name, detail::join_formatted(values, json_number));
+    if (partial_) out += ",\n \"partial\": true";
     out += ",\n \"stage_fits\": " + std::to_string(stage_fits_) +
            ",\n \"stage_fits_without_reuse\": " + std::to_string(stage_fits_without_reuse_);
     return out + "\n}\n";
@@ -100,11 +178,13 @@ class search_results {
     const std::vector<named_column> columns = numeric_columns();
     std::vector<std::string> cells;
     for (const auto& path : param_names()) cells.push_back("param_" + path);
+    for (const auto& column : extra_) cells.push_back(column.first);
     for (const auto& column : columns) cells.push_back(column.first);
     std::string out = detail::join_formatted(cells, std::identity{}, ",") + "\n";
     for (std::size_t c = 0; c < n_candidates(); ++c) {
       cells.clear();
       for (const auto& [path, value] : candidates_[c]) cells.push_back(csv_value(value));
+      for (const auto& column : extra_) cells.push_back(format_double(column.second[c]));
       for (const auto& column : columns) cells.push_back(format_double(column.second[c]));
       out += detail::join_formatted(cells, std::identity{}, ",") + "\n";
     }
@@ -141,6 +221,19 @@ class search_results {
     ar("score_times", score_time_);
     ar("stage_fits", stage_fits_);
     ar("stage_fits_without_reuse", stage_fits_without_reuse_);
+    std::vector<std::string> names;
+    std::vector<std::vector<double>> values;
+    for (const auto& [n, v] : extra_) {
+      names.push_back(n);
+      values.push_back(v);
+    }
+    ar("column_names", names);
+    ar("columns", values);
+    extra_.clear();
+    for (std::size_t e = 0; e < names.size() && e < values.size(); ++e) extra_.emplace_back(names[e], values[e]);
+    if (names.size() != values.size()) extra_.emplace_back(std::string(), std::vector<double>{});  // caught below
+    ar("contenders", contenders_);
+    ar("partial", partial_);
   }
 
   // Throws mlpipe::load_error (for the search `kind`) naming the first broken invariant of the table: at least one
@@ -175,6 +268,19 @@ class search_results {
     check_cells(kind, "state.score_times", {}, score_time_, true);
     detail::check_state_count(kind, "state.stage_fits", stage_fits_, 0, stage_fits_without_reuse_,
                               "state.stage_fits_without_reuse");
+    for (std::size_t e = 0; e < extra_.size(); ++e) {
+      const std::string at = "state.columns[" + std::to_string(e) + "]";
+      if (extra_[e].first.empty())
+        detail::throw_invariant(kind, at + " has no name; expected one name per column in state.column_names");
+      detail::check_state_size(kind, at, static_cast<index>(extra_[e].second.size()),
+                               static_cast<index>(n_candidates()), "one value per candidate");
+    }
+    for (std::size_t i = 0; i < contenders_.size(); ++i) {
+      if (contenders_[i] >= 0 && contenders_[i] < static_cast<index>(n_candidates())) continue;
+      detail::throw_invariant(kind, "state.contenders[" + std::to_string(i) + "] = " + std::to_string(contenders_[i]) +
+                                        " is out of range; expected a candidate, 0 <= value < " +
+                                        std::to_string(n_candidates()));
+    }
   }
 
   // Filled in by the search, one (candidate, split) task at a time.
@@ -188,6 +294,8 @@ class search_results {
   }
 
  private:
+  static constexpr double not_run = std::numeric_limits<double>::quiet_NaN();
+
   static bool better(double a, double b) {  // NaN (a failed candidate) ranks last
     if (std::isnan(a)) return false;
     if (std::isnan(b)) return true;
@@ -330,6 +438,9 @@ class search_results {
   std::vector<double> score_time_;
   long stage_fits_ = 0;
   long stage_fits_without_reuse_ = 0;
+  std::vector<std::pair<std::string, std::vector<double>>> extra_;  // the strategy's columns
+  std::vector<index> contenders_;
+  bool partial_ = false;
 };
 
 }  // namespace mlpipe
