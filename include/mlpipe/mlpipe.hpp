@@ -73,3 +73,4 @@
 #include "mlpipe/tuning/grid.hpp"
 #include "mlpipe/tuning/grid_search.hpp"
 #include "mlpipe/tuning/search_results.hpp"
+#include "mlpipe/tuning/space.hpp"
