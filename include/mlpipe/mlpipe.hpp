@@ -72,5 +72,7 @@
 
 #include "mlpipe/tuning/grid.hpp"
 #include "mlpipe/tuning/grid_search.hpp"
+#include "mlpipe/tuning/sampler.hpp"
 #include "mlpipe/tuning/search_results.hpp"
 #include "mlpipe/tuning/space.hpp"
+#include "mlpipe/tuning/tpe.hpp"
