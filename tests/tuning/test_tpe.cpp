@@ -312,6 +312,10 @@ TEST_CASE("grid_list enumerates scikit-learn's ParameterGrid over a list of grid
   check(mp::grid_list{mp::grid{{"select.k", {5, 10}}, {"model.C", {0.01, 0.1, 1.0}}},
                       mp::grid{{"model.penalty", {"l1", "l2"}}, {"model.C", {1.0}}}, mp::grid{{"model.tol", {1e-4}}}},
         ref["three grids, unsorted keys"]);
+  const mp::grid_list two{mp::grid{{"model.C", {0.1}}}, mp::grid{{"select.k", {5, 10}}, {"model.C", {1.0}}}};
+  REQUIRE(two.grids().size() == 2);
+  CHECK(two.grids()[1][0].path == "model.C");  // each grid's axes, sorted
+  CHECK(two.axes().size() == 1);               // the first grid's
   CHECK(error_message<mp::invalid_parameter>([] { mp::grid_list{std::vector<mp::grid>{}}; }) ==
         "grid_list: no grids; expected at least one grid");
   CHECK(error_message<mp::invalid_parameter>([] { mp::grid_list{mp::grid{{"model.C", {}}}}; }) ==

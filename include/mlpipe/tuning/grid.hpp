@@ -32,6 +32,13 @@ class grid {
   // The axes with their paths sorted, as the candidates enumerate them (of the first grid, in a grid_list).
   const std::vector<grid_axis>& axes() const { return axes_; }
 
+  // Every grid's axes, in order: one grid for a plain grid, each grid of a grid_list.
+  std::vector<std::vector<grid_axis>> grids() const {
+    std::vector<std::vector<grid_axis>> out{axes_};
+    out.insert(out.end(), more_.begin(), more_.end());
+    return out;
+  }
+
   std::size_t size() const {
     std::size_t n = product_size(axes_);
     for (const auto& more : more_) n += product_size(more);

@@ -430,10 +430,20 @@ class tpe_sampler {
       above_[0].build(flat_, i, bad_.data(), bad_.size(), options_, 0);
       kernel_weights(good_.size(), bad_.size());
       double best = -std::numeric_limits<double>::infinity();
+      drawn_.clear();
+      scores_.clear();
       for (std::size_t c = 0; c < n_candidates; ++c) {
         const std::size_t k = detail::draw_kernel(cumulative_below_, rng_.uniform());
         const double x = below_[0].draw(k, rng_);
-        const double score = log_density(below_[0], log_weights_below_, x) - log_density(above_[0], log_weights_above_, x);
+        // Integers and categories repeat among the candidates: each distinct value is scored once.
+        std::size_t seen = 0;
+        while (seen < drawn_.size() && drawn_[seen] != x) ++seen;
+        if (seen == drawn_.size()) {
+          drawn_.push_back(x);
+          scores_.push_back(log_density(below_[0], log_weights_below_, x) -
+                            log_density(above_[0], log_weights_above_, x));
+        }
+        const double score = scores_[seen];
         if (c == 0 || score > best) {
           best = score;
           values[i] = x;
@@ -499,7 +509,7 @@ class tpe_sampler {
   std::vector<std::size_t> ranked_;
   std::vector<unsigned char> group_;
   std::vector<double> good_, bad_, weights_below_, cumulative_below_, weights_above_, cumulative_above_,
-      log_weights_below_, log_weights_above_, scratch_, candidate_;
+      log_weights_below_, log_weights_above_, scratch_, candidate_, drawn_, scores_;
   std::vector<std::vector<double>> joint_good_, joint_bad_;
   std::vector<detail::parameter_kernels> below_, above_;
 };
