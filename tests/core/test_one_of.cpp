@@ -171,6 +171,26 @@ TEST_CASE("a grid chooses one_of alternatives by name, each with its own paramet
               "their index, 0 to 1) (grid candidate 0: scale = \"standard\")");
 }
 
+TEST_CASE("grid_search takes a grid_list: each alternative with its own parameters, grid after grid", "[one_of]") {
+  const auto& d = mp::test::load("breast_cancer.csv");
+  const mp::grid_list g{mp::grid{{"scale", {"standard_scaler"}}, {"scale.standard_scaler.with_mean", {true, false}}},
+                        mp::grid{{"scale", {"min_max_scaler"}}, {"model.C", {0.1, 1.0}}}};
+  const auto cv = mp::kfold{.n_splits = 3};
+  const auto search = mp::grid_search{choice_pipeline(), g, {.cv = cv}}.fit(d.X, d.y);
+  REQUIRE(search.results().params() == g.candidates());
+  const auto first =
+      mp::grid_search{choice_pipeline(), mp::grid{{"scale.standard_scaler.with_mean", {true, false}}}, {.cv = cv}}
+          .fit(d.X, d.y);
+  auto min_max = choice_pipeline();
+  min_max.set_param("scale", std::string("min_max_scaler"));
+  const auto second = mp::grid_search{min_max, mp::grid{{"model.C", {0.1, 1.0}}}, {.cv = cv}}.fit(d.X, d.y);
+  const std::vector<double> scores = search.results().mean_test_score();
+  CHECK(scores[0] == first.results().mean_test_score()[0]);
+  CHECK(scores[1] == first.results().mean_test_score()[1]);
+  CHECK(scores[2] == second.results().mean_test_score()[0]);
+  CHECK(scores[3] == second.results().mean_test_score()[1]);
+}
+
 TEST_CASE("one_of keeps the stage contract for each alternative", "[one_of]") {
   const auto& d = mp::test::load("breast_cancer.csv");
   const mp::matrix X = d.X.topRows(80).leftCols(5);
