@@ -13,6 +13,7 @@
 #include "mlpipe/core/error.hpp"
 #include "mlpipe/core/fit_transform.hpp"
 #include "mlpipe/core/fixed_string.hpp"
+#include "mlpipe/core/one_of.hpp"
 #include "mlpipe/core/param_value.hpp"
 #include "mlpipe/core/params.hpp"
 #include "mlpipe/core/paths.hpp"
@@ -74,6 +75,7 @@
 
 #include "mlpipe/tuning/grid.hpp"
 #include "mlpipe/tuning/grid_search.hpp"
+#include "mlpipe/tuning/sampler.hpp"
 #include "mlpipe/tuning/search_results.hpp"
 #include "mlpipe/tuning/space.hpp"
 #include "mlpipe/tuning/halving.hpp"
@@ -82,3 +84,4 @@
 #include "mlpipe/tuning/random_search.hpp"
 #include "mlpipe/tuning/search_session.hpp"
 #include "mlpipe/tuning/tpe_search.hpp"
+#include "mlpipe/tuning/tpe.hpp"

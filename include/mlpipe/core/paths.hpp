@@ -21,6 +21,7 @@
 // with a `steps` tuple of named steps: pipelines, unions, column transformers), through transparent wrappers
 // (those with a `wrapped_type` and a `stage` member: columns(...)) and ends at a parameter listed in a
 // stage's `params`. The same walk is done at compile time for literal paths and at run time for strings.
+// A parameter with the empty name is reached by the path of its stage itself: one_of's choice is "scale".
 
 namespace mlpipe {
 namespace detail {
@@ -76,7 +77,9 @@ constexpr bool has_path() {
     return has_path<typename S::wrapped_type, Path>();
   } else if constexpr (composite_stage<S>) {
     if constexpr (first_dot<Path>() == std::string_view::npos) {
-      return false;
+      constexpr std::size_t i = step_position<S, Path>();  // a step's own path: its parameter with the empty name
+      if constexpr (Path.size() == 0 || i == std::tuple_size_v<typename S::steps_type>) return false;
+      else return has_own_param<typename step_at<S, i>::stage_type, fixed_string<0>{}>();
     } else {
       constexpr std::size_t i = step_position<S, path_head<Path>()>();
       if constexpr (i == std::tuple_size_v<typename S::steps_type>) return false;
@@ -106,6 +109,9 @@ constexpr auto& param_ref(S& s) {
   } else if constexpr (nesting_stage<T> && !composite_stage<T>) {
     constexpr std::size_t i = nested_position<T, path_head<Path>()>();
     return param_ref<path_tail<Path>()>(s.*(std::get<i>(T::nested).member));
+  } else if constexpr (first_dot<Path>() == std::string_view::npos) {
+    constexpr std::size_t i = step_position<T, Path>();
+    return param_ref<fixed_string<0>{}>(std::get<i>(s.steps).stage);
   } else {
     constexpr std::size_t i = step_position<T, path_head<Path>()>();
     return param_ref<path_tail<Path>()>(std::get<i>(s.steps).stage);
@@ -117,7 +123,8 @@ constexpr auto& param_ref(S& s) {
 template <class S>
 void collect_param_names(const std::string& prefix, std::vector<std::string>& out) {
   find_param<S>([&](const auto& desc) {
-    out.push_back(prefix + std::string(desc.name.view()));
+    if (desc.name.view().empty()) out.push_back(prefix.empty() ? prefix : prefix.substr(0, prefix.size() - 1));
+    else out.push_back(prefix + std::string(desc.name.view()));
     return false;
   });
   if constexpr (wrapper_stage<S>) {
@@ -153,9 +160,10 @@ bool visit_param(S& s, std::string_view path, F&& f) {
     return visit_param(s.stage, path, f);
   } else if constexpr (composite_stage<T>) {
     const std::size_t dot = path.find('.');
-    if (dot == std::string_view::npos) return false;
+    if (path.empty() || path.back() == '.') return false;
+    // No dot: a step's own path, which reaches its parameter with the empty name (one_of's choice).
     const std::string_view head = path.substr(0, dot);
-    const std::string_view tail = path.substr(dot + 1);
+    const std::string_view tail = dot == std::string_view::npos ? std::string_view() : path.substr(dot + 1);
     return std::apply(
         [&](auto&... steps) {
           return ((steps.name.view() == head && visit_param(steps.stage, tail, f)) || ...);

@@ -24,7 +24,7 @@
 #include "mlpipe/core/params.hpp"
 #include "mlpipe/core/scratch.hpp"      // scratch_frame
 #include "mlpipe/core/types.hpp"
-#include "mlpipe/models/naive_bayes.hpp"  // detail::encode_class_labels
+#include "mlpipe/models/labels.hpp"  // detail::encode_class_labels
 
 // k-nearest neighbours, as scikit-learn's KNeighborsClassifier and KNeighborsRegressor: the fitted model keeps the
 // training rows and answers each query from its n_neighbors closest ones under the Minkowski distance of order p.

@@ -1,6 +1,6 @@
 #pragma once
 
-// tpe_search: sampler_search driven by tpe_sampler (tuning/tpe.hpp). Defined only where tpe.hpp exists.
+// tpe_search: sampler_search driven by tpe_sampler (tuning/tpe.hpp).
 
 #include <cstdint>
 #include <utility>      // std::move
@@ -8,7 +8,6 @@
 #include "mlpipe/tuning/random_search.hpp"
 #include "mlpipe/tuning/space.hpp"
 
-#if __has_include("mlpipe/tuning/tpe.hpp")
 #include "mlpipe/tuning/tpe.hpp"
 
 namespace mlpipe {
@@ -31,4 +30,3 @@ template <class Spec>
 tpe_search(Spec, space_list) -> tpe_search<Spec>;
 
 }  // namespace mlpipe
-#endif
