@@ -559,3 +559,17 @@ TEST_CASE("random, halving and Hyperband searches keep the stage contract", "[te
 }
 
 }  // namespace test_conformance_tests
+
+#include "mlpipe/core/one_of.hpp"
+
+namespace test_conformance_tests {
+
+TEST_CASE("one_of keeps the stage contract with each of its alternatives chosen", "[testing][conformance]") {
+  for (std::size_t i : {0u, 1u}) {
+    expect_conformant(mp::one_of(mp::standard_scaler{}, mp::min_max_scaler{.clip = true}).choose(i), sample().values);
+    expect_conformant(mp::one_of(mp::logistic_regression{}, mp::gaussian_nb{}).choose(i), sample().labels);
+    expect_conformant(mp::one_of(mp::ridge{.alpha = 0.5}, mp::lasso{.alpha = 0.01}).choose(i), sample().values);
+  }
+}
+
+}  // namespace test_conformance_tests
