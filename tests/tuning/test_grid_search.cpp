@@ -501,6 +501,33 @@ TEST_CASE("a fitted grid_search saves and loads bit for bit in every format", "[
         "grid_search: refit = false: the search kept no model; set .refit = true");
 }
 
+TEST_CASE("a table whose candidates set different paths has one column per path, empty where unset", "[tuning][grid_search][io]") {
+  const auto& d = mp::test::load("diabetes.csv");
+  const auto tuned = mp::grid_search{scaler_ridge(),
+                                     mp::grid_list{mp::grid{{"model.alpha", {0.1, 10.0}}},
+                                                   mp::grid{{"scale.with_mean", {false}}, {"model.fit_intercept", {true}}}},
+                                     {.cv = mp::kfold{.n_splits = 3}}}
+                         .fit(d.X, d.y);
+  const auto& r = tuned.results();
+  CHECK(r.param_names() == std::vector<std::string>{"model.alpha", "model.fit_intercept", "scale.with_mean"});
+  const auto j = nlohmann::json::parse(r.to_json());
+  CHECK(j["param_model.alpha"] == nlohmann::json::parse("[0.1, 10.0, null]"));
+  CHECK(j["param_scale.with_mean"] == nlohmann::json::parse("[null, null, false]"));
+  const std::string csv = r.to_csv();
+  std::vector<std::string> lines;
+  for (std::size_t at = 0, next; at < csv.size(); at = next + 1) {
+    next = csv.find('\n', at);
+    lines.push_back(csv.substr(at, next - at));
+  }
+  REQUIRE(lines.size() == 4);
+  CHECK(lines[0].starts_with("param_model.alpha,param_model.fit_intercept,param_scale.with_mean,mean_fit_time,"));
+  CHECK(lines[1].starts_with("0.1,,,"));
+  CHECK(lines[3].starts_with(",true,false,"));
+  const auto back = save_and_load(tuned, ".json");
+  CHECK(back.results().to_csv() == csv);
+  CHECK(back.best_params() == tuned.best_params());
+}
+
 TEST_CASE("a fitted grid_search loaded from a corrupted file names the broken field", "[tuning][grid_search][io]") {
   const auto& d = mp::test::load("diabetes.csv");
   const auto tuned = tuned_scaler_ridge(d);
@@ -543,13 +570,12 @@ TEST_CASE("a fitted grid_search loaded from a corrupted file names the broken fi
         at + "state.test_scores[0] has 18 values; expected one per candidate and split (5 x 3)");
   CHECK(load_changed([](auto& s) { s["params"] = nlohmann::json::array(); }) ==
         at + "state.params is empty; expected at least one value (one per candidate)");
-  CHECK(load_changed([](auto& s) { s["params"][3].erase(1); }) ==
-        at + "state.params[3] has 1 value; expected 2 (one per path of the grid, as state.params[0])");
-  CHECK(load_changed([](auto& s) { s["params"][2][0][0] = "model.beta"; }) ==
-        at + "state.params[2][0] has the path 'model.beta'; expected 'model.alpha', as state.params[0]");
+  CHECK(load_changed([](auto& s) { s["params"][2][1][0] = "model.alpha"; }) ==
+        at + "state.params[2][1] has the path 'model.alpha' after 'model.alpha'; expected each candidate's paths, "
+             "sorted and distinct");
   CHECK(load_changed([](auto& s) { std::swap(s["params"][0][0], s["params"][0][1]); }) ==
-        at + "state.params[0][1] has the path 'model.alpha' after 'scale.with_std'; expected the grid's paths, sorted "
-             "and distinct");
+        at + "state.params[0][1] has the path 'model.alpha' after 'scale.with_std'; expected each candidate's paths, "
+             "sorted and distinct");
   CHECK(load_changed([](auto& s) { s["params"][1][1] = {1, 2}; }) ==
         "search.json: model state.params[1][1]: expected a [path, value] pair, found [1, 2]");
   CHECK(load_changed([](auto& s) { s["params"][1] = "model.alpha"; }) ==

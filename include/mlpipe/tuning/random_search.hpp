@@ -170,7 +170,9 @@ struct sampler_search {
       results.set_column("trial", std::move(numbers));
       if (!results.partial()) {
         const std::vector<double> told = options.prune ? running_means(results) : results.mean_test_score();
-        for (std::size_t i = 0; i < trials.size(); ++i) s.tell(trials[i], told[i]);
+        // A candidate whose fits failed (NaN) is the worst possible outcome for the sampler, not an error.
+        for (std::size_t i = 0; i < trials.size(); ++i)
+          s.tell(trials[i], std::isnan(told[i]) ? -std::numeric_limits<double>::infinity() : told[i]);
       }
       table.append(results);
     }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>    // std::find
 #include <cmath>        // std::isnan
 #include <cstddef>
 #include <functional>   // std::identity
@@ -159,10 +160,10 @@ class search_results {
              });
              return object + "}";
            }));
-    const std::vector<std::string> paths = param_names();
-    for (std::size_t p = 0; p < paths.size(); ++p) {
-      column("param_" + paths[p], detail::join_formatted(candidates_, [&](const param_set& candidate) {
-               return json_value(candidate[p].second);
+    for (const std::string& path : param_names()) {
+      column("param_" + path, detail::join_formatted(candidates_, [&](const param_set& candidate) {
+               const param_value* value = find_param(candidate, path);
+               return value ? json_value(*value) : std::string("null");
              }));
     }
     for (const auto& [name, values] : extra_) column(name, detail::join_formatted(values, json_number));
@@ -181,9 +182,13 @@ class search_results {
     for (const auto& column : extra_) cells.push_back(column.first);
     for (const auto& column : columns) cells.push_back(column.first);
     std::string out = detail::join_formatted(cells, std::identity{}, ",") + "\n";
+    const std::vector<std::string> paths = param_names();
     for (std::size_t c = 0; c < n_candidates(); ++c) {
       cells.clear();
-      for (const auto& [path, value] : candidates_[c]) cells.push_back(csv_value(value));
+      for (const std::string& path : paths) {
+        const param_value* value = find_param(candidates_[c], path);
+        cells.push_back(value ? csv_value(*value) : std::string());
+      }
       for (const auto& column : extra_) cells.push_back(format_double(column.second[c]));
       for (const auto& column : columns) cells.push_back(format_double(column.second[c]));
       out += detail::join_formatted(cells, std::identity{}, ",") + "\n";
@@ -191,12 +196,21 @@ class search_results {
     return out;
   }
 
-  // The grid's paths, in order.
+  // Every path some candidate sets, in the order they first appear (candidates of a grid_list, a space_list or a
+  // conditional space set different paths: a candidate without a path has an empty cell in to_csv, null in to_json).
   std::vector<std::string> param_names() const {
     std::vector<std::string> out;
-    if (!candidates_.empty())
-      for (const auto& [path, value] : candidates_.front()) out.push_back(path);
+    for (const param_set& candidate : candidates_)
+      for (const auto& [path, value] : candidate)
+        if (std::find(out.begin(), out.end(), path) == out.end()) out.push_back(path);
     return out;
+  }
+
+  // The value candidate sets at path, or nullptr where it does not set it.
+  static const param_value* find_param(const param_set& candidate, std::string_view path) {
+    for (const auto& [p, value] : candidate)
+      if (p == path) return &value;
+    return nullptr;
   }
 
   // How many stage fits the search made, and how many it would have made fitting every candidate's whole pipeline
@@ -237,7 +251,7 @@ class search_results {
   }
 
   // Throws mlpipe::load_error (for the search `kind`) naming the first broken invariant of the table: at least one
-  // candidate, each with the first one's paths (sorted and distinct, as a grid makes them); at least one split and
+  // candidate, each with its paths sorted and distinct (as a grid makes them); at least one split and
   // one scorer (distinct names); one score list per scorer (train: none, or one per scorer) and one fit and score
   // time, each with one value per candidate and split; scores finite or nan, times finite and >= 0; and
   // 0 <= stage_fits <= stage_fits_without_reuse. Ranks and means are computed from these, so they agree.
@@ -335,25 +349,15 @@ class search_results {
     return out;
   }
 
-  // Every candidate has the first candidate's paths, which are sorted and distinct.
+  // Each candidate's paths are sorted and distinct (candidates may set different paths: a grid_list's grids).
   void check_paths(std::string_view kind) const {
-    const param_set& first = candidates_.front();
-    const auto at = [](std::size_t c, std::size_t p) {
-      return "state.params[" + std::to_string(c) + "][" + std::to_string(p) + "]";
-    };
-    for (std::size_t p = 1; p < first.size(); ++p) {
-      if (first[p - 1].first < first[p].first) continue;
-      detail::throw_invariant(kind, at(0, p) + " has the path '" + first[p].first + "' after '" + first[p - 1].first +
-                                        "'; expected the grid's paths, sorted and distinct");
-    }
-    for (std::size_t c = 1; c < candidates_.size(); ++c) {
-      detail::check_state_size(kind, "state.params[" + std::to_string(c) + "]",
-                               static_cast<index>(candidates_[c].size()), static_cast<index>(first.size()),
-                               "one per path of the grid, as state.params[0]");
-      for (std::size_t p = 0; p < first.size(); ++p) {
-        if (candidates_[c][p].first == first[p].first) continue;
-        detail::throw_invariant(kind, at(c, p) + " has the path '" + candidates_[c][p].first + "'; expected '" +
-                                          first[p].first + "', as state.params[0]");
+    for (std::size_t c = 0; c < candidates_.size(); ++c) {
+      const param_set& candidate = candidates_[c];
+      for (std::size_t p = 1; p < candidate.size(); ++p) {
+        if (candidate[p - 1].first < candidate[p].first) continue;
+        detail::throw_invariant(kind, "state.params[" + std::to_string(c) + "][" + std::to_string(p) +
+                                          "] has the path '" + candidate[p].first + "' after '" +
+                                          candidate[p - 1].first + "'; expected each candidate's paths, sorted and distinct");
       }
     }
   }
