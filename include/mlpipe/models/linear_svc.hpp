@@ -175,7 +175,7 @@ linear_svc::fitted fit_linear_svc(const linear_svc& spec, const matrix_view& X, 
   validate_params(spec);
   check_fit_input(kind, X, y);
   if (sample_weight != nullptr) check_fit_sample_weight(kind, X, *sample_weight);
-  encoded_classes e = encode_class_labels(kind, y);
+  label_codes e = encode_class_labels(kind, y);
   const index n = X.rows();
   const index p = X.cols();
   for (index j = 0; j < p; ++j) {
@@ -188,7 +188,7 @@ linear_svc::fitted fit_linear_svc(const linear_svc& spec, const matrix_view& X, 
 
   // liblinear's weights: a row of the positive class costs C times its class's weight; with two classes a negative
   // row its own class's, with more (one-vs-rest) plain C; both times the row's sample weight.
-  const std::vector<double> per_class = class_weights_of(kind, spec.class_weight, e.classes, e.class_of);
+  const std::vector<double> per_class = class_weights_of(kind, spec.class_weight, e.classes, e.codes);
   const index K = e.classes.size();
   const index outputs = K == 2 ? 1 : K;
   matrix coef(outputs, p);
@@ -199,7 +199,7 @@ linear_svc::fitted fit_linear_svc(const linear_svc& spec, const matrix_view& X, 
   for (index k = 0; k < outputs; ++k) {
     const index positive = K == 2 ? 1 : k;
     for (std::size_t i = 0; i < target.size(); ++i) {
-      const index c = e.class_of[i];
+      const index c = e.codes[i];
       target[i] = c == positive ? 1.0 : -1.0;
       const double class_factor = c == positive || K == 2 ? per_class[static_cast<std::size_t>(c)] : 1.0;
       cost[i] = spec.C * class_factor * (sample_weight != nullptr ? (*sample_weight)(static_cast<index>(i)) : 1.0);

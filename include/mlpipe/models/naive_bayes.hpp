@@ -19,6 +19,7 @@
 #include "mlpipe/core/param_value.hpp"  // format_double, param_traits
 #include "mlpipe/core/params.hpp"
 #include "mlpipe/core/types.hpp"
+#include "mlpipe/models/class_weight.hpp"  // encode_class_labels
 
 // Naive Bayes classifiers, as scikit-learn's GaussianNB, MultinomialNB and BernoulliNB: class priors times
 // per-feature likelihoods that are independent given the class. predict, predict_proba, predict_log_proba and their
@@ -48,29 +49,6 @@ struct param_traits<class_probabilities> {
 };
 
 namespace detail {
-
-// The sorted distinct labels of y and each row's index among them; y must already hold finite class labels.
-struct label_codes {
-  vector classes;
-  std::vector<index> codes;
-};
-
-inline label_codes encode_class_labels(std::string_view kind, const vector_view& y) {
-  check_class_labels(kind, y);
-  std::vector<double> values(y.data(), y.data() + y.size());
-  std::sort(values.begin(), values.end());
-  values.erase(std::unique(values.begin(), values.end()), values.end());
-  if (values.size() < 2) {
-    throw invalid_input("y has a single class (" + format_double(values[0]) + "); expected at least two classes",
-                        kind);
-  }
-  label_codes out;
-  out.classes = Eigen::Map<const vector>(values.data(), static_cast<index>(values.size()));
-  out.codes.resize(static_cast<std::size_t>(y.size()));
-  for (index i = 0; i < y.size(); ++i)
-    out.codes[static_cast<std::size_t>(i)] = std::lower_bound(values.begin(), values.end(), y(i)) - values.begin();
-  return out;
-}
 
 // Sample weights as fit takes them: one per row, finite, >= 0, with a positive sum; nullptr: all 1.
 inline vector checked_weights(std::string_view kind, const matrix_view& X, const vector_view* sample_weight) {

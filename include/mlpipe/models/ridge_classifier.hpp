@@ -26,27 +26,6 @@ namespace mlpipe {
 
 namespace detail {
 
-// A classification target as a linear classifier reads it: the classes (ascending) and each row's class index.
-struct encoded_classes {
-  vector classes;
-  std::vector<index> class_of;
-};
-
-// Checks y as class labels (at least two classes) and encodes it.
-inline encoded_classes encode_class_labels(std::string_view kind, const vector_view& y) {
-  check_class_labels(kind, y);
-  const std::vector<double> values = sorted_distinct(y);
-  if (values.size() < 2) {
-    throw invalid_input("y has a single class (" + format_double(values[0]) + "); expected at least two classes",
-                        kind);
-  }
-  encoded_classes out{Eigen::Map<const vector>(values.data(), static_cast<index>(values.size())),
-                      std::vector<index>(static_cast<std::size_t>(y.size()))};
-  for (index i = 0; i < y.size(); ++i)
-    out.class_of[static_cast<std::size_t>(i)] = std::lower_bound(values.begin(), values.end(), y(i)) - values.begin();
-  return out;
-}
-
 // linear_classifier_fitted<Spec> -- what a fitted linear classifier (ridge_classifier, linear_svc) holds and does:
 // labels, one coefficient row per one-vs-rest problem (a single row, for classes()[1], with two classes), one
 // intercept per row. Spec needs fit_intercept.
@@ -152,12 +131,12 @@ class linear_classifier_fitted {
 
 // The one-vs-rest targets of a linear classifier: +1 for the row's class, -1 for the others; one column (for
 // classes[1]) with two classes, one per class otherwise (scikit-learn's LabelBinarizer(neg_label=-1)).
-inline matrix one_vs_rest_targets(const encoded_classes& e) {
+inline matrix one_vs_rest_targets(const label_codes& e) {
   const index K = e.classes.size();
   const index outputs = K == 2 ? 1 : K;
-  matrix Y = matrix::Constant(static_cast<index>(e.class_of.size()), outputs, -1.0);
-  for (std::size_t i = 0; i < e.class_of.size(); ++i) {
-    const index k = e.class_of[i];
+  matrix Y = matrix::Constant(static_cast<index>(e.codes.size()), outputs, -1.0);
+  for (std::size_t i = 0; i < e.codes.size(); ++i) {
+    const index k = e.codes[i];
     if (K == 2) Y(static_cast<index>(i), 0) = k == 1 ? 1.0 : -1.0;
     else Y(static_cast<index>(i), k) = 1.0;
   }
@@ -243,8 +222,8 @@ ridge_classifier::fitted fit_ridge_classifier(const ridge_classifier& spec, cons
   validate_params(spec);
   check_fit_input(kind, X, y);
   if (sample_weight != nullptr) check_fit_sample_weight(kind, X, *sample_weight);
-  encoded_classes e = encode_class_labels(kind, y);
-  const std::vector<double> w = row_weights(kind, spec.class_weight, e.classes, e.class_of, sample_weight);
+  label_codes e = encode_class_labels(kind, y);
+  const std::vector<double> w = row_weights(kind, spec.class_weight, e.classes, e.codes, sample_weight);
   const index p = X.cols();
   for (index j = 0; j < p; ++j) {
     if (!std::isfinite(X.col(j).squaredNorm()))
