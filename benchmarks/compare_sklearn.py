@@ -8,6 +8,8 @@ and prints one table of medians and ratios (see README.md for the workloads and 
     /usr/bin/python3 benchmarks/compare_sklearn.py --feature-selection [--markdown]  # rfecv, SFS, mutual information
     /usr/bin/python3 benchmarks/compare_sklearn.py --validation [--markdown]         # metrics, harness, curves
     /usr/bin/python3 benchmarks/compare_sklearn.py --searches [--markdown]   # the search strategies only
+    /usr/bin/python3 benchmarks/compare_sklearn.py --models [--markdown]             # the models table only
+    /usr/bin/python3 benchmarks/compare_sklearn.py --forest-accuracy [--seeds 20]    # forest accuracy spread
 
 --feature-selection and --validation run mlpipe_bench_selection (benchmarks/bench_selection.cpp) and the same
 workloads in scikit-learn, with the targets of the feature selection and validation work (README.md).
@@ -19,6 +21,13 @@ candidates side by side.
 --scaling runs the scaling workload (a search on 2,000 / 20,000 / 200,000 x 50 rows from make_classification;
 --huge adds 2,000,000 x 50, which needs a few GiB) in a fresh process per library and size, and reports CPU seconds
 (medians) and each process's peak resident size, measured the same way for both.
+
+--models times, side by side on the same data (make_classification / make_regression, written as raw doubles):
+random_forest_classifier (100 trees, 20,000 x 100) fit at n_jobs = 1 and 2, its predict_one against scikit-learn's
+single-row predict, a decision tree fit, lasso over 100 alphas (lasso_path) and k-NN predict of 10,000 queries on
+20,000 x 10 training rows (wall seconds, medians). --forest-accuracy reports the test accuracy of 100-tree random
+forests over 20 seeds in both libraries (not bit-comparable: other random streams) and whether mlpipe's mean lies
+within scikit-learn's spread.
 
 scikit-learn comes from Debian's python3-sklearn (run this with /usr/bin/python3); without it, only mlpipe's side
 is printed. mlpipe itself never needs Python.
@@ -421,6 +430,146 @@ def validation_table(args):
     print_table(("workload", "mlpipe", "scikit-learn", "ratio"), rows, args.markdown)
 
 
+MODELS_ROWS = 20_000
+
+
+def write_models_data(path):
+    """The --models workloads' data, as raw doubles (X column by column): path.forest (make_classification 20,000 x
+    100, 20 informative), path.lasso (make_regression 20,000 x 100, 20 informative, noise 1, centred as lasso_path
+    expects), path.knn (make_classification 30,000 x 10: 20,000 training rows; path.knn_query.X the other 10,000)."""
+    import numpy as np
+    from sklearn.datasets import make_classification, make_regression
+
+    def write(name, X, y=None):
+        np.asfortranarray(X).T.tofile(f"{path}.{name}.X")
+        if y is not None:
+            y.astype(np.float64).tofile(f"{path}.{name}.y")
+
+    X, y = make_classification(n_samples=MODELS_ROWS, n_features=100, n_informative=20, random_state=0)
+    write("forest", X, y)
+    X, y = make_regression(n_samples=MODELS_ROWS, n_features=100, n_informative=20, noise=1.0, random_state=0)
+    write("lasso", X - X.mean(axis=0), y - y.mean())
+    X, y = make_classification(n_samples=MODELS_ROWS + 10_000, n_features=10, n_informative=6, random_state=1)
+    write("knn", X[:MODELS_ROWS], y[:MODELS_ROWS])
+    write("knn_query", X[MODELS_ROWS:])
+
+
+def sklearn_models(path, repetitions):
+    """scikit-learn's side of --models, on the same files: {workload: [[wall, cpu], ...]}."""
+    import warnings
+    warnings.filterwarnings("ignore")
+    import numpy as np
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import lasso_path
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.tree import DecisionTreeClassifier
+
+    def read(name, rows, cols, with_y=True):
+        X = np.fromfile(f"{path}.{name}.X").reshape(cols, rows).T
+        return (X, np.fromfile(f"{path}.{name}.y")) if with_y else X
+
+    def timed(f, reps=repetitions):
+        out = []
+        for _ in range(reps):
+            cpu, wall = time.process_time(), time.perf_counter()
+            f()
+            out.append([time.perf_counter() - wall, time.process_time() - cpu])
+        return out
+
+    X, y = read("forest", MODELS_ROWS, 100)
+    Xl, yl = read("lasso", MODELS_ROWS, 100)
+    Xk, yk = read("knn", MODELS_ROWS, 10)
+    Q = read("knn_query", 10_000, 10, with_y=False)
+    out = {}
+    for n_jobs in (1, 2):
+        out[f"forest_fit/n_jobs:{n_jobs}"] = timed(lambda: RandomForestClassifier(
+            n_estimators=100, max_features="sqrt", random_state=0, n_jobs=n_jobs).fit(X, y))
+    forest = RandomForestClassifier(n_estimators=100, random_state=0).fit(X, y)
+    rows = [X[i:i + 1] for i in range(200)]
+
+    def one_rows():
+        for r in rows:
+            forest.predict(r)
+    out["forest_predict_one"] = [[w / len(rows), c / len(rows)] for w, c in timed(one_rows)]
+    out["tree_fit"] = timed(lambda: DecisionTreeClassifier(random_state=0).fit(X, y))
+    out["lasso_path_100_alphas"] = timed(lambda: lasso_path(Xl, yl, n_alphas=100))
+    knn = KNeighborsClassifier(n_neighbors=5).fit(Xk, yk)
+    out["knn_predict_10000"] = timed(lambda: knn.predict(Q))
+    return out
+
+
+def models_table(args):
+    binary = os.path.join(args.build, "benchmarks", "mlpipe_bench_models")
+    if not os.path.exists(binary):
+        sys.exit(f"{binary} is missing: cmake --preset bench && cmake --build --preset bench")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "models")
+        write_models_data(path)
+        mine = json.loads(subprocess.run([binary, "timings", path, str(args.repetitions)], check=True,
+                                         capture_output=True, text=True).stdout)
+        theirs = json.loads(subprocess.run([sys.executable, os.path.abspath(__file__), "--sklearn-models", path,
+                                            str(args.repetitions)], check=True, capture_output=True, text=True).stdout)
+
+    def wall(times):
+        return statistics.median(t[0] for t in times)
+
+    def ms(s):
+        return f"{s * 1e3:.1f} ms" if s >= 1e-3 else f"{s * 1e6:.2f} µs"
+
+    rows = []
+
+    def compare(label, key, target, minimum):
+        m, s = wall(mine[key]), wall(theirs[key])
+        rows.append((label, ms(m), ms(s), f"{s / m:.1f}x", target, "yes" if s / m >= minimum else "no"))
+
+    compare("random_forest_classifier fit, 100 trees, 20,000 x 100, n_jobs=1", "forest_fit/n_jobs:1", ">= 2x", 2)
+    compare("   the same, n_jobs=2", "forest_fit/n_jobs:2", "(stated)", 0)
+    one, two = wall(mine["forest_fit/n_jobs:1"]), wall(mine["forest_fit/n_jobs:2"])
+    rows.append(("   mlpipe n_jobs=2 vs n_jobs=1", ms(two), ms(one), f"{one / two:.2f}x", ">= 1.8x",
+                 "yes" if one / two >= 1.8 else "no"))
+    allocations = mine["forest_predict_one_allocations_per_row"]
+    compare(f"its predict_one vs single-row predict (per row; {allocations:g} allocations per row)",
+            "forest_predict_one", ">= 20x, 0 allocations", 20)
+    if allocations != 0:
+        rows[-1] = rows[-1][:5] + ("no",)
+    compare("decision_tree_classifier fit, 20,000 x 100", "tree_fit", ">= 2x", 2)
+    compare("lasso over 100 alphas (lasso_path), 20,000 x 100", "lasso_path_100_alphas", ">= 3x", 3)
+    compare("k-NN predict, 10,000 queries on 20,000 x 10, k=5", "knn_predict_10000", ">= 2x", 2)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores; wall seconds, medians of {args.repetitions}")
+    print_table(("workload", "mlpipe", "scikit-learn", "ratio", "target", "met"), rows, args.markdown)
+
+
+def forest_accuracy(args):
+    """Test accuracy of 100-tree random forests over seeds in both libraries: make_classification(5,000 x 20,
+    10 informative, random_state=0), the first 4,000 rows for training, the last 1,000 for testing."""
+    import numpy as np
+    from sklearn.datasets import make_classification
+    from sklearn.ensemble import RandomForestClassifier
+    binary = os.path.join(args.build, "benchmarks", "mlpipe_bench_models")
+    if not os.path.exists(binary):
+        sys.exit(f"{binary} is missing: cmake --preset bench && cmake --build --preset bench")
+    X, y = make_classification(n_samples=5000, n_features=20, n_informative=10, random_state=0)
+    train, test = 4000, 1000
+    theirs = [RandomForestClassifier(n_estimators=100, random_state=seed, n_jobs=-1).fit(X[:train], y[:train]).score(
+        X[train:], y[train:]) for seed in range(args.seeds)]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "accuracy")
+        np.asfortranarray(X).T.tofile(path + ".X")
+        y.astype(np.float64).tofile(path + ".y")
+        mine = json.loads(subprocess.run([binary, "accuracy", path, str(train), str(test), "20", str(args.seeds)],
+                                         check=True, capture_output=True, text=True).stdout)
+    rows = []
+    for name, scores in (("mlpipe", mine), ("scikit-learn", theirs)):
+        rows.append((name, f"{statistics.mean(scores):.4f}", f"{statistics.stdev(scores):.4f}", f"{min(scores):.4f}",
+                     f"{max(scores):.4f}"))
+    print(f"random_forest_classifier, 100 trees, test accuracy over {args.seeds} seeds "
+          "(make_classification 5,000 x 20; 4,000 training rows, 1,000 test rows)")
+    print_table(("library", "mean", "std", "min", "max"), rows, args.markdown)
+    inside = min(theirs) <= statistics.mean(mine) <= max(theirs)
+    print(f"mlpipe's mean is {'within' if inside else 'OUTSIDE'} scikit-learn's spread [{min(theirs):.4f}, "
+          f"{max(theirs):.4f}]")
+
+
 def print_table(header, rows, markdown):
     if markdown:
         print("| " + " | ".join(header) + " |")
@@ -437,6 +586,9 @@ def main():
     if len(sys.argv) == 5 and sys.argv[1] == "--sklearn-scaling":
         sklearn_scaling(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
         return
+    if len(sys.argv) == 4 and sys.argv[1] == "--sklearn-models":
+        print(json.dumps(sklearn_models(sys.argv[2], int(sys.argv[3]))))
+        return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--build", default=os.path.join(ROOT, "build", "bench"))
     parser.add_argument("--repetitions", type=int, default=5)
@@ -448,7 +600,18 @@ def main():
     parser.add_argument("--validation", action="store_true",
                         help="run only the validation table (metrics, the harness, curves, permutation tests)")
     parser.add_argument("--searches", action="store_true", help="run only the search strategies' comparison")
+    parser.add_argument("--models", action="store_true", help="run only the models table")
+    parser.add_argument("--forest-accuracy", action="store_true",
+                        help="report random forest test accuracy over seeds against scikit-learn's spread")
+    parser.add_argument("--seeds", type=int, default=20, help="seeds for --forest-accuracy")
     args = parser.parse_args()
+    if args.models:
+        args.repetitions = min(args.repetitions, 3)
+        models_table(args)
+        return
+    if args.forest_accuracy:
+        forest_accuracy(args)
+        return
     if args.feature_selection:
         feature_selection_table(args)
         return

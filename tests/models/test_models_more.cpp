@@ -8,8 +8,11 @@
 #include "mlpipe/feature_selection/select_from_model.hpp"
 #include "mlpipe/core/paths.hpp"
 #include "mlpipe/io/serialize.hpp"
+#include "mlpipe/models/forest.hpp"
 #include "mlpipe/models/linear_svc.hpp"
+#include "mlpipe/models/logistic_regression.hpp"
 #include "mlpipe/models/ridge_classifier.hpp"
+#include "mlpipe/models/tree.hpp"
 #include "mlpipe/preprocessing/standard_scaler.hpp"
 #include "mlpipe/testing/check_stage.hpp"
 #include "support.hpp"
@@ -277,6 +280,221 @@ TEST_CASE("ridge_classifier and linear_svc predict one row without allocating, e
   expect_conformant(mp::linear_svc{}, X, y);
   expect_conformant(mp::linear_svc{.class_weight = mp::class_weight::balanced, .seed = 5}, breast_cancer_X(),
                     breast_cancer_y());
+}
+
+// ------------------------------------------------------------------------------------------- logistic_regression
+
+// A logistic_regression fit against a reference case (newton-cg to 1e-12): coef, centred intercepts and the first
+// ten rows' probabilities to 1e-6.
+void check_logistic(const mp::logistic_regression::fitted& f, const mp::matrix& X, const std::string& name) {
+  const auto& r = ref(name);
+  INFO(name);
+  CHECK(max_error(f.coef(), to_matrix(r["coef"])) < 1e-6);
+  CHECK(max_error(f.intercept(), to_vector(r["intercept"])) < 1e-6);
+  CHECK(max_error(f.predict_proba(X.topRows(10)), to_matrix(r["predict_proba"])) < 1e-6);
+}
+
+TEST_CASE("logistic_regression weighs classes and rows as scikit-learn does", "[models][linear][logistic]") {
+  const mp::matrix X = unbalanced_X();
+  const mp::vector y = unbalanced_y();
+  const double tol = 1e-10;
+  check_logistic(mp::logistic_regression{.tol = tol, .class_weight = mp::class_weight::balanced}.fit(X, y), X,
+                 "logreg_unbalanced_balanced");
+  check_logistic(mp::logistic_regression{.C = 2.0, .tol = tol,
+                                         .class_weight = mp::class_weight::given({{3, 0.5}, {7, 2.0}})}
+                     .fit(X, y, to_vector(ref("unbalanced_sample_weight"))),
+                 X, "logreg_unbalanced_given_weighted");
+  const mp::matrix& Xb = breast_cancer_X();
+  check_logistic(mp::logistic_regression{.C = 0.5, .tol = tol, .class_weight = mp::class_weight::balanced}.fit(
+                     Xb, breast_cancer_y(), to_vector(ref("breast_cancer_sample_weight"))),
+                 Xb, "logreg_breast_cancer_balanced_weighted");
+  // Weights of 1 are no weights, bit for bit; integer weights are repeated rows.
+  const auto plain = mp::logistic_regression{}.fit(X, y);
+  const auto ones = mp::logistic_regression{}.fit(X, y, mp::vector::Ones(X.rows()));
+  CHECK(max_error(ones.coef(), plain.coef()) < 1e-12);
+  mp::vector twice = mp::vector::Ones(X.rows());
+  twice.head(10).setConstant(2.0);
+  mp::matrix X_repeated(X.rows() + 10, X.cols());
+  X_repeated << X, X.topRows(10);
+  mp::vector y_repeated(y.size() + 10);
+  y_repeated << y, y.head(10);
+  const double tight = 1e-12;
+  CHECK(max_error(mp::logistic_regression{.tol = tight}.fit(X, y, twice).coef(),
+                  mp::logistic_regression{.tol = tight}.fit(X_repeated, y_repeated).coef()) < 1e-9);
+  CHECK(error_message<mp::invalid_input>([&] { (void)mp::logistic_regression{}.fit(X, y, mp::vector::Zero(X.rows())); }) ==
+        "logistic_regression: sample_weight sums to 0; expected a positive finite sum");
+  CHECK(error_message<mp::invalid_parameter>([&] {
+          (void)mp::logistic_regression{.class_weight = mp::class_weight::given({{3, std::nan("")}})}.fit(X, y);
+        }) == "logistic_regression: class_weight = [3, nan] is out of range; expected class_weight \"none\", "
+              "\"balanced\" or label, weight pairs (finite labels, each once; finite weights >= 0)");
+}
+
+TEST_CASE("logistic_regression loads a model file of schema version 1 (penalty l2 implied)",
+          "[models][linear][logistic]") {
+  // Saved by mlpipe before the penalties and class weights: logistic_regression{.C = 0.5} fitted on iris.
+  const std::string file = std::string(MLPIPE_TEST_REFERENCE_DIR) + "/logistic_regression_v1.json";
+  const auto old = mp::load<mp::logistic_regression::fitted>(file);
+  CHECK(old.spec().penalty == mp::penalty::l2);
+  CHECK(old.spec().C == 0.5);
+  CHECK(old.spec().class_weight == mp::class_weight::none);
+  const auto& d = mp::test::load("iris.csv");
+  const auto now = mp::logistic_regression{.C = 0.5}.fit(d.X, d.y);
+  CHECK(max_error(old.coef(), now.coef()) < 1e-6);
+  CHECK((old.predict(d.X).array() == now.predict(d.X).array()).all());
+  // Saved again, it is a file of the current version, with every parameter.
+  const nlohmann::json again = mp::to_json(old);
+  CHECK(again["model"]["schema_version"] == mp::logistic_regression::fitted::schema_version);
+  CHECK(again["model"]["params"]["penalty"] == "l2");
+  // A version-1 file with a parameter of its own missing is still an error; so is a version from the future.
+  nlohmann::json broken = mp::test::read_json(file);
+  broken["model"]["params"].erase("C");
+  CHECK(error_message<mp::load_error>([&] { (void)mp::from_json<mp::logistic_regression::fitted>(broken); }) ==
+        "<json>: model params: 'C' is missing");
+  nlohmann::json future = mp::test::read_json(file);
+  future["model"]["schema_version"] = 4;
+  CHECK(error_message<mp::load_error>([&] { (void)mp::from_json<mp::logistic_regression::fitted>(future); }) ==
+        "<json>: model (logistic_regression): schema version 4 in the file; this build reads versions 1 to 3");
+}
+
+// ------------------------------------------------------------------------------------------------- trees, forests
+
+std::vector<mp::index> to_indices(const nlohmann::json& j) { return j.get<std::vector<mp::index>>(); }
+
+// A weighted tree against scikit-learn's: structure, features and thresholds exactly (float32-valued X), weighted
+// node sizes, impurities, values and importances to rounding, every prediction.
+template <class Fitted>
+void expect_same_tree(const Fitted& f, const std::string& name, const mp::matrix& X) {
+  const auto& r = ref(name);
+  INFO(name);
+  REQUIRE(f.node_count() == static_cast<mp::index>(r["feature"].size()));
+  CHECK(f.children_left() == to_indices(r["children_left"]));
+  CHECK(f.feature() == to_indices(r["feature"]));
+  CHECK(f.threshold() == to_vector(r["threshold"]));
+  const mp::vector weighted = to_vector(r["weighted_n_node_samples"]);
+  CHECK((f.weighted_n_node_samples() - weighted).cwiseAbs().maxCoeff() <= 1e-12 * weighted.maxCoeff());
+  CHECK((f.impurity() - to_vector(r["impurity"])).cwiseAbs().maxCoeff() <= 1e-12);
+  const mp::matrix value = to_matrix(r["value"]);
+  CHECK((f.value() - value).cwiseAbs().maxCoeff() <= 1e-12 * std::max(1.0, value.cwiseAbs().maxCoeff()));
+  CHECK((f.feature_importances() - to_vector(r["feature_importances"])).cwiseAbs().maxCoeff() <= 1e-12);
+  const mp::vector predicted = to_vector(r["predict"]);
+  CHECK((f.predict(X) - predicted).cwiseAbs().maxCoeff() <= 1e-12 * std::max(1.0, predicted.cwiseAbs().maxCoeff()));
+}
+
+TEST_CASE("decision trees weigh classes and rows as scikit-learn does, node for node", "[models][trees]") {
+  const mp::matrix X = to_matrix(ref("trees_X"));
+  const mp::vector y = to_vector(ref("trees_classes"));
+  const mp::vector sw = to_vector(ref("trees_sample_weight"));
+  const auto balanced =
+      mp::decision_tree_classifier{.min_samples_leaf = 15, .class_weight = mp::class_weight::balanced}.fit(X, y);
+  expect_same_tree(balanced, "tree_balanced", X);
+  CHECK((balanced.predict_proba(X) - to_matrix(ref("tree_balanced")["predict_proba"])).cwiseAbs().maxCoeff() <= 1e-12);
+  expect_same_tree(mp::decision_tree_classifier{.min_samples_leaf = 10,
+                                                .class_weight = mp::class_weight::given({{3, 0.5}, {12, 4.0}})}
+                       .fit(X, y, sw),
+                   "tree_given_weighted", X);
+  expect_same_tree(mp::decision_tree_classifier{.criterion = mp::classification_criterion::entropy,
+                                                .max_leaf_nodes = 10}
+                       .fit(X, y, sw),
+                   "tree_entropy_weighted_best_first", X);
+  expect_same_tree(mp::decision_tree_regressor{.min_samples_leaf = 8}.fit(X, to_vector(ref("trees_values")), sw),
+                   "tree_regressor_weighted", X);
+  // Integer weights are repeated rows: the same splits, the same predictions.
+  mp::vector twice = mp::vector::Ones(X.rows());
+  twice.head(40).setConstant(2.0);
+  mp::matrix X_repeated(X.rows() + 40, X.cols());
+  X_repeated << X, X.topRows(40);
+  mp::vector y_repeated(y.size() + 40);
+  y_repeated << y, y.head(40);
+  const auto weighted = mp::decision_tree_classifier{.max_depth = 3}.fit(X, y, twice);
+  const auto repeated = mp::decision_tree_classifier{.max_depth = 3}.fit(X_repeated, y_repeated);
+  CHECK(weighted.feature() == repeated.feature());
+  CHECK(weighted.threshold() == repeated.threshold());
+  CHECK(weighted.predict(X) == repeated.predict(X));
+  CHECK(error_message<mp::invalid_input>([&] {
+          (void)mp::decision_tree_classifier{.class_weight = mp::class_weight::given({{3, 0}, {7, 0}, {12, 0}})}.fit(
+              X, y);
+        }) == "decision_tree_classifier: every row weighs 0 (class_weight times sample_weight); expected a row of "
+              "positive weight");
+  CHECK(error_message<mp::invalid_input>([&] { (void)mp::decision_tree_regressor{}.fit(X, y, sw.head(5)); }) ==
+        "decision_tree_regressor: sample_weight has 5 values but X has 300 rows; expected one weight per row");
+  CHECK(error_message<mp::invalid_parameter>([&] {
+          (void)mp::decision_tree_classifier{.class_weight = mp::class_weight::balanced_subsample}.fit(X, y);
+        }) == "decision_tree_classifier: class_weight = \"balanced_subsample\" is out of range; expected "
+              "class_weight \"none\", \"balanced\" or label, weight pairs (finite labels, each once; finite "
+              "weights >= 0)");
+}
+
+TEST_CASE("random forests with balanced and balanced_subsample class weights score within scikit-learn's spread",
+          "[models][trees][forest]") {
+  const mp::matrix X = to_matrix(ref("trees_X"));
+  const mp::vector y = to_vector(ref("trees_classes"));
+  const mp::vector sw = to_vector(ref("trees_sample_weight"));
+  std::vector<mp::index> train, test;
+  for (mp::index i = 0; i < X.rows(); ++i) (i % 3 == 0 ? test : train).push_back(i);
+  const mp::matrix X_train = X(train, Eigen::all), X_test = X(test, Eigen::all);
+  const mp::vector y_train = y(train), y_test = y(test), sw_train = sw(train);
+  // Balanced accuracy: the mean recall over the three classes.
+  const auto balanced_accuracy = [&](const mp::vector& predicted) {
+    double sum = 0.0;
+    for (const double c : {3.0, 7.0, 12.0}) {
+      double hit = 0.0, total = 0.0;
+      for (mp::index i = 0; i < y_test.size(); ++i) {
+        if (y_test(i) != c) continue;
+        total += 1.0;
+        hit += predicted(i) == c ? 1.0 : 0.0;
+      }
+      sum += hit / total;
+    }
+    return sum / 3.0;
+  };
+  double plain_mean = 0.0;
+  for (const auto& [name, weights] :
+       {std::pair{"forest_plain", mp::class_weight::none}, std::pair{"forest_balanced", mp::class_weight::balanced},
+        std::pair{"forest_balanced_subsample", mp::class_weight::balanced_subsample}}) {
+    const mp::vector sk = to_vector(ref(name)["balanced_accuracy"]);
+    double mean = 0.0;
+    for (std::int64_t seed = 0; seed < 10; ++seed) {
+      const auto f = mp::random_forest_classifier{.n_estimators = 30, .min_samples_leaf = 3, .seed = seed,
+                                                  .class_weight = weights}
+                         .fit(X_train, y_train, sw_train);
+      mean += balanced_accuracy(f.predict(X_test)) / 10.0;
+    }
+    INFO(name << ": mlpipe's mean over 10 seeds " << mean << ", scikit-learn's 20 seeds " << sk.minCoeff() << " to "
+              << sk.maxCoeff());
+    CHECK(mean >= sk.minCoeff());
+    CHECK(mean <= sk.maxCoeff());
+    if (weights == mp::class_weight::none) plain_mean = mean;
+    else CHECK(mean > plain_mean);  // weighing the classes helps the small one, as in scikit-learn
+  }
+  // Without bootstrap, balanced_subsample is balanced (as scikit-learn treats it).
+  const mp::extra_trees_classifier et{.n_estimators = 5, .seed = 1};
+  auto a = et;
+  a.class_weight = mp::class_weight::balanced;
+  auto b = et;
+  b.class_weight = mp::class_weight::balanced_subsample;
+  CHECK(a.fit(X, y).predict_proba(X) == b.fit(X, y).predict_proba(X));
+}
+
+TEST_CASE("weighted trees and forests save and load exactly; version-1 tree files still load", "[models][trees]") {
+  const mp::matrix X = to_matrix(ref("trees_X"));
+  const mp::vector y = to_vector(ref("trees_classes"));
+  const auto tree = mp::decision_tree_classifier{.max_depth = 3, .class_weight = mp::class_weight::balanced}.fit(X, y);
+  check_save_load(tree, X);
+  const auto forest = mp::random_forest_classifier{.n_estimators = 3, .class_weight = mp::class_weight::balanced_subsample}
+                          .fit(X, y);
+  check_save_load(forest, X);
+  // A file written before class_weight existed: schema version 1 without the parameter.
+  nlohmann::json old = mp::to_json(mp::decision_tree_classifier{.max_depth = 3}.fit(X, y));
+  old["model"]["schema_version"] = 1;
+  old["model"]["params"].erase("class_weight");
+  const auto loaded = mp::from_json<mp::decision_tree_classifier::fitted>(old);
+  CHECK(loaded.spec().class_weight == mp::class_weight::none);
+  nlohmann::json old_forest = mp::to_json(mp::random_forest_regressor{.n_estimators = 2}.fit(X, y));
+  old_forest["model"]["schema_version"] = 1;
+  CHECK(mp::from_json<mp::random_forest_regressor::fitted>(old_forest).n_estimators() == 2);
+  expect_conformant(mp::decision_tree_classifier{.max_depth = 3, .class_weight = mp::class_weight::balanced}, X, y);
+  expect_conformant(mp::random_forest_classifier{.n_estimators = 3, .class_weight = mp::class_weight::balanced_subsample},
+                    X, y);
 }
 
 }  // namespace test_models_more_tests

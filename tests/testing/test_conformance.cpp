@@ -573,3 +573,24 @@ TEST_CASE("one_of keeps the stage contract with each of its alternatives chosen"
 }
 
 }  // namespace test_conformance_tests
+
+#include "mlpipe/models/linear_svc.hpp"
+#include "mlpipe/models/ridge_classifier.hpp"
+
+namespace test_conformance_tests {
+
+TEST_CASE("ridge_classifier, linear_svc and class-weighted models keep the stage contract", "[testing][conformance]") {
+  expect_conformant(mp::ridge_classifier{}, sample().labels);
+  expect_conformant(mp::ridge_classifier{.alpha = 0.1, .class_weight = mp::class_weight::balanced}, sample().labels);
+  expect_conformant(mp::linear_svc{}, sample().labels);
+  expect_conformant(mp::linear_svc{.C = 0.5, .intercept_scaling = 5.0, .class_weight = mp::class_weight::balanced},
+                    sample().labels);
+  expect_conformant(mp::logistic_regression{.class_weight = mp::class_weight::balanced}, sample().labels);
+  expect_conformant(mp::decision_tree_classifier{.max_depth = 4, .class_weight = mp::class_weight::balanced},
+                    sample().labels);
+  expect_conformant(mp::random_forest_classifier{.n_estimators = 5,
+                                                 .class_weight = mp::class_weight::balanced_subsample},
+                    sample().labels);
+}
+
+}  // namespace test_conformance_tests

@@ -257,7 +257,7 @@ TEST_CASE("the quickstart pipeline turns every kind of bad input into an mlpipe:
           (void)mp::grid_search{pipe, mp::grid{{"model.c", {1.0}}}}.fit(d.X, d.y);
         }) == "grid_search: unknown parameter path 'model.c'; did you mean 'model.C'? Valid paths: scale.with_mean, "
               "scale.with_std, select.k, select.score, model.penalty, model.C, model.l1_ratio, model.fit_intercept, "
-              "model.max_iter, model.tol (grid candidate 0: model.c = 1)");
+              "model.max_iter, model.tol, model.class_weight (grid candidate 0: model.c = 1)");
   // Rows sorted by class, two unshuffled folds: each split trains on one class only.
   std::vector<mp::index> order(static_cast<std::size_t>(d.y.size()));
   std::iota(order.begin(), order.end(), 0);

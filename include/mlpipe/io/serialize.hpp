@@ -496,8 +496,10 @@ inline void decode_value(const json& j, std::vector<param_list>& value, const st
   }
 }
 
-// Opens the node of one fitted stage: checks its kind and schema version against the type's.
-inline void check_fitted_node(const json& node, std::string_view kind, int schema_version, const std::string& where) {
+// Opens the node of one fitted stage: checks its kind, and its schema version against the versions the type reads
+// (oldest to schema_version); returns the file's version.
+inline int check_fitted_node(const json& node, std::string_view kind, int schema_version, const std::string& where,
+                             int oldest = -1) {
   if (!node.is_object()) throw_load_error(where, "expected an object, found " + std::string(node.type_name()));
   const auto found = node.find("kind");
   if (found == node.end() || !found->is_string()) throw_load_error(where, "'kind' is missing");
@@ -505,17 +507,37 @@ inline void check_fitted_node(const json& node, std::string_view kind, int schem
     throw_load_error(where, "the file holds a " + clipped(found->get_ref<const std::string&>()) +
                                 " where the type expects a " + std::string(kind));
   }
+  if (oldest < 0) oldest = schema_version;
   const auto version = node.find("schema_version");
-  if (version == node.end() || int64_value(*version) != schema_version) {
+  const std::optional<std::int64_t> parsed = version == node.end() ? std::nullopt : int64_value(*version);
+  const std::int64_t v = parsed ? *parsed : -1;
+  if (v < oldest || v > schema_version) {
     throw load_error(where + " (" + std::string(kind) + "): schema version " +
                      (version == node.end() ? std::string("missing") : excerpt(*version)) + " in the file; this " +
-                     "build reads version " + std::to_string(schema_version));
+                     "build reads version" +
+                     (oldest == schema_version ? " " + std::to_string(schema_version)
+                                               : "s " + std::to_string(oldest) + " to " + std::to_string(schema_version)));
   }
+  return static_cast<int>(v);
+}
+
+// The oldest schema version a fitted type reads: its oldest_schema_version when it declares one, else its
+// schema_version. A type whose later versions only added hyperparameters declares oldest_schema_version and
+// `static constexpr int param_since(std::string_view name)`, the version that added each parameter: those missing
+// from an older file take their defaults.
+template <class F>
+constexpr int oldest_schema_version() {
+  if constexpr (requires { F::oldest_schema_version; }) return F::oldest_schema_version;
+  else return F::schema_version;
 }
 
 class json_reader {
  public:
-  json_reader(const json& node, std::string where) : node_(node), where_(std::move(where)) {}
+  // version: the node's schema version; since(name): the schema version that added the parameter name (a fitted
+  // type's param_since). A parameter added after the node's version and missing from it keeps the value of the spec
+  // being filled: a default-constructed shell's, the default, which is what the older version did.
+  json_reader(const json& node, std::string where, int version = 0, int (*since)(std::string_view) = nullptr)
+      : node_(node), where_(std::move(where)), version_(version), since_(since) {}
 
   [[noreturn]] void fail(const std::string& what) const { throw_load_error(where_, what); }
 
@@ -526,6 +548,9 @@ class json_reader {
     std::string here;
     find_param<Spec>([&](const auto& desc) {
       using M = typename std::remove_cvref_t<decltype(desc)>::value_type;
+      if (since_ != nullptr && since_(desc.name.view()) > version_ && params.is_object() &&
+          !params.contains(desc.name.view()))
+        return false;
       read_param(params, desc.name.view(), value, here);
       spec.*(desc.member) = converted_param<M>(value, here);
       return false;
@@ -603,6 +628,8 @@ class json_reader {
 
   const json& node_;
   std::string where_;
+  int version_ = 0;
+  int (*since_)(std::string_view) = nullptr;
 };
 
 // The load_error for a stage whose state, just read, breaks an invariant: where, the kind, and what its
@@ -613,8 +640,10 @@ class json_reader {
 
 template <class F>
 void decode_fitted(const json& node, F& fitted, const std::string& where) {
-  check_fitted_node(node, F::kind, F::schema_version, where);
-  json_reader reader(node, where);
+  const int version = check_fitted_node(node, F::kind, F::schema_version, where, oldest_schema_version<F>());
+  int (*since)(std::string_view) = nullptr;
+  if constexpr (requires { F::param_since(std::string_view()); }) since = &F::param_since;
+  json_reader reader(node, where, version, since);
   fitted.serialize(reader);
   // A user's fitted type may not check itself yet (mp::testing::check_stage reports that).
   if constexpr (requires { fitted.check_invariants(); }) {

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>      // std::move
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "mlpipe/core/error.hpp"
+#include "mlpipe/core/order.hpp"        // sorted_distinct
 #include "mlpipe/core/param_value.hpp"
 #include "mlpipe/core/check.hpp"
 #include "mlpipe/core/types.hpp"
@@ -97,6 +99,27 @@ struct class_weight_range {
 
 namespace detail {
 
+// The sorted distinct labels of y and each row's index among them (what classifiers fit on).
+struct label_codes {
+  vector classes;
+  std::vector<index> codes;
+};
+
+// Checks y as class labels (integer values, at least two classes) and encodes it.
+inline label_codes encode_class_labels(std::string_view kind, const vector_view& y) {
+  check_class_labels(kind, y);
+  const std::vector<double> values = sorted_distinct(y);
+  if (values.size() < 2) {
+    throw invalid_input("y has a single class (" + format_double(values[0]) + "); expected at least two classes",
+                        kind);
+  }
+  label_codes out{Eigen::Map<const vector>(values.data(), static_cast<index>(values.size())),
+                  std::vector<index>(static_cast<std::size_t>(y.size()))};
+  for (index i = 0; i < y.size(); ++i)
+    out.codes[static_cast<std::size_t>(i)] = std::lower_bound(values.begin(), values.end(), y(i)) - values.begin();
+  return out;
+}
+
 // The sample weights fit accepts: one per row, finite, >= 0, not all 0.
 inline void check_fit_sample_weight(std::string_view kind, const matrix_view& X, const vector_view& sample_weight) {
   if (sample_weight.size() != X.rows()) {
@@ -120,18 +143,24 @@ inline void check_fit_sample_weight(std::string_view kind, const matrix_view& X,
 
 
 // The weight of each class (classes ascending; class_of[i]: row i's class index) under rule c, as scikit-learn's
-// compute_class_weight; rows (when not empty) restricts the count to those rows, each as often as it is listed
-// (a bootstrap sample), and a class absent from them weighs 0. Throws when a given label is not a class of y.
+// compute_class_weight. multiplicity (when not empty) counts row i multiplicity[i] times (a bootstrap sample's
+// draws); a class absent from the count weighs 0 (scikit-learn's compute_sample_weight with indices). Throws when a
+// given label is not a class of y.
 inline std::vector<double> class_weights_of(std::string_view kind, const class_weight& c, const vector& classes,
-                                            const std::vector<index>& class_of) {
+                                            const std::vector<index>& class_of,
+                                            std::span<const double> multiplicity = {}) {
   const auto K = static_cast<std::size_t>(classes.size());
   std::vector<double> out(K, 1.0);
   if (c.how == class_weight::rule::balanced || c.how == class_weight::rule::balanced_subsample) {
     std::vector<double> count(K, 0.0);
-    for (const index k : class_of) count[static_cast<std::size_t>(k)] += 1.0;
+    double n = 0.0;
+    for (std::size_t i = 0; i < class_of.size(); ++i) {
+      const double m = multiplicity.empty() ? 1.0 : multiplicity[i];
+      count[static_cast<std::size_t>(class_of[i])] += m;
+      n += m;
+    }
     std::size_t present = 0;
-    for (const double n : count) present += n > 0.0 ? 1 : 0;
-    const auto n = static_cast<double>(class_of.size());
+    for (const double k : count) present += k > 0.0 ? 1 : 0;
     for (std::size_t k = 0; k < K; ++k)
       out[k] = count[k] > 0.0 ? n / (static_cast<double>(present) * count[k]) : 0.0;
   } else if (c.how == class_weight::rule::given) {

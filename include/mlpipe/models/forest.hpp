@@ -77,6 +77,11 @@ inline tree_structure forest_tree_copy(const tree_structure& all, index begin, i
   return tree_structure(std::move(t));
 }
 
+// A regressor forest's class_weight: nothing (only classifiers weigh classes).
+struct no_class_weight {
+  friend constexpr bool operator==(no_class_weight, no_class_weight) = default;
+};
+
 }  // namespace detail
 
 // forest -- random_forest_classifier, random_forest_regressor, extra_trees_classifier and extra_trees_regressor (use
@@ -103,8 +108,13 @@ struct forest {
   double ccp_alpha = 0.0;             // minimal cost-complexity pruning of each tree (0: none); >= 0
   std::int64_t seed = 0;              // seeds every tree's random stream (with its index); 0 <= seed < 2^32
   int n_jobs = 1;                     // threads growing trees; >= 1, or -1 for every core; results do not depend on it
+  // Classifiers: weights of the classes in the impurities (balanced_subsample: balanced on each tree's bootstrap
+  // sample, as scikit-learn's); regressors have none.
+  [[no_unique_address]] std::conditional_t<classification, mlpipe::class_weight, detail::no_class_weight>
+      class_weight{};
 
-  static constexpr auto params = std::tuple{
+  static constexpr auto params = std::tuple_cat(
+      std::tuple{
       param<"n_estimators">(&forest::n_estimators, at_least(1)),
       param<"criterion">(&forest::criterion),
       param<"max_depth">(&forest::max_depth, at_least_or_unlimited{1}),
@@ -118,13 +128,23 @@ struct forest {
       param<"oob_score">(&forest::oob_score),
       param<"ccp_alpha">(&forest::ccp_alpha, at_least(0)),
       param<"seed">(&forest::seed, between(0, 4294967295.0)),
-      param<"n_jobs">(&forest::n_jobs, at_least_or_unlimited{1, "every core"})};
+      param<"n_jobs">(&forest::n_jobs, at_least_or_unlimited{1, "every core"})},
+      [] {
+        if constexpr (classification)
+          return std::tuple{param<"class_weight">(&forest::class_weight, class_weight_range{.subsample = true})};
+        else
+          return std::tuple{};
+      }());
 
   friend bool operator==(const forest&, const forest&) = default;
 
   class fitted;
   template <class Deferred = void>  // a template, so only programs that fit a forest compile the growers
   fitted fit(const matrix_view& X, const vector_view& y) const;
+  // Weighted fit: each row counts sample_weight times (times its class weight, and its bootstrap draws) in each
+  // tree, as scikit-learn's fit(X, y, sample_weight); weights >= 0.
+  template <class Deferred = void>
+  fitted fit(const matrix_view& X, const vector_view& y, const vector_view& sample_weight) const;
 
   // A search fits candidates along n_estimators in ascending order, each keeping the trees of the last (see
   // mlpipe/core/reuse.hpp): tree t depends only on (seed, t) and the data, so the forest is bit for bit the one fit
@@ -149,7 +169,10 @@ template <forest_type Type>
 class forest<Type>::fitted {
  public:
   static constexpr std::string_view kind = forest::kind;
-  static constexpr int schema_version = 1;
+  static constexpr int schema_version = 2;  // 2: param class_weight (classifiers)
+  // Files of version 1 load, with class_weight none (see mlpipe/io/serialize.hpp's oldest_schema_version).
+  static constexpr int oldest_schema_version = 1;
+  static constexpr int param_since(std::string_view name) { return name == "class_weight" ? 2 : 1; }
 
   fitted() = default;  // an empty shell for load() to fill
   fitted(const forest& spec, vector classes, tree_structure nodes, std::vector<index> roots, index n_features,
@@ -391,10 +414,12 @@ inline std::vector<double> bootstrap_weights(tree_random& rng, bool bootstrap, i
 // forest::fit, and forest::fit_warm when previous is given (its trees are kept, the others grown).
 template <class Forest>
 typename Forest::fitted fit_forest(const Forest& spec, const matrix_view& X, const vector_view& y,
-                                   const typename Forest::fitted* previous = nullptr) {
+                                   const typename Forest::fitted* previous = nullptr,
+                                   const vector* sample_weight = nullptr) {
   constexpr std::string_view kind = Forest::kind;
   validate_params(spec);
   check_fit_input(kind, X, y);
+  if (sample_weight != nullptr) check_fit_sample_weight(kind, X, *sample_weight);
   if (spec.oob_score && !spec.bootstrap)
     throw invalid_parameter("oob_score = true but bootstrap = false; expected bootstrap = true (out-of-bag rows "
                             "exist only when trees grow on bootstrap samples)",
@@ -408,11 +433,25 @@ typename Forest::fitted fit_forest(const Forest& spec, const matrix_view& X, con
   resolve_n_jobs(spec.n_jobs);
   vector classes;
   std::vector<double> targets;
+  std::vector<index> class_of;
+  // Each row's weight before the bootstrap: its sample weight times (balanced or given) its class weight; empty for
+  // all 1. balanced_subsample weighs classes per tree, from the tree's draws (balanced without bootstrap).
+  std::vector<double> base;
+  bool per_tree_classes = false;
   if constexpr (Forest::classification) {
     check_class_labels(kind, y);
     std::tie(classes, targets) = encode_classes(kind, y);
+    class_of = class_indices(targets);
+    per_tree_classes = spec.class_weight.how == class_weight::rule::balanced_subsample && spec.bootstrap;
+    base = row_weights(kind, per_tree_classes ? class_weight::none : spec.class_weight, classes, class_of,
+                       sample_weight);
   } else {
     targets.assign(y.data(), y.data() + y.size());
+    if (sample_weight != nullptr) base.assign(sample_weight->data(), sample_weight->data() + sample_weight->size());
+  }
+  if (!base.empty() && *std::max_element(base.begin(), base.end()) <= 0.0) {
+    throw invalid_input("every row weighs 0 (class_weight times sample_weight); expected a row of positive weight",
+                        kind);
   }
   const index n = X.rows();
   const index n_bootstrap = std::max<index>(1, static_cast<index>(std::round(static_cast<double>(n) * spec.max_samples)));
@@ -434,7 +473,16 @@ typename Forest::fitted fit_forest(const Forest& spec, const matrix_view& X, con
   parallel_for(n_trees - kept, spec.n_jobs, [&](std::size_t task) {
     const std::size_t t = kept + task;
     tree_random rng(forest_tree_seed(spec.seed, t));
-    const std::vector<double> weights = bootstrap_weights(rng, spec.bootstrap, n, n_bootstrap);
+    std::vector<double> weights = bootstrap_weights(rng, spec.bootstrap, n, n_bootstrap);
+    if (per_tree_classes) {
+      const std::vector<double> per_class = class_weights_of(kind, class_weight::balanced, classes, class_of, weights);
+      for (std::size_t i = 0; i < weights.size(); ++i) weights[i] *= per_class[static_cast<std::size_t>(class_of[i])];
+    }
+    if (!base.empty()) {
+      if (weights.empty()) weights = base;
+      else
+        for (std::size_t i = 0; i < weights.size(); ++i) weights[i] *= base[i];
+    }
     trees[t] = grow_pruned_tree(spec, X, targets.data(), weights, s, rng);
   });
 
@@ -484,6 +532,14 @@ template <forest_type Type>
 template <class Deferred>
 typename forest<Type>::fitted forest<Type>::fit(const matrix_view& X, const vector_view& y) const {
   return detail::fit_forest(*this, X, y);
+}
+
+template <forest_type Type>
+template <class Deferred>
+typename forest<Type>::fitted forest<Type>::fit(const matrix_view& X, const vector_view& y,
+                                                const vector_view& sample_weight) const {
+  const vector sw = sample_weight;
+  return detail::fit_forest(*this, X, y, nullptr, &sw);
 }
 
 template <forest_type Type>

@@ -20,6 +20,7 @@
 #include "mlpipe/core/param_value.hpp"  // format_double
 #include "mlpipe/core/params.hpp"
 #include "mlpipe/core/types.hpp"
+#include "mlpipe/models/class_weight.hpp"
 
 namespace mlpipe {
 
@@ -58,17 +59,24 @@ struct logistic_regression {
                               // of log loss); Newton then takes one last step, which squares the remaining error:
                               // on scikit-learn's reference problem the default ends 4e-16 (relative objective)
                               // from the optimum (L-BFGS, without that step: 8e-11); > 0
+  mlpipe::class_weight class_weight = mlpipe::class_weight::none;  // weights of the classes in the log loss
 
   static constexpr auto params = std::tuple{param<"penalty">(&logistic_regression::penalty),
                                             param<"C">(&logistic_regression::C, greater_than(0.0)),
                                             param<"l1_ratio">(&logistic_regression::l1_ratio, between(0.0, 1.0)),
                                             param<"fit_intercept">(&logistic_regression::fit_intercept),
                                             param<"max_iter">(&logistic_regression::max_iter, at_least(1.0)),
-                                            param<"tol">(&logistic_regression::tol, greater_than(0.0))};
+                                            param<"tol">(&logistic_regression::tol, greater_than(0.0)),
+                                            param<"class_weight">(&logistic_regression::class_weight,
+                                                                  class_weight_range{})};
 
   class fitted;
   template <class Deferred = void>  // a template, so only programs that fit one compile the solvers
   fitted fit(const matrix_view& X, const vector_view& y) const;
+  // Weighted fit: each row's log loss counts sample_weight times its class weight (weights >= 0), as scikit-learn's
+  // fit(X, y, sample_weight).
+  template <class Deferred = void>
+  fitted fit(const matrix_view& X, const vector_view& y, const vector_view& sample_weight) const;
 
   // A search fits candidates along C in ascending order, each starting from the last solution (see
   // mlpipe/core/reuse.hpp): the optimum is the same, Newton just needs fewer steps to reach it.
@@ -108,7 +116,14 @@ inline void softmax_in_place(std::span<double> z) {
 class logistic_regression::fitted {
  public:
   static constexpr std::string_view kind = logistic_regression::kind;
-  static constexpr int schema_version = 2;  // 2: params penalty and l1_ratio
+  static constexpr int schema_version = 3;  // 2: params penalty and l1_ratio; 3: class_weight
+  // Files of versions 1 and 2 load: the parameters added since take their defaults (penalty l2, class_weight none),
+  // which is what those versions fitted.
+  static constexpr int oldest_schema_version = 1;
+  // The schema version that added each parameter (see mlpipe/io/serialize.hpp's oldest_schema_version).
+  static constexpr int param_since(std::string_view name) {
+    return name == "penalty" || name == "l1_ratio" ? 2 : (name == "class_weight" ? 3 : 1);
+  }
 
   fitted() = default;  // an empty shell for load() to fill
   fitted(logistic_regression spec, vector classes, matrix coef, vector intercept, index n_iter, bool converged)
@@ -272,10 +287,11 @@ class logistic_objective {
  public:
   // l2: the weight of ||W||^2 / 2 (1 for the l2 penalty, 1 - l1_ratio for elasticnet, 0 for l1 and none; the L1
   // term is the proximal solver's business).
+  // weights: each row's weight in the log loss (empty: every row weighs 1).
   logistic_objective(const matrix_view& X, std::vector<index> labels, index n_classes, double C, bool fit_intercept,
-                     double l2 = 1.0)
+                     double l2 = 1.0, std::vector<double> weights = {})
       : X_(X.data(), X.rows(), X.cols(), Eigen::OuterStride<>(X.outerStride())), labels_(std::move(labels)),
-        n_classes_(n_classes), C_(C), fit_intercept_(fit_intercept), l2_(l2),
+        weights_(std::move(weights)), n_classes_(n_classes), C_(C), fit_intercept_(fit_intercept), l2_(l2),
         scores_(X.rows(), n_outputs()), residual_(X.rows(), n_outputs()),
         proba_(multinomial() ? X.rows() : 0, n_outputs()), weight_(multinomial() ? 0 : X.rows()) {}
 
@@ -299,10 +315,12 @@ class logistic_objective {
       const double sum = (scores_.row(i).array() - top).exp().sum();
       const double log_sum_exp = top + std::log(sum);
       const index yi = labels_[static_cast<std::size_t>(i)];
-      loss += log_sum_exp - scores_(i, yi);
+      const double wi = row_weight(i);  // 1 without weights: the same bits
+      loss += wi * (log_sum_exp - scores_(i, yi));
       proba_.row(i) = (scores_.row(i).array() - log_sum_exp).exp();
       residual_.row(i) = proba_.row(i);
       residual_(i, yi) -= 1.0;
+      residual_.row(i) *= wi;
     }
     if (grad != nullptr) {
       grad->resize(size());
@@ -353,6 +371,7 @@ class logistic_objective {
             for (index j = 0; j < n_classes_; ++j) others += j == k ? 0.0 : proba_(i, j);
             weight(i) = proba_(i, k) * others;
           }
+          weight(i) *= row_weight(i);
         }
         weighted_X.noalias() = weight.asDiagonal() * X_;
         auto hkl = H.block(k * B, l * B, B, B);
@@ -393,15 +412,23 @@ class logistic_objective {
       multiply(z, rows, w);
       z.array() += intercept;
       e = (-z.array().abs()).exp();
-      loss += e.array().log1p().sum();
+      if (weights_.empty()) loss += e.array().log1p().sum();
       for (index i = 0; i < b; ++i) {
         const double zi = z(i);
         const bool positive = labels_[static_cast<std::size_t>(start + i)] == 1;
         const double near_one = 1.0 / (1.0 + e(i));  // sigmoid(|z|)
         const double near_zero = e(i) * near_one;    // sigmoid(-|z|)
-        loss += std::max(positive ? -zi : zi, 0.0);
+        const double hinge = std::max(positive ? -zi : zi, 0.0);
         r(i) = positive ? -(zi <= 0 ? near_one : near_zero) : (zi >= 0 ? near_one : near_zero);  // p - y, exactly
-        e(i) = near_one * near_zero;
+        if (weights_.empty()) {
+          loss += hinge;
+          e(i) = near_one * near_zero;
+        } else {
+          const double wi = weights_[static_cast<std::size_t>(start + i)];
+          loss += wi * (hinge + std::log1p(e(i)));
+          r(i) *= wi;
+          e(i) = wi * (near_one * near_zero);
+        }
       }
       if (grad != nullptr) {
         multiply_transposed(part, rows, r);
@@ -416,8 +443,11 @@ class logistic_objective {
     return C_ * loss + 0.5 * l2_ * w.squaredNorm();
   }
 
+  double row_weight(index i) const { return weights_.empty() ? 1.0 : weights_[static_cast<std::size_t>(i)]; }
+
   Design X_;
   std::vector<index> labels_;  // class index of each row
+  std::vector<double> weights_;  // each row's weight in the loss (empty: 1)
   index n_classes_;
   double C_;
   bool fit_intercept_;
@@ -785,10 +815,12 @@ inline matrix logistic_warm_start(const logistic_regression::fitted& f) {
 template <class Deferred = void>
 logistic_regression::fitted fit_logistic(const logistic_regression& spec, const matrix_view& X, const vector_view& y,
                                          const matrix* warm_start,
-                                         logistic_solver solver = logistic_solver::automatic) {
+                                         logistic_solver solver = logistic_solver::automatic,
+                                         const vector* sample_weight = nullptr) {
   constexpr std::string_view kind = logistic_regression::kind;
   validate_params(spec);
   check_fit_input(kind, X, y);
+  if (sample_weight != nullptr) check_fit_sample_weight(kind, X, *sample_weight);
   check_class_labels(kind, y);
 
   const std::vector<double> values = sorted_distinct(y);
@@ -814,7 +846,8 @@ logistic_regression::fitted fit_logistic(const logistic_regression& spec, const 
   } else if (spec.penalty == penalty::none) {
     l2 = 0.0;
   }
-  logistic_objective<> objective(X, std::move(labels), n_classes, spec.C, spec.fit_intercept, l2);
+  std::vector<double> weights = row_weights(kind, spec.class_weight, classes, labels, sample_weight);
+  logistic_objective<> objective(X, std::move(labels), n_classes, spec.C, spec.fit_intercept, l2, std::move(weights));
   const index p = X.cols();
   const index n_out = objective.n_outputs();
   const index B = objective.block();
@@ -862,6 +895,13 @@ logistic_regression::fitted fit_logistic(const logistic_regression& spec, const 
 template <class Deferred>
 logistic_regression::fitted logistic_regression::fit(const matrix_view& X, const vector_view& y) const {
   return detail::fit_logistic<Deferred>(*this, X, y, nullptr);
+}
+
+template <class Deferred>
+logistic_regression::fitted logistic_regression::fit(const matrix_view& X, const vector_view& y,
+                                                     const vector_view& sample_weight) const {
+  const vector sw = sample_weight;
+  return detail::fit_logistic<Deferred>(*this, X, y, nullptr, detail::logistic_solver::automatic, &sw);
 }
 
 template <class Deferred>

@@ -19,7 +19,7 @@
 #include "mlpipe/core/param_value.hpp"  // format_double, param_traits
 #include "mlpipe/core/params.hpp"
 #include "mlpipe/core/types.hpp"
-#include "mlpipe/models/labels.hpp"
+#include "mlpipe/models/class_weight.hpp"  // encode_class_labels
 
 // Naive Bayes classifiers, as scikit-learn's GaussianNB, MultinomialNB and BernoulliNB: class priors times
 // per-feature likelihoods that are independent given the class. predict, predict_proba, predict_log_proba and their

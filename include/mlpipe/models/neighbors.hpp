@@ -24,7 +24,7 @@
 #include "mlpipe/core/params.hpp"
 #include "mlpipe/core/scratch.hpp"      // scratch_frame
 #include "mlpipe/core/types.hpp"
-#include "mlpipe/models/labels.hpp"  // detail::encode_class_labels
+#include "mlpipe/models/class_weight.hpp"  // detail::encode_class_labels
 
 // k-nearest neighbours, as scikit-learn's KNeighborsClassifier and KNeighborsRegressor: the fitted model keeps the
 // training rows and answers each query from its n_neighbors closest ones under the Minkowski distance of order p.
@@ -246,6 +246,38 @@ class knn_base {
     for (double& v : d) v = reduced_to_distance(v, spec_.p);
   }
 
+  // The neighbour query both batch predictions make: for each row i of X, f(i, w, neighbour) with w the weights of
+  // its k nearest training rows (weigh) and neighbour(c) the training row of the c-th of them.
+  template <class F>
+  void for_each_neighbourhood(const matrix_view& X, F f) const {
+    const auto found = kneighbors(X);  // not a structured binding: clang 14 cannot capture one in a lambda
+    const matrix& dist = found.first;
+    const auto& ind = found.second;
+    const index k = spec_.n_neighbors;
+    std::vector<double> w(static_cast<std::size_t>(k));
+    std::vector<double> d(static_cast<std::size_t>(k));
+    for (index i = 0; i < X.rows(); ++i) {
+      for (index c = 0; c < k; ++c) d[static_cast<std::size_t>(c)] = dist(i, c);
+      weigh(d, w);
+      f(i, std::span<const double>(w), [&](index c) { return ind(i, c); });
+    }
+  }
+
+  // The neighbour query both one-row predictions make, without allocation: f(w, neighbour) for the row's k nearest
+  // training rows, as for_each_neighbourhood; returns what f returns.
+  template <class F>
+  auto with_row_neighbourhood(std::span<const double> row, F f) const {
+    const auto k = static_cast<std::size_t>(spec_.n_neighbors);
+    detail::scratch_frame frame;
+    const std::span<double> d = frame.take(k);
+    const std::span<double> w = frame.take(k);
+    const std::span<double> r_raw = frame.take(k);
+    const std::span<index> r(reinterpret_cast<index*>(r_raw.data()), k);
+    one_row_neighbors(row, d, r);
+    weigh(d, w);
+    return f(std::span<const double>(w), [&](index c) { return r[static_cast<std::size_t>(c)]; });
+  }
+
   // The hyperparameters and the training rows; the state checks shared by both types.
   void check_common() const {
     check_params(spec_);
@@ -319,23 +351,15 @@ class k_neighbors_classifier::fitted : public detail::knn_base<k_neighbors_class
 
   // Class probabilities: each class's share of the (weighted) votes, one column per class.
   matrix predict_proba(const matrix_view& X) const {
-    const auto found = kneighbors(X);  // not a structured binding: clang 14 cannot capture one in a lambda
-    const matrix& dist = found.first;
-    const auto& ind = found.second;
-    const index k = spec_.n_neighbors;
     matrix proba = matrix::Zero(X.rows(), classes_.size());
-    std::vector<double> w(static_cast<std::size_t>(k));
-    std::vector<double> d(static_cast<std::size_t>(k));
-    for (index i = 0; i < X.rows(); ++i) {
-      for (index c = 0; c < k; ++c) d[static_cast<std::size_t>(c)] = dist(i, c);
-      weigh(d, w);
+    for_each_neighbourhood(X, [&](index i, std::span<const double> w, auto neighbour) {
       double total = 0.0;
-      for (index c = 0; c < k; ++c) {
-        proba(i, codes_[static_cast<std::size_t>(ind(i, c))]) += w[static_cast<std::size_t>(c)];
-        total += w[static_cast<std::size_t>(c)];
+      for (std::size_t c = 0; c < w.size(); ++c) {
+        proba(i, codes_[static_cast<std::size_t>(neighbour(static_cast<index>(c)))]) += w[c];
+        total += w[c];
       }
       proba.row(i) /= total;
-    }
+    });
     return proba;
   }
 
@@ -398,21 +422,16 @@ class k_neighbors_classifier::fitted : public detail::knn_base<k_neighbors_class
 
  private:
   void votes(std::span<const double> row, std::span<double> proba) const {
-    const auto k = static_cast<std::size_t>(spec_.n_neighbors);
-    detail::scratch_frame frame;
-    const std::span<double> d = frame.take(k);
-    const std::span<double> w = frame.take(k);
-    const std::span<double> r_raw = frame.take(k);
-    const std::span<index> r(reinterpret_cast<index*>(r_raw.data()), k);
-    one_row_neighbors(row, d, r);
-    weigh(d, w);
-    for (double& v : proba) v = 0.0;
-    double total = 0.0;
-    for (std::size_t c = 0; c < k; ++c) {
-      proba[static_cast<std::size_t>(codes_[static_cast<std::size_t>(r[c])])] += w[c];
-      total += w[c];
-    }
-    for (double& v : proba) v /= total;
+    with_row_neighbourhood(row, [&](std::span<const double> w, auto neighbour) {
+      for (double& v : proba) v = 0.0;
+      double total = 0.0;
+      for (std::size_t c = 0; c < w.size(); ++c) {
+        proba[static_cast<std::size_t>(codes_[static_cast<std::size_t>(neighbour(static_cast<index>(c)))])] += w[c];
+        total += w[c];
+      }
+      for (double& v : proba) v /= total;
+      return 0;
+    });
   }
 
   vector classes_;
@@ -461,33 +480,19 @@ class k_neighbors_regressor::fitted : public detail::knn_base<k_neighbors_regres
   const vector& fit_y() const { return y_; }
 
   vector predict(const matrix_view& X) const {
-    const auto found = kneighbors(X);  // not a structured binding: clang 14 cannot capture one in a lambda
-    const matrix& dist = found.first;
-    const auto& ind = found.second;
-    const index k = spec_.n_neighbors;
     vector out(X.rows());
-    std::vector<double> w(static_cast<std::size_t>(k));
-    std::vector<double> d(static_cast<std::size_t>(k));
-    for (index i = 0; i < X.rows(); ++i) {
-      for (index c = 0; c < k; ++c) d[static_cast<std::size_t>(c)] = dist(i, c);
-      weigh(d, w);
-      out(i) = combine(w, [&](index c) { return y_(ind(i, c)); });
-    }
+    for_each_neighbourhood(X, [&](index i, std::span<const double> w, auto neighbour) {
+      out(i) = combine(w, [&](index c) { return y_(neighbour(c)); });
+    });
     return out;
   }
 
   // One row, no allocation after a thread's first call (brute force in scratch memory).
   double predict_one(std::span<const double> row) const {
     detail::check_row(kind, row, n_features_in());
-    const auto k = static_cast<std::size_t>(spec_.n_neighbors);
-    detail::scratch_frame frame;
-    const std::span<double> d = frame.take(k);
-    const std::span<double> w = frame.take(k);
-    const std::span<double> r_raw = frame.take(k);
-    const std::span<index> r(reinterpret_cast<index*>(r_raw.data()), k);
-    one_row_neighbors(row, d, r);
-    weigh(d, w);
-    return combine(w, [&](index c) { return y_(r[static_cast<std::size_t>(c)]); });
+    return with_row_neighbourhood(row, [&](std::span<const double> w, auto neighbour) {
+      return combine(w, [&](index c) { return y_(neighbour(c)); });
+    });
   }
 
   // Throws mlpipe::load_error naming the first broken invariant: valid hyperparameters, finite training rows at

@@ -21,7 +21,6 @@
 #include "mlpipe/core/params.hpp"
 #include "mlpipe/core/types.hpp"
 #include "mlpipe/models/class_weight.hpp"
-#include "mlpipe/models/labels.hpp"
 
 namespace mlpipe {
 

@@ -22,6 +22,7 @@
 #include "mlpipe/core/param_value.hpp"  // format_double, enum_names, param_traits
 #include "mlpipe/core/params.hpp"
 #include "mlpipe/core/types.hpp"
+#include "mlpipe/models/class_weight.hpp"
 
 // CART decision trees as scikit-learn 1.2 grows them (its BestSplitter / RandomSplitter, depth-first and best-first
 // builders, minimal cost-complexity pruning), with mlpipe's own random stream: with every feature considered at
@@ -519,6 +520,27 @@ class tree_grower {
     return sp.pos >= end || sp.improvement + std::numeric_limits<double>::epsilon() < s_.min_impurity_decrease;
   }
 
+  // What both builders do for a node over samples [start, end): its statistics, whether it stays a leaf, its best
+  // split otherwise, and the node itself (added with that split; the best-first builder may turn it into a leaf
+  // later). n_constant_features: the features known constant above it, updated by the split search.
+  struct added_node {
+    index id;
+    bool is_leaf;
+    split sp;
+  };
+  added_node add_node_with_split(index start, index end, index depth, double impurity, index parent, bool is_left,
+                                 index& n_constant_features) {
+    node_stats(start, end, stats_);
+    bool is_leaf = stops(end - start, depth, impurity);
+    split sp;
+    sp.pos = end;
+    if (!is_leaf) {
+      sp = node_split(start, end, impurity, stats_, n_constant_features);
+      is_leaf = too_little(sp, end);
+    }
+    return {add_node(parent, is_left, is_leaf, sp, impurity, end - start, stats_), is_leaf, sp};
+  }
+
   void grow_depth_first(index n, double root_impurity) {
     struct record {
       index start, end, depth, parent;
@@ -530,18 +552,11 @@ class tree_grower {
     while (!stack.empty()) {
       record r = stack.back();
       stack.pop_back();
-      node_stats(r.start, r.end, stats_);
-      bool is_leaf = stops(r.end - r.start, r.depth, r.impurity);
-      split sp;
-      sp.pos = r.end;
-      if (!is_leaf) {
-        sp = node_split(r.start, r.end, r.impurity, stats_, r.n_constant_features);
-        is_leaf = too_little(sp, r.end);
-      }
-      const index id = add_node(r.parent, r.is_left, is_leaf, sp, r.impurity, r.end - r.start, stats_);
-      if (is_leaf) continue;
-      stack.push_back({sp.pos, r.end, r.depth + 1, id, false, sp.impurity_right, r.n_constant_features});
-      stack.push_back({r.start, sp.pos, r.depth + 1, id, true, sp.impurity_left, r.n_constant_features});
+      const added_node a = add_node_with_split(r.start, r.end, r.depth, r.impurity, r.parent, r.is_left,
+                                               r.n_constant_features);
+      if (a.is_leaf) continue;
+      stack.push_back({a.sp.pos, r.end, r.depth + 1, a.id, false, a.sp.impurity_right, r.n_constant_features});
+      stack.push_back({r.start, a.sp.pos, r.depth + 1, a.id, true, a.sp.impurity_left, r.n_constant_features});
     }
   }
 
@@ -553,18 +568,10 @@ class tree_grower {
 
   // scikit-learn's _add_split_node: the node is added with its best split already found (not yet expanded).
   frontier_record add_split_node(index start, index end, double impurity, bool is_left, index parent, index depth) {
-    node_stats(start, end, stats_);
-    bool is_leaf = stops(end - start, depth, impurity);
-    split sp;
-    sp.pos = end;
-    if (!is_leaf) {
-      index n_constant_features = 0;
-      sp = node_split(start, end, impurity, stats_, n_constant_features);
-      is_leaf = too_little(sp, end);
-    }
-    const index id = add_node(parent, is_left, is_leaf, sp, impurity, end - start, stats_);
-    if (is_leaf) return {id, start, end, end, depth, true, 0.0, impurity, impurity};
-    return {id, start, end, sp.pos, depth, false, sp.improvement, sp.impurity_left, sp.impurity_right};
+    index n_constant_features = 0;
+    const added_node a = add_node_with_split(start, end, depth, impurity, parent, is_left, n_constant_features);
+    if (a.is_leaf) return {a.id, start, end, end, depth, true, 0.0, impurity, impurity};
+    return {a.id, start, end, a.sp.pos, depth, false, a.sp.improvement, a.sp.impurity_left, a.sp.impurity_right};
   }
 
   void grow_best_first(index n, double root_impurity) {
@@ -881,6 +888,13 @@ inline std::pair<vector, std::vector<double>> encode_classes(std::string_view ki
   return {Eigen::Map<const vector>(values.data(), static_cast<index>(values.size())), std::move(encoded)};
 }
 
+// The class indices of encode_classes's targets, as class_weight's helpers read them.
+inline std::vector<index> class_indices(const std::vector<double>& targets) {
+  std::vector<index> out(targets.size());
+  for (std::size_t i = 0; i < targets.size(); ++i) out[i] = static_cast<index>(targets[i]);
+  return out;
+}
+
 // Grows one tree (then prunes it by ccp_alpha) from a spec: what decision trees and each tree of a forest do.
 template <class Spec>
 tree_structure grow_pruned_tree(const Spec& spec, const matrix_view& X, const double* y,
@@ -1003,6 +1017,7 @@ struct decision_tree_classifier {
   int max_leaf_nodes = -1;           // most leaves, grown best-first when set; >= 2, or -1 for no limit
   double ccp_alpha = 0.0;            // minimal cost-complexity pruning strength (0: none); >= 0
   std::int64_t seed = 0;             // the random order features are visited in; 0 <= seed < 2^32
+  mlpipe::class_weight class_weight = mlpipe::class_weight::none;  // weights of the classes in the impurity
 
   static constexpr auto params = std::tuple{
       param<"criterion">(&decision_tree_classifier::criterion),
@@ -1013,11 +1028,16 @@ struct decision_tree_classifier {
       param<"max_features">(&decision_tree_classifier::max_features, max_features_range{}),
       param<"max_leaf_nodes">(&decision_tree_classifier::max_leaf_nodes, at_least_or_unlimited{2}),
       param<"ccp_alpha">(&decision_tree_classifier::ccp_alpha, at_least(0)),
-      param<"seed">(&decision_tree_classifier::seed, between(0, 4294967295.0))};
+      param<"seed">(&decision_tree_classifier::seed, between(0, 4294967295.0)),
+      param<"class_weight">(&decision_tree_classifier::class_weight, class_weight_range{})};
 
   class fitted;
   template <class Deferred = void>  // a template, so only programs that fit a tree compile the grower
   fitted fit(const matrix_view& X, const vector_view& y) const;
+  // Weighted fit: each row counts sample_weight times its class weight in the impurities and class counts (weights
+  // >= 0; rows of weight 0 are left out), as scikit-learn's fit(X, y, sample_weight).
+  template <class Deferred = void>
+  fitted fit(const matrix_view& X, const vector_view& y, const vector_view& sample_weight) const;
 
   // The pruning path of the unpruned tree these hyperparameters grow on (X, y) (ccp_alpha ignored), as
   // scikit-learn's cost_complexity_pruning_path.
@@ -1028,7 +1048,10 @@ struct decision_tree_classifier {
 class decision_tree_classifier::fitted : public detail::fitted_tree_base<decision_tree_classifier> {
  public:
   static constexpr std::string_view kind = decision_tree_classifier::kind;
-  static constexpr int schema_version = 1;
+  static constexpr int schema_version = 2;  // 2: param class_weight
+  // Files of version 1 load, with class_weight none (see mlpipe/io/serialize.hpp's oldest_schema_version).
+  static constexpr int oldest_schema_version = 1;
+  static constexpr int param_since(std::string_view name) { return name == "class_weight" ? 2 : 1; }
 
   fitted() = default;  // an empty shell for load() to fill
   fitted(const decision_tree_classifier& spec, vector classes, tree_structure nodes, index n_features)
@@ -1123,6 +1146,10 @@ struct decision_tree_regressor {
   class fitted;
   template <class Deferred = void>
   fitted fit(const matrix_view& X, const vector_view& y) const;
+  // Weighted fit: each row counts sample_weight times in the impurities and leaf means (weights >= 0; rows of
+  // weight 0 are left out), as scikit-learn's fit(X, y, sample_weight).
+  template <class Deferred = void>
+  fitted fit(const matrix_view& X, const vector_view& y, const vector_view& sample_weight) const;
 
   // The pruning path of the unpruned tree these hyperparameters grow on (X, y), as scikit-learn's
   // cost_complexity_pruning_path.
@@ -1168,25 +1195,33 @@ namespace detail {
 // fit_tree -- decision_tree_classifier::fit and decision_tree_regressor::fit, and their pruning paths.
 template <class Spec>
 std::pair<tree_structure, vector> grow_decision_tree(const Spec& spec, const matrix_view& X, const vector_view& y,
-                                                     bool prune) {
+                                                     bool prune, const vector* sample_weight = nullptr) {
   constexpr bool classification = std::is_same_v<Spec, decision_tree_classifier>;
   validate_params(spec);
   check_fit_input(Spec::kind, X, y);
+  if (sample_weight != nullptr) check_fit_sample_weight(Spec::kind, X, *sample_weight);
   check_tree_params_against(spec, X.rows(), X.cols());
   vector classes;
   std::vector<double> targets;
+  std::vector<double> weights;
   if constexpr (classification) {
     check_class_labels(Spec::kind, y);
     std::tie(classes, targets) = encode_classes(Spec::kind, y);
+    weights = row_weights(Spec::kind, spec.class_weight, classes, class_indices(targets), sample_weight);
   } else {
     targets.assign(y.data(), y.data() + y.size());
+    if (sample_weight != nullptr) weights.assign(sample_weight->data(), sample_weight->data() + sample_weight->size());
+  }
+  if (!weights.empty() && *std::max_element(weights.begin(), weights.end()) <= 0.0) {
+    throw invalid_input("every row weighs 0 (class_weight times sample_weight); expected a row of positive weight",
+                        Spec::kind);
   }
   const tree_settings s =
       tree_settings_of(spec, X.cols(), classification ? classes.size() : 1, classification, false);
   tree_random rng(static_cast<std::uint64_t>(spec.seed));
   Spec unpruned = spec;
   if (!prune) unpruned.ccp_alpha = 0.0;
-  return {grow_pruned_tree(unpruned, X, targets.data(), {}, s, rng), std::move(classes)};
+  return {grow_pruned_tree(unpruned, X, targets.data(), weights, s, rng), std::move(classes)};
 }
 
 }  // namespace detail
@@ -1194,6 +1229,14 @@ std::pair<tree_structure, vector> grow_decision_tree(const Spec& spec, const mat
 template <class Deferred>
 decision_tree_classifier::fitted decision_tree_classifier::fit(const matrix_view& X, const vector_view& y) const {
   auto [nodes, classes] = detail::grow_decision_tree(*this, X, y, true);
+  return fitted(*this, std::move(classes), std::move(nodes), X.cols());
+}
+
+template <class Deferred>
+decision_tree_classifier::fitted decision_tree_classifier::fit(const matrix_view& X, const vector_view& y,
+                                                               const vector_view& sample_weight) const {
+  const vector sw = sample_weight;
+  auto [nodes, classes] = detail::grow_decision_tree(*this, X, y, true, &sw);
   return fitted(*this, std::move(classes), std::move(nodes), X.cols());
 }
 
@@ -1207,6 +1250,13 @@ pruning_path decision_tree_classifier::cost_complexity_pruning_path(const matrix
 template <class Deferred>
 decision_tree_regressor::fitted decision_tree_regressor::fit(const matrix_view& X, const vector_view& y) const {
   return fitted(*this, detail::grow_decision_tree(*this, X, y, true).first, X.cols());
+}
+
+template <class Deferred>
+decision_tree_regressor::fitted decision_tree_regressor::fit(const matrix_view& X, const vector_view& y,
+                                                             const vector_view& sample_weight) const {
+  const vector sw = sample_weight;
+  return fitted(*this, detail::grow_decision_tree(*this, X, y, true, &sw).first, X.cols());
 }
 
 template <class Deferred>

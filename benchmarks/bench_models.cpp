@@ -1,0 +1,145 @@
+// The models workloads (benchmarks/README.md, compare_sklearn.py --models): mlpipe's side, on data that
+// compare_sklearn.py generated with scikit-learn and wrote as raw doubles (X column by column, then y).
+//   mlpipe_bench_models timings DATA REPETITIONS
+//     DATA.forest.{X,y} 20,000 x 100 (classification), DATA.lasso.{X,y} 20,000 x 100 (regression),
+//     DATA.knn.{X,y} 20,000 x 10 training rows and DATA.knn_query.X 10,000 x 10 queries.
+//     Prints one JSON object: per workload the wall and CPU seconds of each repetition, and for predict_one the
+//     heap allocations per row.
+//   mlpipe_bench_models accuracy DATA TRAIN_ROWS TEST_ROWS COLS SEEDS
+//     DATA.X / DATA.y hold TRAIN_ROWS + TEST_ROWS rows (the training rows first); prints the test accuracy of
+//     random_forest_classifier{.n_estimators = 100} for seeds 0 .. SEEDS-1 as a JSON list.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <mlpipe/models/elastic_net.hpp>
+#include <mlpipe/models/forest.hpp>
+#include <mlpipe/models/neighbors.hpp>
+#include <mlpipe/models/tree.hpp>
+
+#include "counting_new.hpp"  // tests/counting_new.hpp: operator new counts, per thread
+
+namespace mp = mlpipe;
+
+namespace {
+
+double cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+void read_doubles(const std::string& path, double* out, std::size_t count) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in.read(reinterpret_cast<char*>(out), static_cast<std::streamsize>(count * sizeof(double)))) {
+    std::cerr << "cannot read " << count << " doubles from " << path << "\n";
+    std::exit(2);
+  }
+}
+
+// X (rows x cols, written column by column) from path.X and, when y is given, y from path.y.
+mp::matrix read_X(const std::string& path, mp::index rows, mp::index cols) {
+  mp::matrix X(rows, cols);
+  read_doubles(path + ".X", X.data(), static_cast<std::size_t>(X.size()));
+  return X;
+}
+
+mp::vector read_y(const std::string& path, mp::index rows) {
+  mp::vector y(rows);
+  read_doubles(path + ".y", y.data(), static_cast<std::size_t>(y.size()));
+  return y;
+}
+
+// Runs f `repetitions` times and prints "name": [[wall, cpu], ...].
+void time_it(const char* name, int repetitions, const std::function<void()>& f, bool& first) {
+  std::cout << (first ? "" : ", ") << "\"" << name << "\": [";
+  first = false;
+  for (int r = 0; r < repetitions; ++r) {
+    const double cpu = cpu_seconds();
+    const auto wall = std::chrono::steady_clock::now();
+    f();
+    const double wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall).count();
+    std::cout << (r ? ", " : "") << "[" << wall_seconds << ", " << cpu_seconds() - cpu << "]";
+  }
+  std::cout << "]";
+}
+
+int timings(const std::string& data, int repetitions) {
+  constexpr mp::index rows = 20000, cols = 100, knn_cols = 10, queries = 10000;
+  const mp::matrix X = read_X(data + ".forest", rows, cols);
+  const mp::vector y = read_y(data + ".forest", rows);
+  const mp::matrix Xl = read_X(data + ".lasso", rows, cols);
+  const mp::vector yl = read_y(data + ".lasso", rows);
+  const mp::matrix Xk = read_X(data + ".knn", rows, knn_cols);
+  const mp::vector yk = read_y(data + ".knn", rows);
+  const mp::matrix Q = read_X(data + ".knn_query", queries, knn_cols);
+  bool first = true;
+  std::cout << "{";
+  for (const int n_jobs : {1, 2}) {
+    const mp::random_forest_classifier spec{.n_estimators = 100, .max_features = mp::max_features::sqrt, .seed = 0,
+                                            .n_jobs = n_jobs};
+    time_it(n_jobs == 1 ? "forest_fit/n_jobs:1" : "forest_fit/n_jobs:2", repetitions,
+            [&] { (void)spec.fit(X, y); }, first);
+  }
+  const auto forest = mp::random_forest_classifier{.n_estimators = 100, .seed = 0}.fit(X, y);
+  // predict_one: 2,000 rows per repetition, the time per row; allocations counted over all of them.
+  constexpr mp::index one_rows = 2000;
+  const mp::matrix rows_by_row = X.topRows(one_rows).transpose();  // each row contiguous
+  double sink = 0.0;
+  const long before = mp::test::allocations;
+  std::cout << ", \"forest_predict_one\": [";
+  for (int r = 0; r < repetitions; ++r) {
+    const auto wall = std::chrono::steady_clock::now();
+    for (mp::index i = 0; i < one_rows; ++i)
+      sink += forest.predict_one(std::span<const double>(rows_by_row.col(i).data(), static_cast<std::size_t>(cols)));
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall).count();
+    std::cout << (r ? ", " : "") << "[" << seconds / one_rows << ", " << seconds / one_rows << "]";
+  }
+  const double allocations = static_cast<double>(mp::test::allocations - before) /
+                             static_cast<double>(one_rows * repetitions);
+  std::cout << "], \"forest_predict_one_allocations_per_row\": " << allocations
+            << ", \"forest_predict_one_checksum\": " << sink;
+  time_it("tree_fit", repetitions, [&] { (void)mp::decision_tree_classifier{.seed = 0}.fit(X, y); }, first);
+  // scikit-learn's lasso_path fits no intercept: the same here, on data scikit-learn centred before writing it.
+  time_it("lasso_path_100_alphas", repetitions,
+          [&] { (void)mp::lasso_path(Xl, yl, {.n_alphas = 100, .fit_intercept = false}); }, first);
+  const auto knn = mp::k_neighbors_classifier{.n_neighbors = 5}.fit(Xk, yk);
+  time_it("knn_predict_10000", repetitions, [&] { (void)knn.predict(Q); }, first);
+  std::cout << "}\n";
+  return 0;
+}
+
+int accuracy(const std::string& data, mp::index train, mp::index test, mp::index cols, int seeds) {
+  const mp::matrix X = read_X(data, train + test, cols);
+  const mp::vector y = read_y(data, train + test);
+  const mp::matrix X_train = X.topRows(train), X_test = X.bottomRows(test);
+  const mp::vector y_train = y.head(train), y_test = y.tail(test);
+  std::cout << "[";
+  for (int seed = 0; seed < seeds; ++seed) {
+    const auto f = mp::random_forest_classifier{.n_estimators = 100, .seed = seed, .n_jobs = -1}.fit(X_train, y_train);
+    const mp::vector predicted = f.predict(X_test);
+    const double correct = (predicted.array() == y_test.array()).cast<double>().sum();
+    std::cout << (seed ? ", " : "") << mp::format_double(correct / static_cast<double>(test));
+  }
+  std::cout << "]\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.size() == 3 && args[0] == "timings") return timings(args[1], std::stoi(args[2]));
+  if (args.size() == 6 && args[0] == "accuracy")
+    return accuracy(args[1], std::stol(args[2]), std::stol(args[3]), std::stol(args[4]), std::stoi(args[5]));
+  std::cerr << "usage: mlpipe_bench_models timings DATA REPETITIONS\n"
+               "       mlpipe_bench_models accuracy DATA TRAIN_ROWS TEST_ROWS COLS SEEDS\n";
+  return 2;
+}
