@@ -24,8 +24,14 @@
 namespace test_feature_selection_tests {
 
 namespace mp = mlpipe;
+using mp::test::columns_of;
 using mp::test::error_message;
 using mp::test::max_relative_error;
+using mp::test::max_relative_error_nan;
+using mp::test::numbers;
+using mp::test::relative_error_nan;
+using mp::test::to_indices;
+using mp::test::to_matrix;
 using mp::test::to_vector;
 using json = nlohmann::json;
 
@@ -35,41 +41,6 @@ constexpr double not_a_number = std::numeric_limits<double>::quiet_NaN();
 constexpr double inf = std::numeric_limits<double>::infinity();
 
 const json& reference() { return mp::test::test_reference("feature_selection"); }
-
-// A number from tests/reference/feature_selection.json: null is NaN, "inf" and "-inf" are infinities.
-double number(const json& j) {
-  if (j.is_null()) return not_a_number;
-  if (j.is_string()) return j.get<std::string>() == "inf" ? inf : -inf;
-  return j.get<double>();
-}
-
-mp::vector numbers(const json& j) {
-  mp::vector v(static_cast<mp::index>(j.size()));
-  for (mp::index i = 0; i < v.size(); ++i) v(i) = number(j[static_cast<std::size_t>(i)]);
-  return v;
-}
-
-mp::matrix rows(const json& j) {
-  mp::matrix X(static_cast<mp::index>(j.size()), static_cast<mp::index>(j[0].size()));
-  for (mp::index i = 0; i < X.rows(); ++i) X.row(i) = numbers(j[static_cast<std::size_t>(i)]).transpose();
-  return X;
-}
-
-std::vector<mp::index> indices(const json& j) { return j.get<std::vector<mp::index>>(); }
-
-// |a - b| / |b|, where NaN matches only NaN and equal values (infinities, zeros) match exactly.
-double relative_error(double a, double b) {
-  if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b) ? 0.0 : inf;
-  if (a == b) return 0.0;
-  return std::abs(a - b) / std::abs(b);
-}
-
-double max_relative_error_nan(const mp::vector& a, const mp::vector& b) {
-  REQUIRE(a.size() == b.size());
-  double worst = 0.0;
-  for (mp::index i = 0; i < a.size(); ++i) worst = std::max(worst, relative_error(a(i), b(i)));
-  return worst;
-}
 
 // Equal element by element, NaN matching NaN.
 bool same(const mp::matrix& a, const mp::matrix& b) {
@@ -92,17 +63,6 @@ void check_rows_one_by_one(const Fitted& f, const mp::matrix& X) {
   }
 }
 
-// breast_cancer columns, or constant columns, as the reference's "columns" list describes them.
-mp::matrix columns_of(const mp::matrix& X, const json& spec) {
-  mp::matrix out(X.rows(), static_cast<mp::index>(spec.size()));
-  for (mp::index j = 0; j < out.cols(); ++j) {
-    const json& c = spec[static_cast<std::size_t>(j)];
-    if (c.is_object()) out.col(j).setConstant(c["constant"].get<double>());
-    else out.col(j) = X.col(c.get<mp::index>());
-  }
-  return out;
-}
-
 }  // namespace
 
 // ---- special functions --------------------------------------------------------------------------------------------
@@ -114,14 +74,14 @@ TEST_CASE("betainc, f_sf and t_sf match 60-digit values to 1e-12, where scipy is
   // (at p-values near 1e-300 and at a, b of 1e8 to 1e10); scipy's is up to 0.4 (betainc(1e8, 1e10, 0.0099)).
   const auto closer_than_scipy = [](double ours, double exact, double scipy) {
     CAPTURE(ours, exact, scipy);
-    CHECK(relative_error(ours, exact) < 1e-12);
-    CHECK(relative_error(ours, exact) <= std::max(relative_error(scipy, exact), 1e-12));
+    CHECK(relative_error_nan(ours, exact) < 1e-12);
+    CHECK(relative_error_nan(ours, exact) <= std::max(relative_error_nan(scipy, exact), 1e-12));
   };
   for (const json& p : ref["betainc"]) {
     const double a = p["a"], b = p["b"], x = p["x"];
     CAPTURE(a, b, x);
     closer_than_scipy(mp::special::betainc(a, b, x), p["betainc"], p["scipy_betainc"]);
-    CHECK(relative_error(mp::special::betaincc(a, b, x), p["betaincc"]) < 1e-12);
+    CHECK(relative_error_nan(mp::special::betaincc(a, b, x), p["betaincc"]) < 1e-12);
   }
   for (const json& p : ref["f_sf"]) {
     const double F = p["F"], d1 = p["d1"], d2 = p["d2"];
@@ -217,7 +177,7 @@ TEST_CASE("f_classif matches scikit-learn on breast_cancer: F to 1e-9, p-values 
   CHECK(max_relative_error(s.scores.head(5), to_vector(ref["first5_F"]), 1e-300) < 1e-9);
   CHECK(max_relative_error(s.pvalues.head(5), to_vector(ref["first5_p"]), 1e-300) < 1e-6);
   const auto f = mp::select_k_best{.k = 10}.fit(d.X, d.y);
-  CHECK(f.support() == indices(ref["top10_idx_by_F (SelectKBest k=10 support)"]));
+  CHECK(f.support() == to_indices(ref["top10_idx_by_F (SelectKBest k=10 support)"]));
   CHECK(same(f.scores(), s.scores));
   CHECK(same(f.pvalues(), s.pvalues));
 }
@@ -244,7 +204,7 @@ TEST_CASE("f_classif on iris compares three classes as scikit-learn does", "[fea
   CHECK(max_relative_error(s.pvalues, numbers(ref["p"]), 1e-300) < 1e-6);
   for (const auto& [k, support] : ref["support_by_k"].items()) {
     CAPTURE(k);
-    CHECK(mp::select_k_best{.k = std::stoi(k)}.fit(d.X, d.y).support() == indices(support));
+    CHECK(mp::select_k_best{.k = std::stoi(k)}.fit(d.X, d.y).support() == to_indices(support));
   }
 }
 
@@ -252,7 +212,7 @@ TEST_CASE("f_classif and f_regression score constant, separating and perfectly c
           "[feature_selection][univariate]") {
   SECTION("f_classif: label as feature -> inf, constant -> NaN, equal class means -> 0; unequal classes") {
     const json& ref = reference()["f_classif_small"];
-    const mp::univariate_scores s = mp::f_classif(rows(ref["X"]), numbers(ref["y"]));
+    const mp::univariate_scores s = mp::f_classif(to_matrix(ref["X"]), numbers(ref["y"]));
     CHECK(max_relative_error_nan(s.scores, numbers(ref["F"])) < 1e-12);
     CHECK(max_relative_error_nan(s.pvalues, numbers(ref["p"])) < 1e-12);
     CHECK(std::isinf(s.scores(0)));
@@ -271,7 +231,7 @@ TEST_CASE("f_classif and f_regression score constant, separating and perfectly c
   }
   SECTION("f_regression: x = y, -y, 2y + 1 -> the largest double and p = 0; constant -> F = 0, p = 1") {
     const json& ref = reference()["f_regression_small"];
-    const mp::univariate_scores s = mp::f_regression(rows(ref["X"]), numbers(ref["y"]));
+    const mp::univariate_scores s = mp::f_regression(to_matrix(ref["X"]), numbers(ref["y"]));
     CHECK(max_relative_error_nan(s.scores, numbers(ref["F"])) < 1e-12);
     CHECK(max_relative_error_nan(s.pvalues, numbers(ref["p"])) < 1e-12);
     CHECK(s.scores(0) == std::numeric_limits<double>::max());
@@ -299,20 +259,20 @@ TEST_CASE("select_k_best keeps the k highest F-scores, as scikit-learn's SelectK
   for (const auto& [k, support] : ref["support_by_k"].items()) {
     CAPTURE(k);
     const auto f = mp::select_k_best{.k = std::stoi(k)}.fit(b.X, b.y);
-    CHECK(f.support() == indices(support));
+    CHECK(f.support() == to_indices(support));
     CHECK(f.n_features_in() == 30);
     CHECK(f.n_features_out() == std::stoi(k));
   }
   const auto f10 = mp::select_k_best{}.fit(b.X, b.y);  // k = 10, f_classif: scikit-learn's defaults
   CHECK(f10.spec().k == 10);
   CHECK(f10.spec().score == mp::f_classif);
-  CHECK(f10.transform(b.X.topRows(3)) == rows(ref["transform_k10_first3_rows"]));
+  CHECK(f10.transform(b.X.topRows(3)) == to_matrix(ref["transform_k10_first3_rows"]));
   CHECK(f10.transform(b.X) == b.X(Eigen::all, f10.support()));
 
   const auto& d = mp::test::load("diabetes.csv");
   for (const auto& [k, support] : reference()["select_k_best_diabetes_f_regression"]["support_by_k"].items()) {
     CAPTURE(k);
-    CHECK(mp::select_k_best{.k = std::stoi(k), .score = mp::f_regression}.fit(d.X, d.y).support() == indices(support));
+    CHECK(mp::select_k_best{.k = std::stoi(k), .score = mp::f_regression}.fit(d.X, d.y).support() == to_indices(support));
   }
 }
 
@@ -324,7 +284,7 @@ TEST_CASE("select_k_best breaks ties and ranks NaN scores exactly as scikit-lear
   for (const auto& [k, support] : ref["support_by_k"].items()) {
     CAPTURE(k);
     const auto f = mp::select_k_best{.k = std::stoi(k)}.fit(X, b.y);
-    CHECK(f.support() == indices(support));
+    CHECK(f.support() == to_indices(support));
     CHECK(max_relative_error_nan(f.scores(), numbers(ref["scores"])) < 1e-9);
   }
 }
@@ -333,7 +293,7 @@ TEST_CASE("identical columns get bit-identical univariate scores wherever they s
   // 569 rows: consecutive columns start at different alignments, which once changed the order of vectorized sums.
   const auto& b = mp::test::load("breast_cancer.csv");
   const json& ref = reference()["select_k_best_duplicates"];
-  const std::vector<mp::index> columns = indices(ref["columns"]);
+  const std::vector<mp::index> columns = to_indices(ref["columns"]);
   const mp::matrix X = b.X(Eigen::all, columns);
   const mp::vector target = b.X.col(ref["f_regression_target_column"].get<mp::index>());
   for (const mp::score_func& score : {mp::f_classif, mp::f_regression}) {
@@ -354,16 +314,16 @@ TEST_CASE("select_k_best keeps the later copies of duplicated columns at the k c
           "[feature_selection]") {
   const auto& b = mp::test::load("breast_cancer.csv");
   const json& ref = reference()["select_k_best_duplicates"];
-  const mp::matrix X = b.X(Eigen::all, indices(ref["columns"]));
+  const mp::matrix X = b.X(Eigen::all, to_indices(ref["columns"]));
   for (const auto& [k, support] : ref["f_classif_support_by_k"].items()) {
     CAPTURE(k);
-    CHECK(mp::select_k_best{.k = std::stoi(k)}.fit(X, b.y).support() == indices(support));
+    CHECK(mp::select_k_best{.k = std::stoi(k)}.fit(X, b.y).support() == to_indices(support));
   }
   const mp::vector target = b.X.col(ref["f_regression_target_column"].get<mp::index>());
   for (const auto& [k, support] : ref["f_regression_support_by_k"].items()) {
     CAPTURE(k);
     CHECK(mp::select_k_best{.k = std::stoi(k), .score = mp::f_regression}.fit(X, target).support() ==
-          indices(support));
+          to_indices(support));
   }
 }
 
@@ -414,9 +374,26 @@ TEST_CASE("variance_threshold matches scikit-learn's VarianceThreshold on breast
     const auto f = mp::variance_threshold{.threshold = threshold}.fit(b.X);
     // numpy sums pairwise, mlpipe in two passes with a correction: the same variances to rounding.
     CHECK(max_relative_error(f.variances(), numbers(c["variances_"]), 1e-300) < 1e-12);
-    CHECK(f.support() == indices(c["support"]));
+    CHECK(f.support() == to_indices(c["support"]));
     CHECK(f.transform(b.X) == b.X(Eigen::all, f.support()));
   }
+}
+
+TEST_CASE("variance_threshold gives support_mask, inverse_transform and the names of the features it keeps",
+          "[feature_selection][names]") {
+  mp::matrix X(4, 3);
+  X << 1, 5, 0, 2, 5, 1, 3, 5, 0, 4, 5, 1;
+  const auto f = mp::variance_threshold{}.fit(X);
+  CHECK(f.support() == std::vector<mp::index>{0, 2});
+  CHECK(f.support_mask() == std::vector<bool>{true, false, true});
+  CHECK(f.n_features_out() == 2);
+  CHECK(f.feature_names_out({"a", "constant", "c"}) == std::vector<std::string>{"a", "c"});
+  CHECK(f.feature_names_out() == std::vector<std::string>{"x0", "x2"});
+  mp::matrix back = X;
+  back.col(1).setZero();
+  CHECK(f.inverse_transform(f.transform(X)) == back);
+  CHECK(error_message<mp::invalid_input>([&] { (void)f.inverse_transform(X); }) ==
+        "variance_threshold: inverse_transform got 3 columns; expected 2, the number of kept features");
 }
 
 TEST_CASE("variance_threshold ignores missing values as np.nanvar and passes them through",
@@ -430,8 +407,8 @@ TEST_CASE("variance_threshold ignores missing values as np.nanvar and passes the
     CAPTURE(threshold);
     const auto f = mp::variance_threshold{.threshold = threshold}.fit(X);
     CHECK(max_relative_error(f.variances(), numbers(c["variances_"]), 1e-300) < 1e-12);
-    CHECK(f.support() == indices(c["support"]));
-    CHECK(same(f.transform(X.topRows(5)), rows(c["transform_first5_rows"])));
+    CHECK(f.support() == to_indices(c["support"]));
+    CHECK(same(f.transform(X.topRows(5)), to_matrix(c["transform_first5_rows"])));
     check_rows_one_by_one(f, X);
   }
 }
@@ -441,14 +418,14 @@ TEST_CASE("variance_threshold: constant columns, all-missing columns, ties and s
   // Columns: constant; constant with a missing value; all missing; [0, 10, 0, 10] (variance 25, range 10: with
   // threshold 0 scikit-learn reports the range); variance exactly 1 (dropped by threshold 1: the test is >); plain.
   const json& ref = reference()["variance_threshold_small"];
-  const mp::matrix X = rows(ref["X"]);
+  const mp::matrix X = to_matrix(ref["X"]);
   for (const json& c : ref["cases"]) {
     const double threshold = c["threshold"];
     CAPTURE(threshold);
     const auto f = mp::variance_threshold{.threshold = threshold}.fit(X);
     CHECK(max_relative_error_nan(f.variances(), numbers(c["variances_"])) == 0.0);
-    CHECK(f.support() == indices(c["support"]));
-    CHECK(same(f.transform(X), rows(c["transform"])));
+    CHECK(f.support() == to_indices(c["support"]));
+    CHECK(same(f.transform(X), to_matrix(c["transform"])));
     check_rows_one_by_one(f, X);
   }
   SECTION("a constant column is dropped exactly, also where np.var would leave a rounding residue") {
@@ -538,7 +515,10 @@ TEST_CASE("k is a count or all, from a literal, a grid or a file", "[feature_sel
         "parameter 'k' of select_k_best expects an integer or \"all\", got true (a boolean)");
   CHECK(error_message<mp::invalid_parameter>([&] { mp::set_param(s, "score", "anova"); }) ==
         "parameter 'score' of select_k_best expects one of \"f_classif\", \"f_regression\", \"r_regression\", "
-        "\"chi2\", \"mutual_info_classif\", \"mutual_info_regression\", got \"anova\" (a string)");
+        "\"chi2\", \"mutual_info_classif\", \"mutual_info_regression\", with settings in parentheses where the "
+        "function has some (mutual information: n_neighbors >= 1, seed from 0 to 4294967295, discrete_features auto, "
+        "true, false or a mask such as [0,1,1]; f_regression and r_regression: force_finite true or false), e.g. "
+        "\"mutual_info_classif(n_neighbors=5, seed=1)\", got \"anova\" (a string)");
   CHECK(s.k == mp::all);  // a rejected value leaves the parameter as it was
 
   mp::variance_threshold v;
@@ -657,7 +637,7 @@ TEST_CASE("scaler | select_k_best | ridge matches scikit-learn's pipeline and pr
 
   const auto check_against = [&](const json& r) {
     const auto f = pipe.fit(b.X, b.y);
-    CHECK(f.get<"select">().support() == indices(r["support"]));
+    CHECK(f.get<"select">().support() == to_indices(r["support"]));
     CHECK(max_relative_error(f.get<"model">().coef(), numbers(r["coef_"])) < 1e-8);
     CHECK(f.get<"model">().intercept() == Approx(r["intercept_"].get<double>()).epsilon(1e-10));
     CHECK(max_relative_error(f.predict(b.X.topRows(5)), numbers(r["predict_first5"])) < 1e-8);

@@ -19,22 +19,10 @@ namespace mp = mlpipe;
 using json = nlohmann::json;
 using mp::test::error_message;
 using mp::test::to_vector;
+using mp::test::to_matrix;
+using mp::test::values;
 
 const json& reference() { return mp::test::test_reference("metrics"); }
-
-mp::vector values(std::initializer_list<double> list) {
-  mp::vector v(static_cast<mp::index>(list.size()));
-  mp::index i = 0;
-  for (const double x : list) v(i++) = x;
-  return v;
-}
-
-mp::matrix to_matrix(const json& rows) {
-  mp::matrix m(static_cast<mp::index>(rows.size()), static_cast<mp::index>(rows.at(0).size()));
-  for (mp::index i = 0; i < m.rows(); ++i)
-    for (mp::index j = 0; j < m.cols(); ++j) m(i, j) = rows[std::size_t(i)][std::size_t(j)].get<double>();
-  return m;
-}
 
 mp::vector weights_of(const json& c) { return c["sample_weight"].is_null() ? mp::vector() : to_vector(c["sample_weight"]); }
 

@@ -21,17 +21,10 @@ namespace test_splitters_tests {
 namespace mp = mlpipe;
 using json = nlohmann::json;
 using mp::test::error_message;
+using mp::test::to_indices;
+using mp::test::values;
 
 const json& reference() { return mp::test::test_reference("splitters"); }
-
-std::vector<mp::index> to_indices(const json& j) { return j.get<std::vector<mp::index>>(); }
-
-mp::vector values(std::initializer_list<double> list) {
-  mp::vector v(static_cast<mp::index>(list.size()));
-  mp::index i = 0;
-  for (const double x : list) v(i++) = x;
-  return v;
-}
 
 // Sets a splitter's hyperparameters from the reference's "params" by name, through the reflection a search uses.
 template <class CV>

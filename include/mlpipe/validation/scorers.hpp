@@ -31,8 +31,9 @@ enum class scorer_input {
   predict,            // predicted labels (classifiers) or values (regressors): one column
   predict_proba,      // class probabilities: one column per class, in classes() order
   decision_function,  // decision values: one column (binary) or one per class
-  proba_or_decision,  // class probabilities, or for a model without predict_proba its decision values (roc_auc reads
-                      // either, as scikit-learn's threshold scorers do); decision values serve two classes only
+  proba_or_decision,  // a binary classifier's decision values when it has them (scikit-learn's threshold scorers,
+                      // roc_auc among them, call decision_function first), otherwise class probabilities; decision
+                      // values serve two classes only
 };
 
 // scorer -- a metric bound to the model output it needs, as scikit-learn's scorers. score() is always "greater is
@@ -365,9 +366,10 @@ inline std::vector<double> score_outputs(const std::vector<scorer>& scorers, con
   scores.reserve(scorers.size());
   for (const auto& s : scorers) {
     auto which = static_cast<std::size_t>(s.input);
-    if (s.input == scorer_input::proba_or_decision)
-      which = static_cast<std::size_t>(model.predict_proba ? scorer_input::predict_proba
-                                                           : scorer_input::decision_function);
+    if (s.input == scorer_input::proba_or_decision) {
+      const bool decision = model.decision_function && (model.classes.size() == 2 || !model.predict_proba);
+      which = static_cast<std::size_t>(decision ? scorer_input::decision_function : scorer_input::predict_proba);
+    }
     if (which >= producers.size())
       throw invalid_parameter("scorer '" + s.name + "' asks for an unknown model output; expected predict, "
                               "predict_proba, decision_function or proba_or_decision");
