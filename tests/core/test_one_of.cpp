@@ -40,7 +40,8 @@ TEST_CASE("one_of chooses its alternative by the step's path, by name or index, 
   CHECK(pipe.param_names() ==
         std::vector<std::string>{"scale", "scale.standard_scaler.with_mean", "scale.standard_scaler.with_std",
                                  "scale.min_max_scaler.feature_range", "scale.min_max_scaler.clip", "model.penalty",
-                                 "model.C", "model.l1_ratio", "model.fit_intercept", "model.max_iter", "model.tol"});
+                                 "model.C", "model.l1_ratio", "model.fit_intercept", "model.max_iter", "model.tol",
+                                 "model.class_weight"});
   CHECK(pipe.get_param("scale") == mp::param_value(std::string("standard_scaler")));
   pipe.set_param("scale", std::string("min_max_scaler"));
   CHECK(std::get<0>(pipe.steps).stage.alternative() == "min_max_scaler");
@@ -70,7 +71,7 @@ TEST_CASE("one_of chooses its alternative by the step's path, by name or index, 
         "unknown parameter path 'scale.min_max_scaler.clipp'; did you mean 'scale.min_max_scaler.clip'? Valid paths: "
         "scale, scale.standard_scaler.with_mean, scale.standard_scaler.with_std, scale.min_max_scaler.feature_range, "
         "scale.min_max_scaler.clip, model.penalty, model.C, model.l1_ratio, model.fit_intercept, model.max_iter, "
-        "model.tol");
+        "model.tol, model.class_weight");
   CHECK(error_message<mp::invalid_parameter>([&] { pipe.set_param("scale.", std::string("min_max_scaler")); })
             .starts_with("unknown parameter path 'scale.'"));
   CHECK(error_message<mp::invalid_parameter>([&] { pipe.set_param("model", std::string("ridge")); })
