@@ -142,6 +142,23 @@ inline void check_fit_sample_weight(std::string_view kind, const matrix_view& X,
 }
 
 
+// The label a linear classifier predicts from its scores, score(k) for k < n_scores: with two classes one score,
+// classes(1) where it is positive; else the class of the highest score (the first one on ties). No allocation.
+template <class Score>
+double label_of_scores(const vector& classes, index n_scores, Score&& score) {
+  if (classes.size() == 2) return classes(score(0) > 0.0 ? 1 : 0);
+  index best = 0;
+  double best_score = score(0);
+  for (index k = 1; k < n_scores; ++k) {
+    const double s = score(k);
+    if (s > best_score) {
+      best = k;
+      best_score = s;
+    }
+  }
+  return classes(best);
+}
+
 // The weight of each class (classes ascending; class_of[i]: row i's class index) under rule c, as scikit-learn's
 // compute_class_weight. multiplicity (when not empty) counts row i multiplicity[i] times (a bootstrap sample's
 // draws); a class absent from the count weighs 0 (scikit-learn's compute_sample_weight with indices). Throws when a

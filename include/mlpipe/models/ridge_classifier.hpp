@@ -74,17 +74,7 @@ class linear_classifier_fitted {
   // One row, no allocation: the predicted label.
   double predict_one(std::span<const double> row) const {
     detail::check_row(kind, row, n_features_in());
-    if (binary()) return classes_(score(row, 0) > 0.0 ? 1 : 0);
-    index best = 0;
-    double best_score = score(row, 0);
-    for (index k = 1; k < coef_.rows(); ++k) {
-      const double s = score(row, k);
-      if (s > best_score) {
-        best = k;
-        best_score = s;
-      }
-    }
-    return classes_(best);
+    return detail::label_of_scores(classes_, coef_.rows(), [&](index k) { return score(row, k); });
   }
 
  protected:
