@@ -18,6 +18,8 @@
 #include "mlpipe/core/error.hpp"
 #include "mlpipe/core/types.hpp"
 #include "mlpipe/io/csv.hpp"
+#include "mlpipe/io/serialize.hpp"
+#include "mlpipe/testing/check_stage.hpp"
 
 namespace mlpipe::test {
 
@@ -143,6 +145,30 @@ std::string error_message(F&& f) {
   }
   FAIL("expected an exception");
   return {};
+}
+
+// Saves f to JSON and loads it back: the same state, bit for bit, and the same predictions on X.
+template <class Fitted>
+void check_save_load(const Fitted& f, const matrix& X) {
+  const auto loaded = from_json<Fitted>(to_json(f));
+  CHECK(to_json(loaded) == to_json(f));
+  CHECK((loaded.predict(X).array() == f.predict(X).array()).all());
+}
+
+// The load_error message of f's saved state with edit(model node) applied.
+template <class Fitted, class Edit>
+std::string corrupted(const Fitted& f, Edit edit) {
+  nlohmann::json envelope = to_json(f);
+  edit(envelope["model"]);
+  return error_message<load_error>([&] { (void)from_json<Fitted>(envelope); });
+}
+
+// check_stage(spec, X, y) passes; its report is shown when it does not.
+template <class Spec>
+void expect_conformant(const Spec& spec, const matrix& X, const vector& y) {
+  const auto report = testing::check_stage(spec, X, y);
+  INFO(report.to_string());
+  CHECK(report.ok());
 }
 
 }  // namespace mlpipe::test

@@ -64,28 +64,9 @@ void check_against(const Fitted& f, const mp::matrix& X, const std::string& name
   CHECK((f.predict(X).array() == to_vector(r["predict"]).array()).all());
 }
 
-// Saves to JSON and loads back: the same state, bit for bit, and the same predictions.
-template <class Fitted>
-void check_save_load(const Fitted& f, const mp::matrix& X) {
-  const auto loaded = mp::from_json<Fitted>(mp::to_json(f));
-  CHECK(mp::to_json(loaded) == mp::to_json(f));
-  CHECK((loaded.predict(X).array() == f.predict(X).array()).all());
-}
-
-// The load_error of f's saved state with edit(model node) applied.
-template <class Fitted, class Edit>
-std::string corrupted(const Fitted& f, Edit edit) {
-  nlohmann::json envelope = mp::to_json(f);
-  edit(envelope["model"]);
-  return error_message<mp::load_error>([&] { (void)mp::from_json<Fitted>(envelope); });
-}
-
-template <class Spec>
-void expect_conformant(const Spec& spec, const mp::matrix& X, const mp::vector& y) {
-  const auto report = mp::testing::check_stage(spec, X, y);
-  INFO(report.to_string());
-  CHECK(report.ok());
-}
+using mp::test::check_save_load;
+using mp::test::corrupted;
+using mp::test::expect_conformant;
 
 // ---------------------------------------------------------------------------------------------- ridge_classifier
 

@@ -38,26 +38,9 @@ double max_error(const mp::matrix& a, const mp::matrix& b) {
   return ((a - b).array().abs() / b.array().abs().max(1.0)).maxCoeff();
 }
 
-template <class Fitted>
-void check_save_load(const Fitted& f, const mp::matrix& X) {
-  const auto loaded = mp::from_json<Fitted>(mp::to_json(f));
-  CHECK(mp::to_json(loaded) == mp::to_json(f));
-  CHECK((loaded.predict(X).array() == f.predict(X).array()).all());
-}
-
-template <class Fitted, class Edit>
-std::string corrupted(const Fitted& f, Edit edit) {
-  nlohmann::json envelope = mp::to_json(f);
-  edit(envelope["model"]);
-  return error_message<mp::load_error>([&] { (void)mp::from_json<Fitted>(envelope); });
-}
-
-template <class Spec>
-void expect_conformant(const Spec& spec, const mp::matrix& X, const mp::vector& y) {
-  const auto report = mp::testing::check_stage(spec, X, y);
-  INFO(report.to_string());
-  CHECK(report.ok());
-}
+using mp::test::check_save_load;
+using mp::test::corrupted;
+using mp::test::expect_conformant;
 
 // A naive Bayes fit against a reference case: probabilities and log-probabilities to 1e-12, labels identical.
 template <class Fitted>
