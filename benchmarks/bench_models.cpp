@@ -26,23 +26,14 @@
 
 #include "counting_new.hpp"  // tests/counting_new.hpp: operator new counts, per thread
 
+#include "process_io.hpp"
+
 namespace mp = mlpipe;
 
 namespace {
 
-double cpu_seconds() {
-  timespec t{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
-}
-
-void read_doubles(const std::string& path, double* out, std::size_t count) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in.read(reinterpret_cast<char*>(out), static_cast<std::streamsize>(count * sizeof(double)))) {
-    std::cerr << "cannot read " << count << " doubles from " << path << "\n";
-    std::exit(2);
-  }
-}
+using mlpipe::bench::cpu_seconds;
+using mlpipe::bench::read_doubles;
 
 // X (rows x cols, written column by column) from path.X and, when y is given, y from path.y.
 mp::matrix read_X(const std::string& path, mp::index rows, mp::index cols) {

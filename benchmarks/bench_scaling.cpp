@@ -19,25 +19,12 @@
 #include <mlpipe/preprocessing/standard_scaler.hpp>
 #include <mlpipe/tuning/grid_search.hpp>
 
+#include "process_io.hpp"
+
 namespace mp = mlpipe;
 
-namespace {
-
-double cpu_seconds() {
-  timespec t{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
-}
-
-void read_doubles(const std::string& path, double* out, std::size_t count) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in.read(reinterpret_cast<char*>(out), static_cast<std::streamsize>(count * sizeof(double)))) {
-    std::cerr << "cannot read " << count << " doubles from " << path << "\n";
-    std::exit(2);
-  }
-}
-
-}  // namespace
+using mlpipe::bench::cpu_seconds;
+using mlpipe::bench::read_doubles;
 
 int main(int argc, char** argv) {
   if (argc != 6) {
