@@ -537,10 +537,11 @@ TEST_CASE("every feature selector keeps the stage contract", "[testing][conforma
 
 #include "mlpipe/tuning/halving.hpp"
 #include "mlpipe/tuning/random_search.hpp"
+#include "mlpipe/tuning/tpe_search.hpp"
 
 namespace test_conformance_tests {
 
-TEST_CASE("random, halving and Hyperband searches keep the stage contract", "[testing][conformance]") {
+TEST_CASE("random, halving, Hyperband and TPE searches keep the stage contract", "[testing][conformance]") {
   const auto pipe = mp::step<"scale">(mp::standard_scaler{}) | mp::step<"model">(mp::ridge{});
   const auto space = mp::space{{"model.alpha", mp::loguniform(0.01, 10.0)}};
   const auto cv = mp::kfold{.n_splits = 3};
@@ -556,6 +557,8 @@ TEST_CASE("random, halving and Hyperband searches keep the stage contract", "[te
                                   {.resource = "model.max_iter", .max_resource = 9, .factor = 3,
                                    .cv = mp::stratified_kfold{.n_splits = 3}}},
                     sample().labels);
+  // tpe_search: sampler_search with tpe_sampler (past its 10 random startup trials, so TPE proposes too).
+  expect_conformant(mp::tpe_search{pipe, space, {.n_trials = 12, .seed = 0, .cv = cv}}, sample().values);
 }
 
 }  // namespace test_conformance_tests
