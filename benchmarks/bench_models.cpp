@@ -1,10 +1,10 @@
 // The models workloads (benchmarks/README.md, compare_sklearn.py --models): mlpipe's side, on data that
 // compare_sklearn.py generated with scikit-learn and wrote as raw doubles (X column by column, then y).
-//   mlpipe_bench_models timings DATA REPETITIONS
+//   mlpipe_bench_models timings DATA REPETITIONS [ONLY]
 //     DATA.forest.{X,y} 20,000 x 100 (classification), DATA.lasso.{X,y} 20,000 x 100 (regression),
 //     DATA.knn.{X,y} 20,000 x 10 training rows and DATA.knn_query.X 10,000 x 10 queries.
 //     Prints one JSON object: per workload the wall and CPU seconds of each repetition, and for predict_one the
-//     heap allocations per row.
+//     heap allocations per row. ONLY, when given, runs just the workloads whose names contain it (e.g. lasso).
 //   mlpipe_bench_models accuracy DATA TRAIN_ROWS TEST_ROWS COLS SEEDS
 //     DATA.X / DATA.y hold TRAIN_ROWS + TEST_ROWS rows (the training rows first); prints the test accuracy of
 //     random_forest_classifier{.n_estimators = 100} for seeds 0 .. SEEDS-1 as a JSON list.
@@ -48,8 +48,14 @@ mp::vector read_y(const std::string& path, mp::index rows) {
   return y;
 }
 
+// The workloads to run: those whose names contain it (all when empty).
+std::string only;
+
+bool wanted(std::string_view name) { return name.find(only) != std::string_view::npos; }
+
 // Runs f `repetitions` times and prints "name": [[wall, cpu], ...].
 void time_it(const char* name, int repetitions, const std::function<void()>& f, bool& first) {
+  if (!wanted(name)) return;
   std::cout << (first ? "" : ", ") << "\"" << name << "\": [";
   first = false;
   for (int r = 0; r < repetitions; ++r) {
@@ -79,24 +85,29 @@ int timings(const std::string& data, int repetitions) {
     time_it(n_jobs == 1 ? "forest_fit/n_jobs:1" : "forest_fit/n_jobs:2", repetitions,
             [&] { (void)spec.fit(X, y); }, first);
   }
-  const auto forest = mp::random_forest_classifier{.n_estimators = 100, .seed = 0}.fit(X, y);
-  // predict_one: 2,000 rows per repetition, the time per row; allocations counted over all of them.
-  constexpr mp::index one_rows = 2000;
-  const mp::matrix rows_by_row = X.topRows(one_rows).transpose();  // each row contiguous
-  double sink = 0.0;
-  const long before = mp::test::allocations;
-  std::cout << ", \"forest_predict_one\": [";
-  for (int r = 0; r < repetitions; ++r) {
-    const auto wall = std::chrono::steady_clock::now();
-    for (mp::index i = 0; i < one_rows; ++i)
-      sink += forest.predict_one(std::span<const double>(rows_by_row.col(i).data(), static_cast<std::size_t>(cols)));
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall).count();
-    std::cout << (r ? ", " : "") << "[" << seconds / one_rows << ", " << seconds / one_rows << "]";
+  if (wanted("forest_predict_one")) {
+    const auto forest = mp::random_forest_classifier{.n_estimators = 100, .seed = 0}.fit(X, y);
+    // predict_one: 2,000 rows per repetition, the time per row; allocations counted over the rows alone.
+    constexpr mp::index one_rows = 2000;
+    const mp::matrix rows_by_row = X.topRows(one_rows).transpose();  // each row contiguous
+    std::vector<double> seconds(static_cast<std::size_t>(repetitions));
+    double sink = 0.0;
+    const long before = mp::test::allocations;
+    for (double& per_row : seconds) {
+      const auto wall = std::chrono::steady_clock::now();
+      for (mp::index i = 0; i < one_rows; ++i)
+        sink += forest.predict_one(std::span<const double>(rows_by_row.col(i).data(), static_cast<std::size_t>(cols)));
+      per_row = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall).count() / one_rows;
+    }
+    const double allocations = static_cast<double>(mp::test::allocations - before) /
+                               static_cast<double>(one_rows * repetitions);
+    std::cout << (first ? "" : ", ") << "\"forest_predict_one\": [";
+    first = false;
+    for (std::size_t r = 0; r < seconds.size(); ++r)
+      std::cout << (r ? ", " : "") << "[" << seconds[r] << ", " << seconds[r] << "]";
+    std::cout << "], \"forest_predict_one_allocations_per_row\": " << allocations
+              << ", \"forest_predict_one_checksum\": " << sink;
   }
-  const double allocations = static_cast<double>(mp::test::allocations - before) /
-                             static_cast<double>(one_rows * repetitions);
-  std::cout << "], \"forest_predict_one_allocations_per_row\": " << allocations
-            << ", \"forest_predict_one_checksum\": " << sink;
   time_it("tree_fit", repetitions, [&] { (void)mp::decision_tree_classifier{.seed = 0}.fit(X, y); }, first);
   // scikit-learn's lasso_path fits no intercept: the same here, on data scikit-learn centred before writing it.
   time_it("lasso_path_100_alphas", repetitions,
@@ -127,10 +138,13 @@ int accuracy(const std::string& data, mp::index train, mp::index test, mp::index
 
 int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.size() == 3 && args[0] == "timings") return timings(args[1], std::stoi(args[2]));
+  if ((args.size() == 3 || args.size() == 4) && args[0] == "timings") {
+    if (args.size() == 4) only = args[3];
+    return timings(args[1], std::stoi(args[2]));
+  }
   if (args.size() == 6 && args[0] == "accuracy")
     return accuracy(args[1], std::stol(args[2]), std::stol(args[3]), std::stol(args[4]), std::stoi(args[5]));
-  std::cerr << "usage: mlpipe_bench_models timings DATA REPETITIONS\n"
+  std::cerr << "usage: mlpipe_bench_models timings DATA REPETITIONS [ONLY]\n"
                "       mlpipe_bench_models accuracy DATA TRAIN_ROWS TEST_ROWS COLS SEEDS\n";
   return 2;
 }
