@@ -2,6 +2,7 @@
 
 #include <algorithm>    // std::sort, std::max, std::min, std::lower_bound, std::unique
 #include <array>
+#include <bit>          // std::bit_cast
 #include <cmath>        // std::sqrt, std::log, std::log2, std::isfinite, std::floor
 #include <cstdint>      // std::int64_t, std::uint64_t
 #include <limits>
@@ -259,6 +260,48 @@ class tree_random {
   std::mt19937_64 engine_;
 };
 
+// Sorts (value, row) pairs by value, stably: rows with equal values keep their order. An LSD radix sort on the
+// values' order-preserving bit patterns (8 bits a pass, passes where every value has the same byte skipped), so a
+// node's feature sorts in a few linear passes instead of n log n comparisons; insertion sort for short ranges.
+// buffer: scratch space, resized as needed. The values are finite (fit checks X).
+inline void sort_by_value(std::vector<std::pair<double, index>>& pairs, std::vector<std::pair<double, index>>& buffer) {
+  const std::size_t n = pairs.size();
+  const auto insertion_sort = [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin + 1; i < end; ++i) {
+      const std::pair<double, index> moved = pairs[i];
+      std::size_t j = i;
+      for (; j > begin && pairs[j - 1].first > moved.first; --j) pairs[j] = pairs[j - 1];
+      pairs[j] = moved;
+    }
+  };
+  if (n <= 32) {
+    insertion_sort(0, n);
+    return;
+  }
+  buffer.resize(n);
+  std::vector<std::pair<double, index>>* from = &pairs;
+  std::vector<std::pair<double, index>>* to = &buffer;
+  // The bits of a double, flipped so that unsigned order is numeric order (-0 comes just before +0).
+  const auto key = [](double x) {
+    const auto u = std::bit_cast<std::uint64_t>(x);
+    return (u >> 63) != 0 ? ~u : u | (std::uint64_t{1} << 63);
+  };
+  std::array<std::array<std::uint32_t, 256>, 8> counts{};
+  for (const auto& [x, row] : pairs) {
+    const std::uint64_t k = key(x);
+    for (std::size_t d = 0; d < 8; ++d) ++counts[d][(k >> (8 * d)) & 0xff];
+  }
+  for (std::size_t d = 0; d < 8; ++d) {
+    std::array<std::uint32_t, 256>& c = counts[d];
+    if (c[(key((*from)[0].first) >> (8 * d)) & 0xff] == n) continue;  // every value has this byte
+    std::uint32_t offset = 0;
+    for (std::uint32_t& bucket : c) offset += std::exchange(bucket, offset);
+    for (const auto& item : *from) (*to)[c[(key(item.first) >> (8 * d)) & 0xff]++] = item;
+    std::swap(from, to);
+  }
+  if (from != &pairs) pairs.swap(buffer);
+}
+
 // The state of a tree being grown: its nodes, and the target statistics of nodes.
 struct tree_settings {
   bool classification = true;
@@ -440,7 +483,7 @@ class tree_grower {
         }
         continue;
       }
-      std::sort(pairs_.begin(), pairs_.end());
+      sort_by_value(pairs_, sort_buffer_);
       left_.clear();
       index p = 0;
       while (p < n) {
@@ -605,7 +648,7 @@ class tree_grower {
   tree_settings s_;
   tree_random& rng_;
   std::vector<index> samples_, features_, constant_features_, partition_buffer_;
-  std::vector<std::pair<double, index>> pairs_;
+  std::vector<std::pair<double, index>> pairs_, sort_buffer_;  // a feature's (value, row) pairs; sort_by_value's scratch
   stats stats_, left_, right_;
   double total_weight_ = 0.0;
   tree_structure::fields tree_;
