@@ -645,4 +645,27 @@ TEST_CASE("a pipeline with a grid_search step saves and loads", "[tuning][grid_s
         "state.best_index <= the last candidate = 1");
 }
 
+TEST_CASE("a grid_search file of schema version 1 loads, without the columns version 2 added", "[tuning][grid_search][io]") {
+  // Saved by mlpipe before the search strategies: scaler | logistic_regression on iris, C in {0.1, 1}, 3 folds.
+  const std::string file = std::string(MLPIPE_TEST_REFERENCE_DIR) + "/grid_search_v1.json";
+  const auto& d = mp::test::load("iris.csv");
+  const auto pipe = mp::step<"scale">(mp::standard_scaler{}) | mp::step<"model">(mp::logistic_regression{});
+  const auto now = mp::grid_search{pipe, mp::grid{{"model.C", {0.1, 1.0}}}, {.cv = mp::stratified_kfold{.n_splits = 3}}}
+                       .fit(d.X, d.y);
+  using fitted_type = std::remove_cvref_t<decltype(now)>;
+  const auto old = mp::load<fitted_type>(file);
+  REQUIRE(old.results().n_candidates() == 2);
+  CHECK_FALSE(old.results().partial());
+  CHECK(old.results().contenders().empty());
+  CHECK(old.best_params() == now.best_params());
+  for (std::size_t c = 0; c < 2; ++c) CHECK(std::abs(old.results().mean_test_score()[c] - now.results().mean_test_score()[c]) < 1e-9);
+  CHECK((old.predict(d.X).array() == now.predict(d.X).array()).all());
+  // Saved again, it is a version 2 file; a version 2 file lacking a field version 2 added is broken.
+  nlohmann::json again = mp::to_json(old);
+  CHECK(again["model"]["schema_version"] == 2);
+  again["model"]["state"].erase("partial");
+  CHECK(error_message<mp::load_error>([&] { (void)mp::from_json<fitted_type>(again, "search.json"); }) ==
+        "search.json: model state: 'partial' is missing");
+}
+
 }  // namespace test_grid_search_tests

@@ -166,6 +166,11 @@ class json_writer {
   void operator()(std::string_view name, const T& value) {
     node_["state"][std::string(name)] = encode(value);
   }
+  // A state field that schema version `since` added (see json_reader): written as any other.
+  template <class T>
+  void operator()(std::string_view name, const T& value, int /*since*/) {
+    (*this)(name, value);
+  }
 
   template <class... Steps>
   void steps(const std::tuple<Steps...>& steps) {
@@ -561,6 +566,14 @@ class json_reader {
   void operator()(std::string_view name, T& value) {
     const json& state = member(node_, "state", where_);
     decode(member(state, name, where_ + " state"), value, where_ + " state." + std::string(name));
+  }
+  // A state field that schema version `since` added: a file of an older version may lack it, and then the field
+  // keeps the shell's value (its default, which is what the older version meant); from `since` on it is required.
+  template <class T>
+  void operator()(std::string_view name, T& value, int since) {
+    const json& state = member(node_, "state", where_);
+    if (version_ < since && state.is_object() && !state.contains(name)) return;
+    (*this)(name, value);
   }
 
   template <class... Steps>

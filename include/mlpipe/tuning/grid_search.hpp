@@ -97,6 +97,7 @@ class fitted_search {
  public:
   static constexpr std::string_view kind = Kind.view();
   static constexpr int schema_version = 2;  // 2: the table's strategy columns, contenders and partial flag
+  static constexpr int oldest_schema_version = 1;  // a version 1 file (a grid search's) loads with none of them
   using inner_type = Fitted;  // the saved signature names the best model's type: grid_search(pipeline(...))
 
   fitted_search() = default;  // an empty shell for load() to fill

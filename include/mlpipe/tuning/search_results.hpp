@@ -223,7 +223,8 @@ class search_results {
     stage_fits_without_reuse_ = without_reuse;
   }
 
-  // The table's fields, for save and load (a fitted search writes them into its own state).
+  // The table's fields, for save and load (a fitted search writes them into its own state). Schema version 2 added
+  // the strategy columns, the contenders and the partial flag: a version 1 file (a grid search) has none of them.
   template <class Archive>
   void serialize(Archive& ar) {
     ar("params", candidates_);
@@ -241,13 +242,13 @@ class search_results {
       names.push_back(n);
       values.push_back(v);
     }
-    ar("column_names", names);
-    ar("columns", values);
+    ar("column_names", names, 2);
+    ar("columns", values, 2);
     extra_.clear();
     for (std::size_t e = 0; e < names.size() && e < values.size(); ++e) extra_.emplace_back(names[e], values[e]);
     if (names.size() != values.size()) extra_.emplace_back(std::string(), std::vector<double>{});  // caught below
-    ar("contenders", contenders_);
-    ar("partial", partial_);
+    ar("contenders", contenders_, 2);
+    ar("partial", partial_, 2);
   }
 
   // Throws mlpipe::load_error (for the search `kind`) naming the first broken invariant of the table: at least one
