@@ -32,4 +32,5 @@ int main() {
   std::printf("%s\n", bench.summary("accuracy").to_markdown().c_str());
   std::printf("%s\n", bench.summary("roc_auc").to_latex().c_str());
   std::printf("%s", bench.critical_difference("accuracy").to_markdown().c_str());
+  return 0;
 }
