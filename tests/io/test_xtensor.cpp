@@ -27,7 +27,8 @@ using column_major_tensor = xt::xtensor<double, 2, xt::layout_type::column_major
 mp::matrix sample_X() {
   mp::matrix X(6, 3);
   for (mp::index i = 0; i < 6; ++i)
-    for (mp::index j = 0; j < 3; ++j) X(i, j) = 0.5 * static_cast<double>(i * i) - 1.25 * static_cast<double>(j) + 0.1 * static_cast<double>(i * j);
+    for (mp::index j = 0; j < 3; ++j)
+      X(i, j) = 0.5 * static_cast<double>(i * i) - 1.25 * static_cast<double>(j) + 0.1 * static_cast<double>(i * j);
   return X;
 }
 mp::vector sample_y() {
@@ -113,8 +114,8 @@ TEST_CASE("arrays that cannot be viewed are refused with what to do instead", "[
   const auto row_major = filled<xt::xtensor<double, 2>>(X);
   CHECK(error_message<mp::invalid_input>([&] { (void)mp::as_matrix(row_major); }) ==
         "as_matrix: the array of shape (6, 3) has strides (3, 1) (row-major): mlpipe's matrices are column-major, so "
-        "viewing it needs a copy; expected a column-major array (xt::xtensor<double, 2, xt::layout_type::column_major>), "
-        "or copy it with mp::to_matrix(a)");
+        "viewing it needs a copy; expected a column-major array "
+        "(xt::xtensor<double, 2, xt::layout_type::column_major>), or copy it with mp::to_matrix(a)");
   const auto column_major = filled<column_major_tensor>(X);
   auto every_other_row = xt::view(column_major, xt::range(0, 6, 2), xt::all());
   CHECK(error_message<mp::invalid_input>([&] { (void)mp::as_matrix(every_other_row); }) ==

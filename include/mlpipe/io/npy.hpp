@@ -310,7 +310,8 @@ class npy_reader {
           if (header.shape.size() > 64) bad("the shape has more than 64 dimensions");
           skip_spaces();
           if (at < text.size() && text[at] == ',') ++at;
-          else if (at >= text.size() || text[at] != ')') bad("expected ',' or ')' in the shape at byte " + std::to_string(at));
+          else if (at >= text.size() || text[at] != ')')
+            bad("expected ',' or ')' in the shape at byte " + std::to_string(at));
         }
       } else {
         bad("unknown key '" + clipped(key, 40) + "'; expected only 'descr', 'fortran_order' and 'shape'");

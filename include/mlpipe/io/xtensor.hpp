@@ -45,8 +45,10 @@ concept xt_strided = requires(const E& a) {
 template <class E>
 constexpr int xt_static_rank() {
   using shape_type = std::decay_t<decltype(std::declval<const E&>().shape())>;
-  if constexpr (requires { std::tuple_size<shape_type>::value; }) return static_cast<int>(std::tuple_size<shape_type>::value);
-  else return -1;
+  if constexpr (requires { std::tuple_size<shape_type>::value; })
+    return static_cast<int>(std::tuple_size<shape_type>::value);
+  else
+    return -1;
 }
 
 // "(3, 4)" -- a shape or strides as xtensor and numpy print them.
