@@ -28,6 +28,7 @@
 #include "mlpipe/core/union.hpp"
 
 #include "mlpipe/io/csv.hpp"
+#include "mlpipe/io/npy.hpp"
 #include "mlpipe/io/serialize.hpp"
 
 #include "mlpipe/preprocessing/min_max_scaler.hpp"

@@ -725,4 +725,63 @@ TEST_CASE("a score's settings are saved, loaded and set by path; files that name
         "expected one entry per input feature");
 }
 
+TEST_CASE("rfecv and the sequential and exhaustive selectors pass groups to a group splitter, as scikit-learn's "
+          "RFECV.fit(X, y, groups)",
+          "[feature_selection][model_based][rfecv][sequential][exhaustive][groups]") {
+  const json& ref = reference()["groups"];
+  const auto& bc = breast_cancer();
+  const mp::matrix Xs = standardized(bc.X);
+  const mp::row_ids groups_bc = to_indices(ref["breast_cancer"]);
+  const auto& diabetes = mp::test::load("diabetes.csv");
+  const mp::row_ids groups_d = to_indices(ref["diabetes"]);
+  const auto check = [](const auto& f, const json& r) {
+    CHECK(f.n_features() == r["n_features"].get<mp::index>());
+    CHECK(f.ranking() == to_indices(r["ranking"]));
+    const auto& results = f.cv_results();
+    const mp::vector mean = Eigen::Map<const mp::vector>(results.mean_test_score.data(),
+                                                         static_cast<mp::index>(results.mean_test_score.size()));
+    const mp::vector sd = Eigen::Map<const mp::vector>(results.std_test_score.data(),
+                                                       static_cast<mp::index>(results.std_test_score.size()));
+    // Equal to 6 digits, as the ungrouped case: accuracies and r2 of models solved tighter than scikit-learn's.
+    CHECK(worst_absolute(mean, numbers(r["mean_test_score"])) < 1e-6);
+    CHECK(worst_absolute(sd, numbers(r["std_test_score"])) < 1e-6);
+  };
+  const auto rfecv_lr = mp::rfecv<lr_t>{.estimator = tight_lr, .step = 1, .min_features_to_select = 1,
+                                        .cv = mp::group_kfold{.n_splits = 4}, .scoring = "accuracy", .n_jobs = 2};
+  const auto f = rfecv_lr.fit(Xs, bc.y, groups_bc);
+  check(f, ref["rfecv"]["lr_breast_cancer"]);
+  // The groups decide the folds: with each row its own group the scores differ.
+  std::vector<mp::index> rows(bc.y.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<mp::index>(i);
+  CHECK(rfecv_lr.fit(Xs, bc.y, rows).cv_results().mean_test_score != f.cv_results().mean_test_score);
+  check(mp::rfecv<mp::ridge>{.step = 2, .min_features_to_select = 2, .cv = mp::group_kfold{.n_splits = 5},
+                             .scoring = "r2"}
+            .fit(diabetes.X, diabetes.y, groups_d),
+        ref["rfecv"]["ridge_diabetes"]);
+
+  using sfs_ridge = mp::sequential_feature_selector<mp::ridge>;
+  CHECK(sfs_ridge{.n_features_to_select = 4, .cv = mp::group_kfold{.n_splits = 5}}
+            .fit(diabetes.X, diabetes.y, groups_d)
+            .support() == to_indices(ref["sequential"]["ridge_diabetes_forward_4"]));
+  CHECK(mp::sequential_feature_selector<lr_t>{.estimator = tight_lr, .n_features_to_select = 27,
+                                              .direction = mp::direction::backward,
+                                              .cv = mp::group_kfold{.n_splits = 4}, .n_jobs = 2}
+            .fit(Xs, bc.y, groups_bc)
+            .support() == to_indices(ref["sequential"]["lr_breast_cancer_backward_27"]));
+  const auto e = mp::exhaustive_feature_selector<mp::ridge>{.min_features = 2, .max_features = 3,
+                                                             .cv = mp::group_kfold{.n_splits = 5}}
+                     .fit(diabetes.X, diabetes.y, groups_d);
+  CHECK(e.support() == to_indices(ref["exhaustive"]["ridge_diabetes_2_3"]["support"]));
+  CHECK(std::abs(e.score() - ref["exhaustive"]["ridge_diabetes_2_3"]["score"].get<double>()) < 1e-9);
+
+  // A group splitter without groups, or with groups of the wrong length, is refused before any fit.
+  CHECK(error_message<mp::invalid_input>([&] { (void)rfecv_lr.fit(Xs, bc.y); }) ==
+        "group_kfold: group_kfold needs groups; pass .groups = ... (one group id per row) to cross_validate or the "
+        "search, or call splits(n_rows, y, groups) (a selector's cv takes them in fit(X, y, groups))");
+  CHECK(error_message<mp::invalid_input>([&] {
+          (void)sfs_ridge{.n_features_to_select = 4, .cv = mp::group_kfold{.n_splits = 5}}.fit(diabetes.X, diabetes.y,
+                                                                                              groups_bc);
+        }) == "group_kfold: groups has 569 values but there are 442 rows; expected one group id per row");
+}
+
 }  // namespace test_selectors_tests

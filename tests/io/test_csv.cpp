@@ -33,6 +33,17 @@ TEST_CASE("read_csv reads the shipped datasets exactly", "[io][csv]") {
   CHECK(d.y(0) == 0.0);
   CHECK(((d.y.array() == 0.0) || (d.y.array() == 1.0)).all());
 
+  const auto wine = mp::read_csv(mp::test::data_path("wine.csv"), {.target = "target"});  // examples/data/make_wine.py
+  CHECK(wine.X.rows() == 178);
+  CHECK(wine.X.cols() == 13);
+  CHECK(wine.feature_names.front() == "alcohol");
+  CHECK(wine.feature_names.back() == "proline");
+  CHECK(wine.X(0, 0) == 14.23);
+  CHECK(wine.X(0, 12) == 1065.0);
+  CHECK((wine.y.array() == 0.0).count() == 59);
+  CHECK((wine.y.array() == 1.0).count() == 71);
+  CHECK((wine.y.array() == 2.0).count() == 48);
+
   const auto iris = mp::read_csv(mp::test::data_path("iris.csv"));  // no target: every column is a feature
   CHECK(iris.X.cols() == 5);
   CHECK(iris.y.size() == 0);

@@ -7,6 +7,8 @@
 #include "mlpipe/feature_selection/importance.hpp"
 #include "mlpipe/feature_selection/select_from_model.hpp"
 #include "mlpipe/core/paths.hpp"
+#include "mlpipe/core/pipeline.hpp"
+#include "mlpipe/core/reuse.hpp"
 #include "mlpipe/io/serialize.hpp"
 #include "mlpipe/models/forest.hpp"
 #include "mlpipe/models/linear_svc.hpp"
@@ -15,6 +17,8 @@
 #include "mlpipe/models/tree.hpp"
 #include "mlpipe/preprocessing/standard_scaler.hpp"
 #include "mlpipe/testing/check_stage.hpp"
+#include "mlpipe/tuning/grid_search.hpp"
+#include "mlpipe/validation/splitters.hpp"
 #include "support.hpp"
 
 namespace test_models_more_tests {
@@ -165,6 +169,80 @@ TEST_CASE("linear_svc is reproducible for a seed, and another seed reaches the s
   const auto short_run = mp::linear_svc{.tol = 1e-12, .max_iter = 2}.fit(X, y);
   CHECK_FALSE(short_run.converged());
   CHECK(short_run.n_iter() == 2);
+}
+
+TEST_CASE("linear_svc warm-starts along C: liblinear's optimum in fewer passes, and the same search results",
+          "[models][linear][linear_svc][warm_start]") {
+  STATIC_REQUIRE(mp::warm_startable_stage<mp::linear_svc>);
+  const mp::matrix& Xb = breast_cancer_X();
+  const mp::vector& yb = breast_cancer_y();
+  const double tol = 1e-10;  // as the reference was solved (tests/reference/models_more.py)
+  const int it = 1000000;
+  const auto previous = mp::linear_svc{.C = 0.2, .tol = tol, .max_iter = it}.fit(Xb, yb);
+  const auto cold = mp::linear_svc{.C = 0.5, .tol = tol, .max_iter = it}.fit(Xb, yb);
+  const auto warm = mp::linear_svc{.C = 0.5, .tol = tol, .max_iter = it}.fit_warm(Xb, yb, previous);
+  CHECK(warm.converged());
+  CHECK(warm.n_iter() < cold.n_iter());
+  check_against(warm, Xb, "linear_svc_breast_cancer");  // the unique optimum, to 1e-6 as the cold fit
+  // From a larger C too (the search's order is ascending, but any start is feasible), and from its own optimum
+  // (which it keeps in a pass or two).
+  const auto from_above = mp::linear_svc{.C = 0.5, .tol = tol, .max_iter = it}.fit_warm(
+      Xb, yb, mp::linear_svc{.C = 2.0, .tol = tol, .max_iter = it}.fit(Xb, yb));
+  check_against(from_above, Xb, "linear_svc_breast_cancer");
+  const auto again = mp::linear_svc{.C = 0.5, .tol = tol, .max_iter = it}.fit_warm(Xb, yb, cold);
+  INFO("passes: cold " << cold.n_iter() << ", warm from C = 0.2 " << warm.n_iter() << ", from its own optimum "
+                       << again.n_iter());
+  CHECK(again.n_iter() * 4 < cold.n_iter());
+  check_against(again, Xb, "linear_svc_breast_cancer");
+
+  // One-vs-rest (three classes) with class weights.
+  const mp::matrix X = unbalanced_X();
+  const mp::vector y = unbalanced_y();
+  const auto spec = mp::linear_svc{.C = 2.0, .tol = tol, .max_iter = it, .class_weight = mp::class_weight::balanced};
+  const auto ovr_cold = spec.fit(X, y);
+  auto smaller = spec;
+  smaller.C = 1.0;
+  const auto ovr_warm = spec.fit_warm(X, y, smaller.fit(X, y));
+  INFO("one-vs-rest passes: cold " << ovr_cold.n_iter() << ", warm " << ovr_warm.n_iter());
+  CHECK(ovr_warm.n_iter() < ovr_cold.n_iter());
+  CHECK(max_error(ovr_warm.coef(), ovr_cold.coef()) < 1e-6);
+  CHECK(max_error(ovr_warm.intercept(), ovr_cold.intercept()) < 1e-6);
+  // A start from a model with other settings (no class weights, another intercept_scaling) is still a feasible
+  // start: the same optimum.
+  const auto other = spec.fit_warm(X, y, mp::linear_svc{.C = 1.0, .tol = tol, .max_iter = it, .intercept_scaling = 3.0}
+                                             .fit(X, y));
+  CHECK(max_error(other.coef(), ovr_cold.coef()) < 1e-6);
+  CHECK(max_error(other.intercept(), ovr_cold.intercept()) < 1e-6);
+
+  // A warm start from a model of other classes or features is refused.
+  const mp::vector two_classes = (y.array() == 3.0).select(mp::vector::Constant(y.size(), 1.0), 0.0);
+  const auto binary = mp::linear_svc{}.fit(X, two_classes);
+  CHECK(error_message<mp::invalid_input>([&] { (void)mp::linear_svc{}.fit_warm(X, y, binary); }) ==
+        "linear_svc: the warm start has 1 x 4 coefficients for 2 classes; expected 3 x 4 finite coefficients for the "
+        "same 3 classes");
+  CHECK(error_message<mp::invalid_input>([&] { (void)mp::linear_svc{}.fit_warm(X.leftCols(3), y, ovr_cold); }) ==
+        "linear_svc: the warm start has 3 x 4 coefficients for 3 classes; expected 3 x 3 finite coefficients for the "
+        "same 3 classes");
+
+  // In a search (warm starts are on by default) every candidate reaches the optimum its cold fit reaches.
+  auto pipe = mp::step<"scale">(mp::standard_scaler{}) | mp::step<"model">(mp::linear_svc{.tol = 1e-8, .max_iter = it});
+  const auto grid = mp::grid{{"model.C", {0.05, 0.2, 1.0, 5.0}}};
+  const auto cv = mp::stratified_kfold{.n_splits = 3};
+  const auto warm_search = mp::grid_search{pipe, grid, {.cv = cv, .scoring = {"roc_auc", "accuracy"}}}.fit(Xb, yb);
+  const auto cold_search =
+      mp::grid_search{pipe, grid, {.cv = cv, .scoring = {"roc_auc", "accuracy"}, .warm_start = false}}.fit(Xb, yb);
+  CHECK(warm_search.best_index() == cold_search.best_index());
+  for (std::size_t c = 0; c < 4; ++c) {
+    for (std::size_t split = 0; split < 3; ++split) {
+      const std::vector<double> a = warm_search.results().split_test_scores(c, split);
+      const std::vector<double> b = cold_search.results().split_test_scores(c, split);
+      REQUIRE(a.size() == 2);
+      // The same optimum to the solver's tolerance: decision values agree to about 1e-7, so at most a near-tie
+      // of two rows' scores could swap (1 / (n_pos n_neg) ~ 2e-5 of roc_auc); accuracy is the same.
+      CHECK(std::abs(a[0] - b[0]) < 1e-4);
+      CHECK(a[1] == b[1]);
+    }
+  }
 }
 
 TEST_CASE("ridge_classifier and linear_svc reject bad hyperparameters, weights and data with exact messages",

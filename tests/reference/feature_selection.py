@@ -413,6 +413,51 @@ values["exhaustive"] = {
     "ridge_diabetes_2_3": exhaustive(Ridge(alpha=1.0, solver="cholesky"), Xd, yd, 2, 3, KFold(5)),
 }
 
+# ---- selectors' own cross-validation with groups (scikit-learn's RFECV.fit(X, y, groups); SequentialFeatureSelector
+# 1.2 takes no groups, so it gets GroupKFold's splits as a list; mlxtend's ExhaustiveFeatureSelector.fit(X, y, groups)
+# is cross_val_score with groups) -------------------------------------------------------------------------------------
+
+from sklearn.model_selection import GroupKFold
+
+groups_bc = np.arange(len(yb)) // 50   # 12 groups of consecutive rows
+groups_d = np.arange(len(yd)) % 7 + (np.arange(len(yd)) // 100) * 7   # 35 groups of unequal sizes
+cv_bc_groups = RFECV(tight_lr, step=1, min_features_to_select=1, cv=GroupKFold(4), scoring="accuracy").fit(
+    Xs, yb, groups=groups_bc)
+cv_d_groups = RFECV(Ridge(alpha=1.0, solver="cholesky"), step=2, min_features_to_select=2, cv=GroupKFold(5),
+                    scoring="r2").fit(Xd, yd, groups=groups_d)
+
+
+def exhaustive_groups(estimator, X, y, lo, hi, cv, groups):
+    best, best_score = None, -np.inf
+    for k in range(lo, hi + 1):
+        for subset in itertools.combinations(range(X.shape[1]), k):
+            score = cross_val_score(estimator, X[:, subset], y, cv=cv, groups=groups).mean()
+            if score > best_score:
+                best, best_score = subset, score
+    return {"support": [int(j) for j in best], "score": float(best_score)}
+
+
+values["groups"] = {
+    "breast_cancer": ints(groups_bc),
+    "diabetes": ints(groups_d),
+    "rfecv": {
+        name: {"n_features": int(r.n_features_), "ranking": ints(r.ranking_),
+               "mean_test_score": floats(r.cv_results_["mean_test_score"]),
+               "std_test_score": floats(r.cv_results_["std_test_score"])}
+        for name, r in [("lr_breast_cancer", cv_bc_groups), ("ridge_diabetes", cv_d_groups)]
+    },
+    "sequential": {
+        "ridge_diabetes_forward_4": sfs(Ridge(alpha=1.0, solver="cholesky"), Xd, yd, n_features_to_select=4,
+                                       direction="forward", cv=list(GroupKFold(5).split(Xd, yd, groups_d))),
+        "lr_breast_cancer_backward_27": sfs(tight_lr, Xs, yb, n_features_to_select=27, direction="backward",
+                                            cv=list(GroupKFold(4).split(Xs, yb, groups_bc))),
+    },
+    "exhaustive": {
+        "ridge_diabetes_2_3": exhaustive_groups(Ridge(alpha=1.0, solver="cholesky"), Xd, yd, 2, 3, GroupKFold(5),
+                                                groups_d),
+    },
+}
+
 # One line per entry of "values": small diffs when a case changes, without a line per number.
 print("{")
 print(f' "produced_by": {json.dumps(out["produced_by"])},')

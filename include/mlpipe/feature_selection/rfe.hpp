@@ -88,14 +88,23 @@ std::pair<std::vector<index>, std::vector<index>> eliminate(const Estimator& est
 
 // The splits and the scorer of a selector's own cross-validation: its cv (empty: 5-fold, stratified for a
 // classifier) and scoring (empty: accuracy for a classifier, r2 otherwise), as scikit-learn's cv=None, scoring=None.
+// groups (one id per row, or empty) reach the group splitters, as fit(X, y, groups) passes them.
 template <class Estimator>
 std::pair<std::vector<split>, std::vector<scorer>> selector_cv(const any_splitter& cv, const std::string& scoring,
-                                                               const matrix_view& X, const vector_view& y) {
+                                                               const matrix_view& X, const vector_view& y,
+                                                               const row_ids& groups = {}) {
   constexpr bool is_classifier = fitted_classifier<typename Estimator::fitted>;
   std::vector<scorer> scorers{get_scorer(!scoring.empty() ? scoring : is_classifier ? "accuracy" : "r2")};
   const any_splitter splitter =
       !cv.empty() ? cv : is_classifier ? any_splitter(stratified_kfold{}) : any_splitter(kfold{});
-  return {splitter.splits(X.rows(), y), std::move(scorers)};
+  try {
+    return {splitter.splits(X.rows(), y, groups), std::move(scorers)};
+  } catch (invalid_input& e) {
+    // A group splitter without groups: its message speaks of cross_validate; a selector takes them in fit.
+    if (groups.size() == 0 && e.detail().find("needs groups") != std::string::npos)
+      e.add_note("a selector's cv takes them in fit(X, y, groups)");
+    throw;
+  }
 }
 
 }  // namespace detail
@@ -242,8 +251,10 @@ struct rfecv {
   static constexpr auto nested = std::tuple{detail::nested_stage<"estimator">(&rfecv::estimator)};
 
   class fitted;
+  // Fits on X and y; groups (one id per row, as cross_validate's .groups) go to a group splitter in cv
+  // (group_kfold, leave_one_group_out, ...), as scikit-learn's RFECV.fit(X, y, groups).
   template <class Deferred = void>
-  fitted fit(const matrix_view& X, const vector_view& y) const;
+  fitted fit(const matrix_view& X, const vector_view& y, const row_ids& groups = {}) const;
 };
 
 template <class Estimator>
@@ -302,7 +313,8 @@ class rfecv<Estimator>::fitted : public detail::selected_features<typename rfecv
 
 template <class Estimator>
 template <class Deferred>
-typename rfecv<Estimator>::fitted rfecv<Estimator>::fit(const matrix_view& X, const vector_view& y) const {
+typename rfecv<Estimator>::fitted rfecv<Estimator>::fit(const matrix_view& X, const vector_view& y,
+                                                       const row_ids& groups) const {
   detail::require_importance_estimator<Estimator>();
   validate_params(*this);
   (void)resolve_n_jobs(n_jobs);
@@ -314,7 +326,7 @@ typename rfecv<Estimator>::fitted rfecv<Estimator>::fit(const matrix_view& X, co
                                 std::to_string(n),
                             kind);
   }
-  const auto setup = detail::selector_cv<Estimator>(cv, scoring, X, y);
+  const auto setup = detail::selector_cv<Estimator>(cv, scoring, X, y, groups);
   const std::vector<split>& splits = setup.first;  // not a structured binding: clang 14 cannot capture one
   const std::vector<scorer>& scorers = setup.second;
   const index step_size = detail::resolve_step(step, n);

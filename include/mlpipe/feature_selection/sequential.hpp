@@ -89,8 +89,10 @@ struct sequential_feature_selector {
   static constexpr auto nested = std::tuple{detail::nested_stage<"estimator">(&sequential_feature_selector::estimator)};
 
   class fitted;
+  // Fits on X and y; groups (one id per row, as cross_validate's .groups) go to a group splitter in cv
+  // (group_kfold, leave_one_group_out, ...).
   template <class Deferred = void>
-  fitted fit(const matrix_view& X, const vector_view& y) const;
+  fitted fit(const matrix_view& X, const vector_view& y, const row_ids& groups = {}) const;
 };
 
 template <class Estimator>
@@ -163,7 +165,7 @@ class sequential_feature_selector<Estimator>::fitted
 template <class Estimator>
 template <class Deferred>
 typename sequential_feature_selector<Estimator>::fitted sequential_feature_selector<Estimator>::fit(
-    const matrix_view& X, const vector_view& y) const {
+    const matrix_view& X, const vector_view& y, const row_ids& groups) const {
   validate_params(*this);
   (void)resolve_n_jobs(n_jobs);
   detail::check_fit_input(kind, X, y);
@@ -192,7 +194,7 @@ typename sequential_feature_selector<Estimator>::fitted sequential_feature_selec
   }
   const index rounds = n_features_to_select.is_auto() || direction == direction::forward ? to_select : n - to_select;
 
-  const auto setup = detail::selector_cv<Estimator>(cv, scoring, X, y);
+  const auto setup = detail::selector_cv<Estimator>(cv, scoring, X, y, groups);
   const std::vector<scorer>& scorers = setup.second;
   const std::vector<detail::fold_data> folds = detail::make_folds(X, y, setup.first);  // cut once
   std::vector<bool> chosen(static_cast<std::size_t>(n), false);
@@ -263,8 +265,10 @@ struct exhaustive_feature_selector {
       std::tuple{detail::nested_stage<"estimator">(&exhaustive_feature_selector::estimator)};
 
   class fitted;
+  // Fits on X and y; groups (one id per row, as cross_validate's .groups) go to a group splitter in cv
+  // (group_kfold, leave_one_group_out, ...).
   template <class Deferred = void>
-  fitted fit(const matrix_view& X, const vector_view& y) const;
+  fitted fit(const matrix_view& X, const vector_view& y, const row_ids& groups = {}) const;
 };
 
 template <class Estimator>
@@ -317,7 +321,7 @@ class exhaustive_feature_selector<Estimator>::fitted
 template <class Estimator>
 template <class Deferred>
 typename exhaustive_feature_selector<Estimator>::fitted exhaustive_feature_selector<Estimator>::fit(
-    const matrix_view& X, const vector_view& y) const {
+    const matrix_view& X, const vector_view& y, const row_ids& groups) const {
   validate_params(*this);
   (void)resolve_n_jobs(n_jobs);
   detail::check_fit_input(kind, X, y);
@@ -357,7 +361,7 @@ typename exhaustive_feature_selector<Estimator>::fitted exhaustive_feature_selec
       for (index j = i + 1; j < k; ++j) c[static_cast<std::size_t>(j)] = c[static_cast<std::size_t>(j - 1)] + 1;
     }
   }
-  const auto setup = detail::selector_cv<Estimator>(cv, scoring, X, y);
+  const auto setup = detail::selector_cv<Estimator>(cv, scoring, X, y, groups);
   const std::vector<scorer>& scorers = setup.second;
   const std::vector<detail::fold_data> folds = detail::make_folds(X, y, setup.first);  // cut once
   std::vector<double> mean_score(subsets.size());

@@ -54,6 +54,13 @@ struct linear_svc {
   // Weighted fit: each row's loss counts sample_weight times its class weight (weights >= 0).
   template <class Deferred = void>
   fitted fit(const matrix_view& X, const vector_view& y, const vector_view& sample_weight) const;
+
+  // A search fits candidates along C in ascending order, each starting from the last solution (see
+  // mlpipe/core/reuse.hpp): the dual variables start at what the previous weights give for this C (Chu et al. 2015,
+  // "Warm start for parameter selection of linear classifiers"); the optimum is the same, reached in fewer passes.
+  static constexpr std::string_view warm_start_param = "C";
+  template <class Deferred = void>
+  fitted fit_warm(const matrix_view& X, const vector_view& y, const fitted& previous) const;
 };
 
 class linear_svc::fitted : public detail::linear_classifier_fitted<linear_svc> {
@@ -104,9 +111,11 @@ struct svc_solution {
 //   min_a a^T Q a / 2 - sum a,  a >= 0,  Q_ij = y_i y_j x_i.x_j + delta_ij / (2 C_i),
 // keeping w = sum a_i y_i x_i, visiting the active rows in a random order per pass and shrinking rows whose bound is
 // held; stops when the projected gradient's spread is <= tol over every row. Xt: one column per row (with the bias
-// feature appended); cost: C_i per row (0 leaves the row out).
+// feature appended); cost: C_i per row (0 leaves the row out). A warm start (weights of Xt's length, from a
+// neighbouring C) sets each dual variable to what the optimality conditions give for those weights,
+// a_i = 2 C_i max(0, 1 - y_i x_i.w), and w to their sum: any a >= 0 is a feasible start, so the optimum is the same.
 inline svc_solution solve_svc_dual(const matrix& Xt, const std::vector<double>& target, const std::vector<double>& cost,
-                                   double tol, int max_iter, std::uint64_t seed) {
+                                   double tol, int max_iter, std::uint64_t seed, const vector* warm_start = nullptr) {
   const auto n = static_cast<std::size_t>(Xt.cols());
   svc_solution out;
   out.w = vector::Zero(Xt.rows());
@@ -118,6 +127,13 @@ inline svc_solution solve_svc_dual(const matrix& Xt, const std::vector<double>& 
     diag[i] = 0.5 / cost[i];
     qd[i] = diag[i] + Xt.col(static_cast<index>(i)).squaredNorm();
     active.push_back(i);
+  }
+  if (warm_start != nullptr) {
+    for (const std::size_t i : active) {
+      const auto xi = Xt.col(static_cast<index>(i));
+      alpha[i] = std::max(0.0, 1.0 - target[i] * warm_start->dot(xi)) / diag[i];
+      if (alpha[i] > 0.0) out.w.noalias() += (alpha[i] * target[i]) * xi;
+    }
   }
   const std::size_t l = active.size();
   std::size_t active_size = l;
@@ -170,7 +186,7 @@ inline svc_solution solve_svc_dual(const matrix& Xt, const std::vector<double>& 
 
 template <class Deferred = void>
 linear_svc::fitted fit_linear_svc(const linear_svc& spec, const matrix_view& X, const vector_view& y,
-                                  const vector* sample_weight) {
+                                  const vector* sample_weight, const linear_svc::fitted* previous = nullptr) {
   constexpr std::string_view kind = linear_svc::kind;
   validate_params(spec);
   check_fit_input(kind, X, y);
@@ -191,6 +207,19 @@ linear_svc::fitted fit_linear_svc(const linear_svc& spec, const matrix_view& X, 
   const std::vector<double> per_class = class_weights_of(kind, spec.class_weight, e.classes, e.codes);
   const index K = e.classes.size();
   const index outputs = K == 2 ? 1 : K;
+  if (previous != nullptr) {
+    const bool same_classes = previous->classes().size() == K && previous->classes() == e.classes;
+    if (!same_classes || previous->coef().rows() != outputs || previous->coef().cols() != p ||
+        previous->intercept().size() != outputs || !previous->coef().allFinite() ||
+        !previous->intercept().allFinite()) {
+      throw invalid_input("the warm start has " + std::to_string(previous->coef().rows()) + " x " +
+                              std::to_string(previous->coef().cols()) + " coefficients for " +
+                              std::to_string(previous->classes().size()) + " classes; expected " +
+                              std::to_string(outputs) + " x " + std::to_string(p) +
+                              " finite coefficients for the same " + std::to_string(K) + " classes",
+                          kind);
+    }
+  }
   matrix coef(outputs, p);
   vector intercept = vector::Zero(outputs);
   std::vector<double> target(static_cast<std::size_t>(n)), cost(static_cast<std::size_t>(n));
@@ -204,8 +233,15 @@ linear_svc::fitted fit_linear_svc(const linear_svc& spec, const matrix_view& X, 
       const double class_factor = c == positive || K == 2 ? per_class[static_cast<std::size_t>(c)] : 1.0;
       cost[i] = spec.C * class_factor * (sample_weight != nullptr ? (*sample_weight)(static_cast<index>(i)) : 1.0);
     }
+    vector start;
+    if (previous != nullptr) {  // the previous weights, the bias as this fit's constant feature carries it
+      start = vector::Zero(Xt.rows());
+      start.head(p) = previous->coef().row(k).transpose();
+      if (spec.fit_intercept) start(p) = previous->intercept()(k) / spec.intercept_scaling;
+    }
     const svc_solution s = solve_svc_dual(Xt, target, cost, spec.tol, spec.max_iter,
-                                          static_cast<std::uint64_t>(spec.seed) * 1000003u + static_cast<std::uint64_t>(k));
+                                          static_cast<std::uint64_t>(spec.seed) * 1000003u + static_cast<std::uint64_t>(k),
+                                          previous != nullptr ? &start : nullptr);
     coef.row(k) = s.w.head(p).transpose();
     if (spec.fit_intercept) intercept(k) = spec.intercept_scaling * s.w(p);
     n_iter = std::max(n_iter, s.n_iter);
@@ -230,6 +266,11 @@ template <class Deferred>
 linear_svc::fitted linear_svc::fit(const matrix_view& X, const vector_view& y, const vector_view& sample_weight) const {
   const vector sw = sample_weight;
   return detail::fit_linear_svc<Deferred>(*this, X, y, &sw);
+}
+
+template <class Deferred>
+linear_svc::fitted linear_svc::fit_warm(const matrix_view& X, const vector_view& y, const fitted& previous) const {
+  return detail::fit_linear_svc<Deferred>(*this, X, y, nullptr, &previous);
 }
 
 }  // namespace mlpipe
