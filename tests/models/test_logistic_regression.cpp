@@ -441,6 +441,29 @@ TEST_CASE("the Newton step's Cholesky kernel solves positive definite systems an
   CHECK_FALSE(mp::detail::cholesky_in_place(nan_pivot));
 }
 
+TEST_CASE("logistic_regression starts from a model fitted on more features, as recursive elimination does",
+          "[models][logistic][warm_start]") {
+  const auto& d = mp::test::load("breast_cancer.csv");
+  const mp::matrix& X = breast_cancer_standardized();
+  const mp::logistic_regression spec{};
+  const auto all = spec.fit(X, d.y);
+  // Drop features 0, 5 and 29: the warm fit reaches the cold fit's optimum, in fewer iterations.
+  std::vector<mp::index> kept;
+  for (mp::index j = 0; j < X.cols(); ++j)
+    if (j != 0 && j != 5 && j != 29) kept.push_back(j);
+  const mp::matrix Xs = X(Eigen::all, kept);
+  const auto cold = spec.fit(Xs, d.y);
+  const auto warm = spec.fit_warm(Xs, d.y, all, kept);
+  CHECK(warm.converged());
+  CHECK((warm.coef() - cold.coef()).cwiseAbs().maxCoeff() < 1e-6);
+  CHECK(std::abs(warm.intercept()(0) - cold.intercept()(0)) < 1e-6);
+  CHECK(warm.n_iter() < cold.n_iter());
+  const std::vector<mp::index> outside{0, 30};
+  CHECK(error_message<mp::invalid_input>([&] { (void)spec.fit_warm(X.leftCols(2), d.y, all, outside); }) ==
+        "logistic_regression: the warm start's kept[1] = 30 is out of range; expected a column of the previous "
+        "model's 30 features");
+}
+
 TEST_CASE("logistic_regression takes integer-valued labels of any size and sign, and standardized huge features",
           "[models][logistic_regression][overflow]") {
   const auto& d = mp::test::load("breast_cancer.csv");

@@ -3,6 +3,7 @@
 #include <algorithm>    // std::max, std::min, std::sort
 #include <cmath>        // std::sqrt
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -60,28 +61,49 @@ inline index resolve_step(const feature_amount& a, index n) {
 
 // One elimination path: the model fitted at each size from n down to `target`, then at the target; visit(model,
 // features) is called for every fitted model (in that order) and the ranking is returned with the final features.
+// An estimator that can start from a model fitted on more features (fit_warm(X, y, previous, kept), as
+// logistic_regression) starts each round from the last round's coefficients: the same optimum, fewer iterations.
 template <class Estimator, class Visit>
 std::pair<std::vector<index>, std::vector<index>> eliminate(const Estimator& estimator, const matrix_view& X,
                                                             const vector_view& y, index target, index step,
                                                             Visit&& visit) {
   const index n = X.cols();
-  std::vector<bool> kept(static_cast<std::size_t>(n), true);
+  std::vector<bool> keep(static_cast<std::size_t>(n), true);
   std::vector<index> ranking(static_cast<std::size_t>(n), 1);
   std::vector<index> features(static_cast<std::size_t>(n));
   for (index j = 0; j < n; ++j) features[static_cast<std::size_t>(j)] = j;
+  using fitted_type = typename Estimator::fitted;
+  std::optional<fitted_type> previous;
+  std::vector<index> previous_features, kept;
   while (static_cast<index>(features.size()) > target) {
     const matrix Xs = X(Eigen::all, features);
-    const auto model = estimator.fit(Xs, y);
+    const fitted_type model = [&] {
+      if constexpr (requires(std::span<const index> k) { estimator.fit_warm(Xs, y, *previous, k); }) {
+        if (previous) {
+          // Where each kept feature was among the last round's (both lists ascending).
+          kept.clear();
+          std::size_t at = 0;
+          for (const index j : features) {
+            while (previous_features[at] != j) ++at;
+            kept.push_back(static_cast<index>(at));
+          }
+          return estimator.fit_warm(Xs, y, *previous, std::span<const index>(kept));
+        }
+      }
+      return estimator.fit(Xs, y);
+    }();
     const vector importance = feature_importance(model, importance_transform::square);
     visit(model, features);
     const std::vector<index> order = sorted_order(std::span<const double>(importance.data(), importance.size()));
     const index drop = std::min(step, static_cast<index>(features.size()) - target);
-    for (index r = 0; r < drop; ++r) kept[static_cast<std::size_t>(features[static_cast<std::size_t>(order[static_cast<std::size_t>(r)])])] = false;
+    for (index r = 0; r < drop; ++r) keep[static_cast<std::size_t>(features[static_cast<std::size_t>(order[static_cast<std::size_t>(r)])])] = false;
     for (index j = 0; j < n; ++j)
-      if (!kept[static_cast<std::size_t>(j)]) ++ranking[static_cast<std::size_t>(j)];
+      if (!keep[static_cast<std::size_t>(j)]) ++ranking[static_cast<std::size_t>(j)];
+    previous.emplace(model);
+    previous_features = features;
     features.clear();
     for (index j = 0; j < n; ++j)
-      if (kept[static_cast<std::size_t>(j)]) features.push_back(j);
+      if (keep[static_cast<std::size_t>(j)]) features.push_back(j);
   }
   return {std::move(ranking), std::move(features)};
 }

@@ -83,6 +83,11 @@ struct logistic_regression {
   static constexpr std::string_view warm_start_param = "C";
   template <class Deferred = void>
   fitted fit_warm(const matrix_view& X, const vector_view& y, const fitted& previous) const;
+  // Recursive feature elimination fits on fewer features each round, each fit starting from the last model's
+  // coefficients of the features kept: previous was fitted on more features, and X's column j is its column kept[j].
+  template <class Deferred = void>
+  fitted fit_warm(const matrix_view& X, const vector_view& y, const fitted& previous,
+                  std::span<const index> kept) const;
 };
 
 namespace detail {
@@ -898,6 +903,25 @@ template <class Deferred>
 logistic_regression::fitted logistic_regression::fit_warm(const matrix_view& X, const vector_view& y,
                                                           const fitted& previous) const {
   const matrix start = detail::logistic_warm_start(previous);
+  return detail::fit_logistic<Deferred>(*this, X, y, &start);
+}
+
+template <class Deferred>
+logistic_regression::fitted logistic_regression::fit_warm(const matrix_view& X, const vector_view& y,
+                                                          const fitted& previous, std::span<const index> kept) const {
+  const matrix full = detail::logistic_warm_start(previous);
+  const index p_previous = full.cols() - 1;
+  matrix start(full.rows(), static_cast<index>(kept.size()) + 1);
+  for (std::size_t j = 0; j < kept.size(); ++j) {
+    if (kept[j] < 0 || kept[j] >= p_previous) {
+      throw invalid_input("the warm start's kept[" + std::to_string(j) + "] = " + std::to_string(kept[j]) +
+                              " is out of range; expected a column of the previous model's " +
+                              std::to_string(p_previous) + " features",
+                          kind);
+    }
+    start.col(static_cast<index>(j)) = full.col(kept[j]);
+  }
+  start.col(start.cols() - 1) = full.col(p_previous);
   return detail::fit_logistic<Deferred>(*this, X, y, &start);
 }
 
