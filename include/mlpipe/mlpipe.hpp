@@ -27,6 +27,9 @@
 #include "mlpipe/core/types.hpp"
 #include "mlpipe/core/union.hpp"
 
+#include "mlpipe/dynamic.hpp"
+#include "mlpipe/dynamic/wrap.hpp"
+
 #include "mlpipe/io/csv.hpp"
 #include "mlpipe/io/npy.hpp"
 #include "mlpipe/io/serialize.hpp"

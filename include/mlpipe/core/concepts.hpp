@@ -2,11 +2,35 @@
 
 #include <concepts>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "mlpipe/core/types.hpp"
 
 namespace mlpipe {
+
+// stage_roles -- what a stage or fitted model whose role is known only at run time can do (any_pipeline,
+// any_model, which satisfy every concept below and say through roles() what the wrapped stage really is). The
+// validation and tuning code asks roles() where it would ask a concept of a static type (see dynamic_roles).
+struct stage_roles {
+  bool transformer = false;        // has transform (and n_features_out)
+  bool predictor = false;          // has predict
+  bool classifier = false;         // knows its classes(): accuracy by default, stratified folds
+  bool predict_proba = false;      // class probabilities
+  bool decision_function = false;  // decision values
+  bool row_calls = false;          // predict_one / transform_one work (every step has its row call)
+  std::string step_path;           // the last (predicting) step's path inside the stage: "model", "" for a lone stage
+  std::string step_kind;           // that step's kind: "ridge"
+
+  // The predicting step as messages name it: "ridge", "step 'model' (ridge)".
+  std::string step() const { return step_path.empty() ? step_kind : "step '" + step_path + "' (" + step_kind + ")"; }
+};
+
+// dynamic_roles -- a type that says its role at run time (any_pipeline, any_model).
+template <class T>
+concept dynamic_roles = requires(const T& t) {
+  { t.roles() } -> std::same_as<stage_roles>;
+};
 
 // fitted_stage -- what fit returns: immutable learned state that knows its input width and its kind.
 template <class F>

@@ -82,6 +82,14 @@ template <class T>
 concept serializable_fitted = requires { T::kind; T::schema_version; };
 template <class T>
 concept spec_with_params = requires { T::kind; T::params; };
+// A fitted type whose graph is known only at run time (any_model, <mlpipe/dynamic.hpp>): it writes its own node and
+// signature, and reads itself back with decode_node.
+template <class T>
+concept dynamic_fitted = requires(const T& t, T& u, json& node, const json& in, const std::string& where) {
+  t.encode(node);
+  { t.signature() } -> std::convertible_to<std::string>;
+  u.decode_node(in, where);
+};
 
 // The graph's shape as text, from the fitted type alone: kinds, and step names where there are steps.
 template <class F>
@@ -225,12 +233,18 @@ class json_writer {
 
 template <class F>
 json encode_fitted(const F& fitted) {
-  json node = json::object();
-  node["kind"] = std::string(F::kind);
-  node["schema_version"] = F::schema_version;
-  json_writer writer(node);
-  const_cast<F&>(fitted).serialize(writer);  // serialize only reads through a writer
-  return node;
+  if constexpr (dynamic_fitted<F>) {
+    json node;
+    fitted.encode(node);
+    return node;
+  } else {
+    json node = json::object();
+    node["kind"] = std::string(F::kind);
+    node["schema_version"] = F::schema_version;
+    json_writer writer(node);
+    const_cast<F&>(fitted).serialize(writer);  // serialize only reads through a writer
+    return node;
+  }
 }
 
 // ---- reading -------------------------------------------------------------------------------------------------------
@@ -653,17 +667,21 @@ class json_reader {
 
 template <class F>
 void decode_fitted(const json& node, F& fitted, const std::string& where) {
-  const int version = check_fitted_node(node, F::kind, F::schema_version, where, oldest_schema_version<F>());
-  int (*since)(std::string_view) = nullptr;
-  if constexpr (requires { F::param_since(std::string_view()); }) since = &F::param_since;
-  json_reader reader(node, where, version, since);
-  fitted.serialize(reader);
-  // A user's fitted type may not check itself yet (mp::testing::check_stage reports that).
-  if constexpr (requires { fitted.check_invariants(); }) {
-    try {
-      fitted.check_invariants();
-    } catch (const error& e) {
-      throw_broken_invariant(where, F::kind, e);
+  if constexpr (dynamic_fitted<F>) {
+    fitted.decode_node(node, where);
+  } else {
+    const int version = check_fitted_node(node, F::kind, F::schema_version, where, oldest_schema_version<F>());
+    int (*since)(std::string_view) = nullptr;
+    if constexpr (requires { F::param_since(std::string_view()); }) since = &F::param_since;
+    json_reader reader(node, where, version, since);
+    fitted.serialize(reader);
+    // A user's fitted type may not check itself yet (mp::testing::check_stage reports that).
+    if constexpr (requires { fitted.check_invariants(); }) {
+      try {
+        fitted.check_invariants();
+      } catch (const error& e) {
+        throw_broken_invariant(where, F::kind, e);
+      }
     }
   }
 }
@@ -921,7 +939,10 @@ template <class Fitted>
 nlohmann::json to_json(const Fitted& fitted) {
   static_assert(detail::serializable_fitted<Fitted>,
                 "mlpipe: save() needs a fitted stage or pipeline (what fit returns)");
-  return detail::make_envelope(detail::signature<Fitted>(), fitted.n_features_in(), detail::encode_fitted(fitted));
+  if constexpr (detail::dynamic_fitted<Fitted>)
+    return detail::make_envelope(fitted.signature(), fitted.n_features_in(), detail::encode_fitted(fitted));
+  else
+    return detail::make_envelope(detail::signature<Fitted>(), fitted.n_features_in(), detail::encode_fitted(fitted));
 }
 
 // from_json<Fitted>(envelope, source) -- checks the envelope and rebuilds the fitted object; `source` names the

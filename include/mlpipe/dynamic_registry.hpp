@@ -1,0 +1,321 @@
+#pragma once
+
+// Include this header in exactly ONE source file of a program that uses <mlpipe/dynamic.hpp>: it compiles the
+// run-time values (any_pipeline, any_model, load_any, from_json) and registers every stage of the library, each
+// instantiated once, here. Other files include only <mlpipe/dynamic.hpp> and compile fast. (Like
+// <mlpipe/io/binary_formats.hpp>, it is kept out of <mlpipe/mlpipe.hpp>; unlike it, it defines non-inline functions,
+// so a second including file is a link error: "multiple definition of mlpipe::load_any".)
+
+#include <algorithm>    // std::sort
+#include <functional>   // std::function
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "mlpipe/dynamic.hpp"
+#include "mlpipe/dynamic/graph.hpp"
+#include "mlpipe/dynamic/wrap.hpp"
+#include "mlpipe/dynamic/registry_kinds.hpp"
+#include "mlpipe/io/serialize.hpp"
+
+namespace mlpipe {
+namespace detail {
+
+// ---- the registry -----------------------------------------------------------------------------------------------
+
+struct stage_registry {
+  std::mutex mutex;
+  std::map<std::string, stage_kind_entry, std::less<>> kinds;
+};
+
+stage_registry& the_stage_registry() {
+  static stage_registry* registry = [] {
+    auto* r = new stage_registry;  // never destroyed: static destructors of other files may still load models
+    register_library_stages([&](std::string_view kind, stage_kind_entry entry) {
+      r->kinds.emplace(std::string(kind), entry);
+    });
+    return r;
+  }();
+  return *registry;
+}
+
+void add_stage_kind(std::string_view kind, stage_kind_entry entry) {
+  stage_registry& r = the_stage_registry();
+  const std::lock_guard lock(r.mutex);
+  r.kinds.emplace(std::string(kind), entry);
+}
+
+// The entry of a kind, or an error naming the kind, the closest registered kinds and all of them.
+template <class Error>
+stage_kind_entry find_stage_kind(std::string_view kind, const std::string& where) {
+  stage_registry& r = the_stage_registry();
+  const std::lock_guard lock(r.mutex);
+  if (const auto it = r.kinds.find(kind); it != r.kinds.end()) return it->second;
+  std::vector<std::string> names;
+  for (const auto& [name, entry] : r.kinds) names.push_back(name);
+  for (std::string_view composite : {"pipeline", "feature_union", "column_transformer", "columns"})
+    names.emplace_back(composite);
+  std::sort(names.begin(), names.end());
+  const std::string suggestion = did_you_mean(kind, names);
+  throw Error(where + ": stage kind '" + clipped(kind) + "' is not registered" +
+              (suggestion.empty() ? "." : suggestion) + " Registered kinds: " + join(names, 100) +
+              ". Register your own stage with mlpipe::register_stage<S>()");
+}
+
+// ---- specs ------------------------------------------------------------------------------------------------------
+
+stage_ptr build_stage(const nlohmann::json& node, const std::string& where);
+
+[[noreturn]] inline void throw_spec_error(const std::string& where, const std::string& what) {
+  throw invalid_parameter(where + ": " + what);
+}
+
+inline const nlohmann::json* find_member(const nlohmann::json& node, std::string_view name) {
+  const auto it = node.find(name);
+  return it == node.end() ? nullptr : &*it;
+}
+
+// The named steps of a composite's spec: a non-empty list of objects with a unique "name" each.
+inline std::vector<dynamic_step> build_steps(const nlohmann::json& node, std::string_view kind,
+                                             const std::string& where) {
+  const nlohmann::json* list = find_member(node, "steps");
+  if (list == nullptr || !list->is_array() || list->empty())
+    throw_spec_error(where, "a " + std::string(kind) + " needs \"steps\": a non-empty list of steps, found " +
+                                (list == nullptr ? std::string("none") : excerpt(*list)));
+  std::vector<dynamic_step> steps;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const nlohmann::json& step = (*list)[i];
+    const std::string here = where + " steps[" + std::to_string(i) + "]";
+    if (!step.is_object()) throw_spec_error(here, "expected a step object, found " + excerpt(step));
+    const nlohmann::json* name = find_member(step, "name");
+    std::string step_name;
+    if (name == nullptr) {
+      const nlohmann::json* k = find_member(step, "kind");
+      if (k == nullptr || !k->is_string()) throw_spec_error(here, "the step has no \"name\" (and no \"kind\")");
+      step_name = k->get<std::string>();  // a step is named by its kind, as in a static pipeline
+    } else if (!name->is_string() || name->get_ref<const std::string&>().empty() ||
+               name->get_ref<const std::string&>().find('.') != std::string::npos) {
+      throw_spec_error(here, "a step name must be a non-empty string without '.', found " + excerpt(*name));
+    } else {
+      step_name = name->get<std::string>();
+    }
+    for (const auto& s : steps)
+      if (s.name == step_name)
+        throw_spec_error(here, "two steps are named '" + step_name + "'; give one of them another name");
+    steps.push_back({step_name, build_stage(step, here + " '" + step_name + "'")});
+  }
+  return steps;
+}
+
+// A registered stage from its kind and its "params" object: each parameter set as set_param would (type checks,
+// did-you-mean for unknown names), the error naming the step.
+inline stage_ptr build_registered(const nlohmann::json& node, const std::string& kind, const std::string& where) {
+  const stage_kind_entry entry = find_stage_kind<invalid_parameter>(kind, where);
+  stage_ptr stage = entry.make();
+  if (const nlohmann::json* params = find_member(node, "params")) {
+    if (!params->is_object()) throw_spec_error(where, "\"params\" must be an object, found " + excerpt(*params));
+    for (auto it = params->begin(); it != params->end(); ++it) {
+      param_value value;
+      try {
+        value = decode_param(it.value(), where + " params." + it.key());
+      } catch (const load_error& e) {
+        throw invalid_parameter(e.detail());
+      }
+      if (!stage->set_param(it.key(), value, it.key())) {
+        std::vector<std::string> names;
+        stage->param_names("", names);
+        invalid_parameter e = unknown_path_error(it.key(), names);
+        e.add_kind(kind);
+        throw invalid_parameter(where + ": " + std::string(e.what()));
+      }
+    }
+  }
+  return stage;
+}
+
+stage_ptr build_stage(const nlohmann::json& node, const std::string& where) {
+  if (!node.is_object()) throw_spec_error(where, "expected a stage object, found " + excerpt(node));
+  const nlohmann::json* kind = find_member(node, "kind");
+  if (kind != nullptr && !kind->is_string()) throw_spec_error(where, "\"kind\" must be a string, found " + excerpt(*kind));
+  const std::string k = kind == nullptr ? (find_member(node, "steps") ? "pipeline" : "") : kind->get<std::string>();
+  if (k.empty()) throw_spec_error(where, "the stage has no \"kind\" (and no \"steps\")");
+  if (k == "pipeline") return std::make_shared<dynamic_chain>(build_steps(node, k, where));
+  return build_registered(node, k, where);
+}
+
+// ---- loading ----------------------------------------------------------------------------------------------------
+
+model_ptr load_model(const nlohmann::json& node, const std::string& where);
+
+inline model_ptr load_chain(const nlohmann::json& node, const std::string& where) {
+  check_fitted_node(node, "pipeline", 1, where);
+  const nlohmann::json& list = member(node, "steps", where);
+  if (!list.is_array() || list.empty())
+    throw_load_error(where, "expected a non-empty list of steps, found " +
+                                (list.is_array() ? std::string("none") : std::string(list.type_name())));
+  std::vector<dynamic_fitted_step> steps;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const nlohmann::json& step = list[i];
+    const std::string here = where + " steps[" + std::to_string(i) + "]";
+    const nlohmann::json& name = member(step, "name", here);
+    if (!name.is_string()) throw_load_error(here, "the step name is " + excerpt(name) + "; expected a string");
+    steps.push_back({name.get<std::string>(), load_model(step, here + " '" + name.get<std::string>() + "'")});
+  }
+  auto chain = std::make_shared<const dynamic_chain_model>(std::move(steps));
+  try {
+    chain->check_invariants();
+  } catch (const load_error&) {
+    throw;
+  } catch (const error& e) {
+    throw_broken_invariant(where, "pipeline", e);
+  }
+  return chain;
+}
+
+model_ptr load_model(const nlohmann::json& node, const std::string& where) {
+  if (!node.is_object()) throw_load_error(where, "expected an object, found " + std::string(node.type_name()));
+  const auto kind = node.find("kind");
+  if (kind == node.end() || !kind->is_string()) throw_load_error(where, "'kind' is missing");
+  const std::string& k = kind->get_ref<const std::string&>();
+  if (k == "pipeline") return load_chain(node, where);
+  return find_stage_kind<load_error>(k, where).load(node, where);
+}
+
+inline any_model load_envelope(const nlohmann::json& envelope, const std::string& source) {
+  // The signature in the file is what the model must match: open_envelope checks the format and version.
+  const auto signature = envelope.is_object() ? envelope.find("signature") : envelope.end();
+  const std::string expected =
+      signature != envelope.end() && signature->is_string() ? signature->get<std::string>() : std::string();
+  const nlohmann::json& node = open_envelope(envelope, expected, source);
+  model_ptr model = load_model(node, source + ": model");
+  if (model->signature() != expected) {
+    throw_load_error(source, "the signature " + clipped(expected) + " does not match the model in the file, " +
+                                 clipped(model->signature()));
+  }
+  check_metadata(envelope, model->n_features_in(), source);
+  return any_model(std::move(model));
+}
+
+}  // namespace detail
+
+// ---- any_model ----------------------------------------------------------------------------------------------------
+
+const detail::dynamic_model& any_model::model() const {
+  if (impl_ == nullptr) throw error("the model is empty; assign one from fit, load_any or a fitted stage", kind);
+  return *impl_;
+}
+
+std::string any_model::spec_json() const {
+  nlohmann::json node;
+  model().encode(node);
+  // The fitted node minus what fitting learned is the spec.
+  std::function<void(nlohmann::json&)> strip = [&](nlohmann::json& n) {
+    if (!n.is_object()) return;
+    n.erase("schema_version");
+    if (auto state = n.find("state"); state != n.end()) {
+      nlohmann::json keep = nlohmann::json::object();
+      for (const char* nested : {"estimator", "inner"})
+        if (state->contains(nested)) keep[nested] = (*state)[nested];
+      if (n["kind"] == "columns" && state->contains("columns")) n["params"]["columns"] = (*state)["columns"];
+      if (n["kind"] == "column_transformer" && state->contains("passthrough"))
+        n["params"]["remainder"] = (*state)["passthrough"].empty() ? "drop" : "passthrough";
+      n.erase("state");
+      for (auto& [key, value] : keep.items()) n[key] = value;
+    }
+    for (const char* nested : {"estimator", "inner"})
+      if (auto it = n.find(nested); it != n.end()) strip(*it);
+    if (auto steps = n.find("steps"); steps != n.end())
+      for (auto& s : *steps) strip(s);
+  };
+  strip(node);
+  return node.dump();
+}
+
+void any_model::decode_node(const nlohmann::json& node, const std::string& where) {
+  impl_ = detail::load_model(node, where);
+}
+
+any_pipeline any_model::spec() const { return any_pipeline::from_json(spec_json()); }
+
+// ---- any_pipeline -------------------------------------------------------------------------------------------------
+
+const detail::dynamic_stage& any_pipeline::stage() const {
+  if (impl_ == nullptr) throw error("the pipeline is empty; assign one from from_json or a static stage", kind);
+  return *impl_;
+}
+
+any_pipeline any_pipeline::from_json(std::string_view spec) {
+  nlohmann::json node;
+  try {
+    node = nlohmann::json::parse(spec.begin(), spec.end());
+  } catch (const nlohmann::json::exception& e) {
+    throw invalid_parameter("spec: malformed JSON (" + detail::clipped(e.what()) + ")");
+  }
+  return any_pipeline(detail::build_stage(node, "spec"));
+}
+
+any_model any_pipeline::fit(const matrix_view& X, const vector_view& y) const { return any_model(stage().fit(X, y)); }
+
+std::pair<any_model, matrix> any_pipeline::fit_transform(const matrix_view& X, const vector_view& y) const {
+  matrix out;
+  auto model = stage().fit_transform(X, y, out);
+  return {any_model(std::move(model)), std::move(out)};
+}
+
+any_pipeline& any_pipeline::set_param(std::string_view path, const param_value& value) {
+  stage();
+  if (!detail::writable(impl_).set_param(path, value, path)) throw detail::unknown_path_error(path, param_names());
+  return *this;
+}
+
+param_value any_pipeline::get_param(std::string_view path) const {
+  param_value out;
+  if (!stage().get_param(path, out)) throw detail::unknown_path_error(path, param_names());
+  return out;
+}
+
+std::vector<std::string> any_pipeline::param_names() const {
+  std::vector<std::string> out;
+  stage().param_names("", out);
+  return out;
+}
+
+void any_pipeline::validate_all() const { stage().validate_all(); }
+
+std::string any_pipeline::spec_json() const {
+  nlohmann::json node;
+  stage().spec(node);
+  return node.dump();
+}
+
+// ---- files --------------------------------------------------------------------------------------------------------
+
+any_model load_any(const std::filesystem::path& path) {
+  return detail::load_envelope(detail::read_envelope(path), path.string());
+}
+
+any_model load_any_from_bytes(std::span<const std::byte> bytes, int format, const std::string& source) {
+  return detail::load_envelope(detail::parse_envelope(bytes, static_cast<file_format>(format), source), source);
+}
+
+void save(const any_model& model, const std::filesystem::path& path) {
+  nlohmann::json node;
+  model.model().encode(node);
+  detail::write_envelope(detail::make_envelope(model.signature(), model.n_features_in(), std::move(node)), path);
+}
+
+std::vector<std::string> registered_kinds() {
+  detail::stage_registry& r = detail::the_stage_registry();
+  const std::lock_guard lock(r.mutex);
+  std::vector<std::string> out;
+  for (const auto& [name, entry] : r.kinds) out.push_back(name);
+  return out;
+}
+
+}  // namespace mlpipe
