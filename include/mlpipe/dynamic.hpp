@@ -177,6 +177,8 @@ class any_pipeline {
   // Run-time parameter paths, with the same checks and did-you-mean errors as mlpipe::set_param on static stages.
   any_pipeline& set_param(std::string_view path, const param_value& value);
   param_value get_param(std::string_view path) const;
+  // get_param without the error: false when no parameter has this path.
+  bool try_get_param(std::string_view path, param_value& out) const { return stage().get_param(path, out); }
   std::vector<std::string> param_names() const;
   // Checks every hyperparameter against its range without fitting (what a search does with a grid's values).
   void validate_all() const;

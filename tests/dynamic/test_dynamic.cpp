@@ -14,6 +14,9 @@
 #include "mlpipe/io/serialize.hpp"
 #include "mlpipe/models/logistic_regression.hpp"
 #include "mlpipe/models/ridge.hpp"
+#include "mlpipe/tuning/grid_search.hpp"
+#include "mlpipe/validation/cross_validate.hpp"
+#include "mlpipe/validation/splitters.hpp"
 #include "mlpipe/preprocessing/standard_scaler.hpp"
 #include "support.hpp"
 
@@ -91,6 +94,62 @@ TEST_CASE("from_json builds the pipeline the static code builds, bit for bit", "
   CHECK(saved(m) == saved_static(fitted));
   CHECK(p.spec_json() == mp::any_pipeline(pipe).spec_json());
   CHECK(p.param_names() == pipe.param_names());
+}
+
+TEST_CASE("set_param on any_pipeline takes run-time paths with did-you-mean errors", "[dynamic]") {
+  auto p = mp::any_pipeline::from_json(R"({"steps": [{"name": "scale", "kind": "standard_scaler"},
+                                                     {"name": "model", "kind": "ridge"}]})");
+  const auto copy = p;
+  p.set_param("model.alpha", 2.5);
+  CHECK(std::get<double>(p.get_param("model.alpha")) == 2.5);
+  CHECK(std::get<double>(copy.get_param("model.alpha")) == 1.0);  // copies are independent
+  mp::set_param(p, "scale.with_mean", false);  // the free functions take it as a static stage
+  CHECK(std::get<bool>(mp::get_param(p, "scale.with_mean")) == false);
+  CHECK(mp::param_names(p) == p.param_names());
+  const auto static_pipe = mp::step<"scale">(mp::standard_scaler{}) | mp::step<"model">(mp::ridge{});
+  auto typo = [](auto stage) { mp::set_param(stage, "model.alpah", 1.0); };
+  CHECK(mp::test::error_message<mp::invalid_parameter>([&] { typo(p); }) ==
+        mp::test::error_message<mp::invalid_parameter>([&] { typo(static_pipe); }));
+  auto wrong = [](auto stage) { mp::set_param(stage, "model.alpha", std::string("big")); };
+  CHECK(mp::test::error_message<mp::invalid_parameter>([&] { wrong(p); }) ==
+        mp::test::error_message<mp::invalid_parameter>([&] { wrong(static_pipe); }));
+  CHECK(mp::test::error_message<mp::invalid_parameter>([&] { typo(p); }) ==
+        "unknown parameter path 'model.alpah'; did you mean 'model.alpha'? Valid paths: scale.with_mean, "
+        "scale.with_std, model.alpha, model.fit_intercept");
+}
+
+TEST_CASE("cross_validate and grid_search take any_pipeline and score what the static pipeline scores",
+          "[dynamic]") {
+  const auto& data = mp::test::load("breast_cancer.csv");
+  const auto pipe = mp::step<"scale">(mp::standard_scaler{}) | mp::step<"select">(mp::select_k_best{.k = 10}) |
+                    mp::step<"model">(mp::logistic_regression{});
+  const auto p = mp::any_pipeline::from_json(R"({"steps": [
+      {"name": "scale", "kind": "standard_scaler"},
+      {"name": "select", "kind": "select_k_best", "params": {"k": 10}},
+      {"name": "model", "kind": "logistic_regression"}]})");
+  const auto cv = mp::stratified_kfold{.n_splits = 3};
+  const auto s = mp::cross_validate(pipe, data.X, data.y, cv);
+  const auto d = mp::cross_validate(p, data.X, data.y, cv);
+  CHECK(d.scorer_names() == s.scorer_names());
+  CHECK(d.test_scores() == s.test_scores());
+  CHECK(d.scorer_names() == std::vector<std::string>{"accuracy"});  // the default for a classifier
+  const auto& diabetes = mp::test::load("diabetes.csv");
+  const auto reg = mp::step<"scale">(mp::standard_scaler{}) | mp::step<"model">(mp::ridge{});
+  const auto dreg = mp::any_pipeline(reg);
+  const auto rs = mp::cross_validate(reg, diabetes.X, diabetes.y, mp::kfold{.n_splits = 4});
+  const auto rd = mp::cross_validate(dreg, diabetes.X, diabetes.y, mp::kfold{.n_splits = 4});
+  CHECK(rd.scorer_names() == std::vector<std::string>{"r2"});
+  CHECK(rd.test_scores() == rs.test_scores());
+
+  const mp::grid space{{"model.C", {0.1, 1.0}}, {"select.k", {5, 10}}};
+  const auto gs = mp::grid_search(pipe, space, {.cv = cv, .warm_start = false}).fit(data.X, data.y);
+  const auto gd = mp::grid_search(p, space, {.cv = cv, .warm_start = false}).fit(data.X, data.y);
+  // Without a splitter the search takes stratified folds for a classifier, as for the static pipeline.
+  CHECK(mp::grid_search(p, space, {.warm_start = false}).fit(data.X, data.y).results().mean_test_score() ==
+        mp::grid_search(pipe, space, {.warm_start = false}).fit(data.X, data.y).results().mean_test_score());
+  CHECK(gd.results().mean_test_score() == gs.results().mean_test_score());
+  CHECK(gd.best_index() == gs.best_index());
+  CHECK((gd.predict(data.X).array() == gs.predict(data.X).array()).all());
 }
 
 }  // namespace test_dynamic_tests

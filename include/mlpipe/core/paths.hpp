@@ -146,10 +146,39 @@ void collect_param_names(const std::string& prefix, std::vector<std::string>& ou
   }
 }
 
+// A stage whose parameters are known only at run time (any_pipeline): it has set_param, get_param, param_names
+// and validate_all members, and try_get_param(path, out) saying whether the path exists; the functions below call
+// them, so searches and curves take it as they take a static stage.
+template <class S>
+concept runtime_params = requires(S& s, const S& c, std::string_view path, const param_value& v, param_value& out) {
+  s.set_param(path, v);
+  { c.try_get_param(path, out) } -> std::same_as<bool>;
+  { c.param_names() } -> std::same_as<std::vector<std::string>>;
+  c.validate_all();
+};
+
+// What visit_param passes as a run-time parameter's descriptor: its range is checked by the stage itself.
+struct runtime_param_desc {
+  unconstrained range;
+};
+
 // Calls f(value_ref, desc, kind) for the parameter at path inside s; returns false when there is none.
 template <class S, class F>
 bool visit_param(S& s, std::string_view path, F&& f) {
   using T = std::remove_const_t<S>;
+  if constexpr (runtime_params<T>) {  // f sees a copy of the value, as its C++ type; a changed copy is set back
+    param_value value;
+    if (!s.try_get_param(path, value)) return false;
+    std::visit(
+        [&](auto v) {
+          if constexpr (!std::is_same_v<decltype(v), std::vector<double>>) {
+            f(v, runtime_param_desc{}, T::kind);
+            if constexpr (!std::is_const_v<S>) s.set_param(path, param_value(v));
+          }
+        },
+        value);
+    return true;
+  }
   const bool own = find_param<T>([&](const auto& desc) {
     if (desc.name.view() != path) return false;
     f(s.*(desc.member), desc, T::kind);
@@ -242,7 +271,8 @@ inline invalid_parameter unknown_path_error(std::string_view path, const std::ve
 
 // param_names(stage) -- every parameter path of a stage, in declaration order ("scale.with_mean", ...).
 template <class S>
-std::vector<std::string> param_names(const S&) {
+std::vector<std::string> param_names(const S& s) {
+  if constexpr (detail::runtime_params<S>) return s.param_names();
   std::vector<std::string> out;
   detail::collect_param_names<S>("", out);
   return out;
@@ -251,6 +281,10 @@ std::vector<std::string> param_names(const S&) {
 // set_param(stage, "model.C", 0.5) -- sets a parameter named at run time, checking the path and the type.
 template <class S>
 void set_param(S& s, std::string_view path, const param_value& value) {
+  if constexpr (detail::runtime_params<S>) {
+    s.set_param(path, value);
+    return;
+  }
   const bool found = detail::visit_param(s, path, [&](auto& ref, const auto&, std::string_view kind) {
     using M = std::remove_cvref_t<decltype(ref)>;
     auto converted = param_traits<M>::from_value(value);
@@ -263,6 +297,7 @@ void set_param(S& s, std::string_view path, const param_value& value) {
 // get_param(stage, "model.C") -- a parameter's value, named at run time.
 template <class S>
 param_value get_param(const S& s, std::string_view path) {
+  if constexpr (detail::runtime_params<S>) return s.get_param(path);
   param_value out;
   const bool found = detail::visit_param(s, path, [&](const auto& ref, const auto&, std::string_view) {
     out = param_traits<std::remove_cvref_t<decltype(ref)>>::to_value(ref);
@@ -275,6 +310,10 @@ param_value get_param(const S& s, std::string_view path) {
 // without fitting: how a search rejects a bad grid value before any fit runs. The error names the step path.
 template <class S>
 void validate_all(const S& s) {
+  if constexpr (detail::runtime_params<S>) {
+    s.validate_all();
+    return;
+  }
   validate_params(s);
   if constexpr (detail::wrapper_stage<S>) {
     validate_all(s.stage);

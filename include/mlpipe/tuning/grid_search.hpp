@@ -230,6 +230,19 @@ std::vector<split> search_splits(const search_options& options, const matrix_vie
   else return kfold{}.splits(X.rows(), y);
 }
 
+// The same from the estimator: one whose role is known only at run time (any_pipeline) is asked for its roles().
+template <class Spec>
+std::vector<split> search_splits(const Spec& estimator, const search_options& options, const matrix_view& X,
+                                 const vector_view& y) {
+  if constexpr (dynamic_roles<Spec>) {
+    if (!options.cv.empty()) return options.cv.splits(X.rows(), y, options.groups);
+    if (estimator.roles().classifier) return stratified_kfold{}.splits(X.rows(), y);
+    return kfold{}.splits(X.rows(), y);
+  } else {
+    return search_splits<Spec>(options, X, y);
+  }
+}
+
 // Scores every candidate (specs[c], whose parameters are results.params()[c]) on every split into results: with
 // prefix reuse and warm starts through search_evaluator, or each whole pipeline cold (options.reuse = false). hooks
 // (optional) may skip tasks, stop starting them and hear of each finished one. Every search strategy runs its
@@ -271,10 +284,10 @@ void evaluate_candidates(const std::vector<Spec>& specs, search_results& results
 template <class Spec>
 typename grid_search<Spec>::fitted grid_search<Spec>::fit(const matrix_view& X, const vector_view& y) const {
   const std::vector<Spec> specs = candidate_specs();  // every path, type and range error before any fit
-  const std::vector<scorer> scorers = detail::resolve_scoring<Spec>(options.scoring);
+  const std::vector<scorer> scorers = detail::resolve_scoring(estimator, options.scoring);
   resolve_n_jobs(options.n_jobs);
   detail::check_target_rows(kind, X, y);
-  const std::vector<split> splits = detail::search_splits<Spec>(options, X, y);
+  const std::vector<split> splits = detail::search_splits(estimator, options, X, y);
   search_results results(space.candidates(), detail::scorer_names_of(scorers), splits.size(),
                          options.return_train_score);
   detail::evaluate_candidates(specs, results, X, y, splits, scorers, options);

@@ -88,13 +88,13 @@ class search_session {
       : estimator_(estimator), options_(std::move(options)), budget_(std::move(budget)), kind_(kind), X_(X), y_(y),
         start_(std::chrono::steady_clock::now()) {
     try {
-      scorers_ = resolve_scoring<Spec>(options_.scoring);
+      scorers_ = resolve_scoring(estimator_, options_.scoring);
     } catch (error& e) {
       e.add_kind(kind_);
       throw;
     }
     check_target_rows(kind_, X, y);
-    splits_ = search_splits<Spec>(options_, X, y);
+    splits_ = search_splits(estimator_, options_, X, y);
     if (!budget_.journal.empty()) {
       fingerprint search;
       search.add(kind).add(description);

@@ -559,7 +559,7 @@ class benchmark_plan {
   std::vector<scorer> resolve_for(const scoring_list& scoring, const std::string& name) const {
     using spec = std::remove_cvref_t<decltype(std::get<I>(pipelines_).value)>;
     try {
-      return detail::resolve_scoring<spec>(scoring);
+      return detail::resolve_scoring(std::get<I>(pipelines_).value, scoring);
     } catch (error& e) {
       e.add_note("pipeline '" + name + "'");
       throw;
@@ -571,7 +571,7 @@ class benchmark_plan {
   template <std::size_t I>
   std::vector<split> splits_of(const any_splitter& cv, const detail::benchmark_dataset& data) const {
     using spec = std::remove_cvref_t<decltype(std::get<I>(pipelines_).value)>;
-    return detail::splits_or_default<spec>(cv, data.X, data.y);
+    return detail::splits_or_default(std::get<I>(pipelines_).value, cv, data.X, data.y);
   }
 
   // Fits pipeline I on one fold and scores it; the fitted model is dropped (its type differs per pipeline).

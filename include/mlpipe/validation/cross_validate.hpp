@@ -134,6 +134,20 @@ std::vector<scorer> resolve_scoring(const scoring_list& scoring) {
   return scorers;
 }
 
+// The same from a spec: one whose role is known only at run time (any_pipeline) is asked for its roles().
+template <class Spec>
+std::vector<scorer> resolve_scoring(const Spec& spec, const scoring_list& scoring) {
+  if constexpr (dynamic_roles<Spec>) {
+    const stage_roles roles = spec.roles();
+    const std::string_view default_name = roles.classifier ? "accuracy" : (roles.predictor ? "r2" : "");
+    std::vector<scorer> scorers = resolve_scoring(scoring, default_name, spec.wrapped_kind());
+    check_scorers_servable(scorers, capabilities_of(roles));
+    return scorers;
+  } else {
+    return resolve_scoring<Spec>(scoring);
+  }
+}
+
 inline std::vector<std::string> scorer_names_of(const std::vector<scorer>& scorers) {
   std::vector<std::string> names;
   for (const auto& s : scorers) names.push_back(s.name);
@@ -277,7 +291,7 @@ class cv_results : public cv_scores {
 template <class Spec, class CV>
 cv_results<typename Spec::fitted> cross_validate(const Spec& spec, const matrix_view& X, const vector_view& y,
                                                  const CV& cv, const cv_options& options = {}) {
-  const std::vector<scorer> scorers = detail::resolve_scoring<Spec>(options.scoring);
+  const std::vector<scorer> scorers = detail::resolve_scoring(spec, options.scoring);
   resolve_n_jobs(options.n_jobs);
   detail::check_target_rows("cross_validate", X, y);
   std::vector<split> splits = split_rows(cv, X.rows(), y, options.groups);

@@ -47,6 +47,19 @@ std::vector<split> splits_or_default(const any_splitter& cv, const matrix_view& 
   else return kfold{}.splits(X.rows(), y);
 }
 
+// The same from a spec: one whose role is known only at run time (any_pipeline) is asked for its roles().
+template <class Spec>
+std::vector<split> splits_or_default(const Spec& spec, const any_splitter& cv, const matrix_view& X,
+                                     const vector_view& y, const row_ids& groups = {}) {
+  if constexpr (dynamic_roles<Spec>) {
+    if (!cv.empty()) return cv.splits(X.rows(), y, groups);
+    if (spec.roles().classifier) return stratified_kfold{}.splits(X.rows(), y);
+    return kfold{}.splits(X.rows(), y);
+  } else {
+    return splits_or_default<Spec>(cv, X, y, groups);
+  }
+}
+
 // scikit-learn's _check_is_permutation: the test sets together hold every row exactly once.
 inline void check_partition(std::string_view function, const std::vector<split>& splits, index n_rows) {
   std::vector<int> times(static_cast<std::size_t>(n_rows), 0);
@@ -123,7 +136,7 @@ matrix cross_val_outputs(std::string_view function, const Spec& spec, const matr
   resolve_n_jobs(options.n_jobs);
   check_target_rows(function, X, y);
   check_groups_length(function, options.groups, X.rows());
-  const std::vector<split> splits = splits_or_default<Spec>(cv, X, y, options.groups);
+  const std::vector<split> splits = splits_or_default(spec, cv, X, y, options.groups);
   check_partition(function, splits, X.rows());
   vector all_classes;
   if constexpr (Method != oof_method::predict) all_classes = unique_values(y);

@@ -307,6 +307,11 @@ struct model_capabilities {
   bool classifier = false;
 };
 
+// The capabilities of a stage or model whose role is known only at run time (any_pipeline, any_model).
+inline model_capabilities capabilities_of(const stage_roles& roles) {
+  return {roles.step(), roles.predict_proba, roles.decision_function, roles.classifier};
+}
+
 template <class Fitted>
 model_capabilities capabilities_of() {
   return {predicting_step<Fitted>(), fitted_probabilistic_classifier<Fitted>, has_decision_function<Fitted>,
@@ -393,6 +398,22 @@ std::vector<double> score_all(const std::vector<scorer>& scorers, const Fitted& 
   outputs.predict = [](const void* m, const matrix_view& rows) -> matrix {
     return static_cast<const Fitted*>(m)->predict(rows);
   };
+  if constexpr (dynamic_roles<Fitted>) {  // any_model: what the wrapped model has, known at run time
+    const stage_roles roles = model.roles();
+    outputs.capabilities = detail::capabilities_of(roles);
+    if (!roles.predict_proba) outputs.predict_proba = nullptr;
+    if (!roles.decision_function) outputs.decision_function = nullptr;
+    if (roles.classifier) outputs.classes = model.classes();
+    if (roles.predict_proba)
+      outputs.predict_proba = [](const void* m, const matrix_view& rows) -> matrix {
+        return static_cast<const Fitted*>(m)->predict_proba(rows);
+      };
+    if (roles.decision_function)
+      outputs.decision_function = [](const void* m, const matrix_view& rows) -> matrix {
+        return static_cast<const Fitted*>(m)->decision_function(rows);
+      };
+    return detail::score_outputs(scorers, outputs, X, y);
+  }
   if constexpr (fitted_probabilistic_classifier<Fitted>) {
     outputs.predict_proba = [](const void* m, const matrix_view& rows) -> matrix {
       return static_cast<const Fitted*>(m)->predict_proba(rows);
