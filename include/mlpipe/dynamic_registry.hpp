@@ -8,6 +8,7 @@
 
 #include <algorithm>    // std::sort
 #include <functional>   // std::function
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -139,6 +140,52 @@ inline stage_ptr build_registered(const nlohmann::json& node, const std::string&
   return stage;
 }
 
+// A columns stage: {"kind": "columns", "params": {"columns": [0, 2]}, "inner": {...}} (or a saved node's state).
+inline stage_ptr build_columns(const nlohmann::json& node, const std::string& where) {
+  const nlohmann::json* params = find_member(node, "params");
+  const nlohmann::json* state = find_member(node, "state");
+  const nlohmann::json* columns = params != nullptr && params->is_object() ? find_member(*params, "columns") : nullptr;
+  if (columns == nullptr && state != nullptr && state->is_object()) columns = find_member(*state, "columns");
+  const nlohmann::json* inner = find_member(node, "inner");
+  if (inner == nullptr && state != nullptr && state->is_object()) inner = find_member(*state, "inner");
+  if (columns == nullptr || !columns->is_array())
+    throw_spec_error(where, "a columns stage needs \"params\": {\"columns\": [...]}, a list of column indices");
+  std::vector<index> list;
+  for (const auto& c : *columns) {
+    const auto i = c.is_number_integer() ? int64_value(c) : std::nullopt;
+    if (!i) throw_spec_error(where, "columns must be integers, found " + excerpt(c));
+    list.push_back(*i);
+  }
+  if (inner == nullptr) throw_spec_error(where, "a columns stage needs \"inner\": the stage it runs on them");
+  return std::make_shared<dynamic_columns>(std::move(list), build_stage(*inner, where + " inner"));
+}
+
+inline stage_ptr build_concat(const nlohmann::json& node, const std::string& kind, const std::string& where) {
+  mlpipe::remainder policy = mlpipe::remainder::drop;
+  if (const nlohmann::json* params = find_member(node, "params")) {
+    if (!params->is_object()) throw_spec_error(where, "\"params\" must be an object, found " + excerpt(*params));
+    for (auto it = params->begin(); it != params->end(); ++it) {
+      if (kind == "column_transformer" && it.key() == "remainder") {
+        const auto value = decode_param(it.value(), where);
+        const auto converted = param_traits<mlpipe::remainder>::from_value(value);
+        if (!converted) throw_wrong_type("remainder", kind, param_traits<mlpipe::remainder>::expected, value);
+        policy = *converted;
+      } else {
+        const std::vector<std::string> names =
+            kind == "column_transformer" ? std::vector<std::string>{"remainder"} : std::vector<std::string>{};
+        invalid_parameter e = unknown_path_error(it.key(), names);
+        e.add_kind(kind);
+        throw invalid_parameter(where + ": " + std::string(e.what()));
+      }
+    }
+  }
+  // A saved column_transformer keeps its remainder as the columns it passed through.
+  if (const nlohmann::json* state = find_member(node, "state"); state != nullptr && state->is_object())
+    if (const nlohmann::json* p = find_member(*state, "passthrough"); p != nullptr && p->is_array() && !p->empty())
+      policy = mlpipe::remainder::passthrough;
+  return std::make_shared<dynamic_concat>(kind, build_steps(node, kind, where), policy);
+}
+
 stage_ptr build_stage(const nlohmann::json& node, const std::string& where) {
   if (!node.is_object()) throw_spec_error(where, "expected a stage object, found " + excerpt(node));
   const nlohmann::json* kind = find_member(node, "kind");
@@ -146,6 +193,8 @@ stage_ptr build_stage(const nlohmann::json& node, const std::string& where) {
   const std::string k = kind == nullptr ? (find_member(node, "steps") ? "pipeline" : "") : kind->get<std::string>();
   if (k.empty()) throw_spec_error(where, "the stage has no \"kind\" (and no \"steps\")");
   if (k == "pipeline") return std::make_shared<dynamic_chain>(build_steps(node, k, where));
+  if (k == "columns") return build_columns(node, where);
+  if (k == "feature_union" || k == "column_transformer") return build_concat(node, k, where);
   return build_registered(node, k, where);
 }
 
@@ -153,8 +202,17 @@ stage_ptr build_stage(const nlohmann::json& node, const std::string& where) {
 
 model_ptr load_model(const nlohmann::json& node, const std::string& where);
 
-inline model_ptr load_chain(const nlohmann::json& node, const std::string& where) {
-  check_fitted_node(node, "pipeline", 1, where);
+// A fitted composite's own check, with the wording decode_fitted gives a static one.
+inline void check_loaded(const dynamic_model& model, const std::string& where) {
+  try {
+    model.check_invariants();
+  } catch (const error& e) {
+    throw_broken_invariant(where, model.kind(), e);
+  }
+}
+
+// The steps of a fitted composite's node, each loaded by its kind.
+inline std::vector<dynamic_fitted_step> load_steps(const nlohmann::json& node, const std::string& where) {
   const nlohmann::json& list = member(node, "steps", where);
   if (!list.is_array() || list.empty())
     throw_load_error(where, "expected a non-empty list of steps, found " +
@@ -167,15 +225,62 @@ inline model_ptr load_chain(const nlohmann::json& node, const std::string& where
     if (!name.is_string()) throw_load_error(here, "the step name is " + excerpt(name) + "; expected a string");
     steps.push_back({name.get<std::string>(), load_model(step, here + " '" + name.get<std::string>() + "'")});
   }
-  auto chain = std::make_shared<const dynamic_chain_model>(std::move(steps));
-  try {
-    chain->check_invariants();
-  } catch (const load_error&) {
-    throw;
-  } catch (const error& e) {
-    throw_broken_invariant(where, "pipeline", e);
-  }
+  return steps;
+}
+
+inline model_ptr load_chain(const nlohmann::json& node, const std::string& where) {
+  check_fitted_node(node, "pipeline", 1, where);
+  auto chain = std::make_shared<const dynamic_chain_model>(load_steps(node, where));
+  check_loaded(*chain, where);
   return chain;
+}
+
+// The state member `name` of a node, as json_reader reads it.
+inline const nlohmann::json& state_member(const nlohmann::json& node, std::string_view name, const std::string& where) {
+  const nlohmann::json& state = member(node, "state", where);
+  return member(state, name, where + " state");
+}
+
+inline model_ptr load_columns(const nlohmann::json& node, const std::string& where) {
+  check_fitted_node(node, "columns", 1, where);
+  std::vector<index> columns;
+  decode_value(state_member(node, "columns", where), columns, where + " state.columns");
+  const index n = decode_integer(state_member(node, "n_features_in", where), std::numeric_limits<index>::min(),
+                                 std::numeric_limits<index>::max(), where + " state.n_features_in");
+  model_ptr inner = load_model(state_member(node, "inner", where), where + " state.inner");
+  auto model = std::make_shared<const dynamic_columns_model>(std::move(columns), n, std::move(inner));
+  check_loaded(*model, where);
+  return model;
+}
+
+inline model_ptr load_concat(const nlohmann::json& node, const std::string& kind, const std::string& where) {
+  check_fitted_node(node, kind, 1, where);
+  const index n = decode_integer(state_member(node, "n_features_in", where), std::numeric_limits<index>::min(),
+                                 std::numeric_limits<index>::max(), where + " state.n_features_in");
+  std::vector<index> passthrough;
+  decode_value(state_member(node, "passthrough", where), passthrough, where + " state.passthrough");
+  std::vector<dynamic_fitted_step> steps = load_steps(node, where);
+  stage_roles roles;
+  roles.transformer = true;
+  roles.row_calls = true;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const auto& s = steps[i];
+    if (kind == "column_transformer" && s.fitted->kind() != "columns")
+      throw_load_error(where + " steps[" + std::to_string(i) + "] '" + s.name + "'",
+                       "the file holds a " + std::string(s.fitted->kind()) + " where a column_transformer's branch "
+                       "must be a columns");
+    if (!s.fitted->roles().transformer)
+      throw_load_error(where + " steps[" + std::to_string(i) + "] '" + s.name + "'",
+                       "the file holds a " + std::string(s.fitted->kind()) + " where a " + kind +
+                           "'s branch must be a transformer");
+    roles.row_calls = roles.row_calls && s.fitted->roles().row_calls;
+  }
+  const stage_roles& last = steps.back().fitted->roles();
+  roles.step_path = steps.back().name + (last.step_path.empty() ? "" : "." + last.step_path);
+  roles.step_kind = last.step_kind;
+  auto model = std::make_shared<const dynamic_concat_model>(kind, std::move(steps), n, std::move(passthrough), roles);
+  check_loaded(*model, where);
+  return model;
 }
 
 model_ptr load_model(const nlohmann::json& node, const std::string& where) {
@@ -184,6 +289,8 @@ model_ptr load_model(const nlohmann::json& node, const std::string& where) {
   if (kind == node.end() || !kind->is_string()) throw_load_error(where, "'kind' is missing");
   const std::string& k = kind->get_ref<const std::string&>();
   if (k == "pipeline") return load_chain(node, where);
+  if (k == "columns") return load_columns(node, where);
+  if (k == "feature_union" || k == "column_transformer") return load_concat(node, k, where);
   return find_stage_kind<load_error>(k, where).load(node, where);
 }
 

@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "mlpipe/core/column_transformer.hpp"
 #include "mlpipe/core/pipeline.hpp"
+#include "mlpipe/core/union.hpp"
 #include "mlpipe/dynamic.hpp"
 #include "mlpipe/dynamic_registry.hpp"
 #include "mlpipe/feature_selection/select_k_best.hpp"
@@ -17,8 +19,13 @@
 #include "mlpipe/tuning/grid_search.hpp"
 #include "mlpipe/validation/cross_validate.hpp"
 #include "mlpipe/validation/splitters.hpp"
+#include "mlpipe/preprocessing/min_max_scaler.hpp"
 #include "mlpipe/preprocessing/standard_scaler.hpp"
 #include "support.hpp"
+
+#define MLPIPE_COUNTER_ONLY  // the counting operator new is defined in tests/counting_new.cpp
+#include "counting_new.hpp"
+#undef MLPIPE_COUNTER_ONLY
 
 namespace test_dynamic_tests {
 
@@ -41,6 +48,44 @@ nlohmann::json saved(const mp::any_model& m) {
 template <class Fitted>
 nlohmann::json saved_static(const Fitted& f) {
   return without_time(mp::to_json(f));
+}
+
+// The static pipeline and its spec agree: the same spec, fit, predictions and saved file; each loads the other's
+// file; returns the dynamic model.
+template <class Static>
+mp::any_model check_agreement(const Static& pipe, const std::string& spec, const mp::matrix& X, const mp::vector& y) {
+  const auto fitted = pipe.fit(X, y);
+  const auto p = mp::any_pipeline::from_json(spec);
+  CHECK(nlohmann::json::parse(p.spec_json()) == nlohmann::json::parse(mp::any_pipeline(pipe).spec_json()));
+  CHECK(p.param_names() == mp::param_names(pipe));
+  const mp::any_model m = p.fit(X, y);
+  CHECK(m.signature() == mp::detail::signature<std::remove_cvref_t<decltype(fitted)>>());
+  if constexpr (mp::fitted_predictor<std::remove_cvref_t<decltype(fitted)>>) {
+    CHECK((m.predict(X).array() == fitted.predict(X).array()).all());
+  } else {
+    CHECK((m.transform(X).array() == fitted.transform(X).array()).all());
+  }
+  CHECK(saved(m) == saved_static(fitted));
+  const std::string path = "test_dynamic_agreement.json";
+  mp::save(fitted, path);
+  CHECK(saved(mp::load_any(path)) == saved_static(fitted));
+  mp::save(m, path);
+  CHECK(saved_static(mp::load<std::remove_cvref_t<decltype(fitted)>>(path)) == saved_static(fitted));
+  std::remove(path.c_str());
+  // A saved model's spec refits the same model.
+  CHECK(saved(m.spec().fit(X, y)) == saved(m));
+  return m;
+}
+
+// Allocations made by f, run many times after one warm-up call (a thread's first row sizes its scratch memory).
+template <class F>
+long allocations_per_call(F&& f, int calls = 200) {
+  f();
+  const long before = mp::test::allocations;
+  Eigen::internal::set_is_malloc_allowed(false);
+  for (int i = 0; i < calls; ++i) f();
+  Eigen::internal::set_is_malloc_allowed(true);
+  return mp::test::allocations - before;
 }
 
 TEST_CASE("any_model wraps a fitted static pipeline and predicts and saves what it does", "[dynamic]") {
@@ -150,6 +195,67 @@ TEST_CASE("cross_validate and grid_search take any_pipeline and score what the s
   CHECK(gd.results().mean_test_score() == gs.results().mean_test_score());
   CHECK(gd.best_index() == gs.best_index());
   CHECK((gd.predict(data.X).array() == gs.predict(data.X).array()).all());
+}
+
+TEST_CASE("from_json builds unions and column routing that agree with the static ones", "[dynamic]") {
+  const auto& data = mp::test::load("breast_cancer.csv");
+  const auto& diabetes = mp::test::load("diabetes.csv");
+  check_agreement(mp::step<"features">(mp::union_of(mp::step<"std">(mp::standard_scaler{}),
+                                                     mp::step<"mm">(mp::min_max_scaler{}))) |
+                      mp::step<"model">(mp::logistic_regression{}),
+                  R"({"steps": [{"name": "features", "kind": "feature_union", "steps": [
+                                   {"name": "std", "kind": "standard_scaler"},
+                                   {"name": "mm", "kind": "min_max_scaler"}]},
+                                {"name": "model", "kind": "logistic_regression"}]})",
+                  data.X, data.y);
+  const mp::any_model m = check_agreement(
+      mp::step<"prep">(mp::column_transformer(
+          mp::remainder::passthrough,
+          mp::step<"num">(mp::columns({0, 2, 3}, mp::step<"scale">(mp::standard_scaler{}) |
+                                                     mp::step<"select">(mp::select_k_best{.k = 2,
+                                                                                          .score = mp::f_regression}))),
+          mp::step<"mm">(mp::columns({5, 4}, mp::min_max_scaler{})))) |
+          mp::step<"model">(mp::ridge{.alpha = 0.5}),
+      R"({"steps": [{"name": "prep", "kind": "column_transformer", "params": {"remainder": "passthrough"}, "steps": [
+             {"name": "num", "kind": "columns", "params": {"columns": [0, 2, 3]}, "inner": {"steps": [
+                {"name": "scale", "kind": "standard_scaler"},
+                {"name": "select", "kind": "select_k_best", "params": {"k": 2, "score": "f_regression"}}]}},
+             {"name": "mm", "kind": "columns", "params": {"columns": [5, 4]}, "inner": {"kind": "min_max_scaler"}}]},
+          {"name": "model", "kind": "ridge", "params": {"alpha": 0.5}}]})",
+      diabetes.X, diabetes.y);
+  CHECK(!m.is_classifier());
+  mp::vector row = diabetes.X.row(7).transpose();
+  const std::span<const double> r(row.data(), static_cast<std::size_t>(row.size()));
+  CHECK(m.predict_one(r) == m.predict(diabetes.X.topRows(8))(7));
+#if MLPIPE_COUNT_ALLOCATIONS
+  double sink = 0.0;
+  CHECK(allocations_per_call([&] { sink += m.predict_one(r); }) == 0);
+  CHECK(sink != 0.0);
+#endif
+}
+
+TEST_CASE("predict_one through any_model is allocation-free and gives predict's numbers", "[dynamic]") {
+  const auto& data = mp::test::load("breast_cancer.csv");
+  const auto pipe = mp::step<"scale">(mp::standard_scaler{}) | mp::step<"select">(mp::select_k_best{.k = 10}) |
+                    mp::step<"model">(mp::logistic_regression{});
+  const mp::any_model wrapped(pipe.fit(data.X, data.y));
+  const mp::any_model built = mp::any_pipeline::from_json(mp::any_pipeline(pipe).spec_json()).fit(data.X, data.y);
+  const mp::vector expected = wrapped.predict(data.X);
+  for (const mp::any_model* m : {&wrapped, &built}) {
+    for (mp::index i = 0; i < 20; ++i) {
+      mp::vector row = data.X.row(i).transpose();
+      CHECK(m->predict_one(std::span<const double>(row.data(), static_cast<std::size_t>(row.size()))) == expected(i));
+    }
+    mp::vector row = data.X.row(0).transpose();
+    const std::span<const double> r(row.data(), static_cast<std::size_t>(row.size()));
+    std::vector<double> proba(2);
+#if MLPIPE_COUNT_ALLOCATIONS
+    double sink = 0.0;
+    CHECK(allocations_per_call([&] { sink += m->predict_one(r); }) == 0);
+    CHECK(allocations_per_call([&] { m->predict_proba_one(r, proba); }) == 0);
+    CHECK(sink >= 0.0);
+#endif
+  }
 }
 
 }  // namespace test_dynamic_tests

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mlpipe/core/check.hpp"
+#include "mlpipe/core/column_transformer.hpp"
 #include "mlpipe/core/columns.hpp"
 #include "mlpipe/core/error.hpp"
 #include "mlpipe/core/invariants.hpp"
@@ -319,6 +320,389 @@ class dynamic_chain final : public dynamic_stage {
   }
 
   std::vector<dynamic_step> steps_;
+  stage_roles roles_;
+};
+
+// ---- columns ----------------------------------------------------------------------------------------------------
+
+// As fitted_column_subset: a fitted stage that first picks its columns out of the full input.
+class dynamic_columns_model final : public dynamic_model {
+ public:
+  dynamic_columns_model(std::vector<index> columns, index n_features_in, model_ptr inner)
+      : columns_(std::move(columns)), n_features_in_(n_features_in), inner_(std::move(inner)) {}
+
+  const std::vector<index>& columns() const { return columns_; }
+
+  std::string_view kind() const override { return "columns"; }
+  const stage_roles& roles() const override { return inner_->roles(); }
+  index n_features_in() const override { return n_features_in_; }
+  index n_features_out() const override { return inner_->n_features_out(); }
+  vector predict(const matrix_view& X) const override {
+    return apply<vector>(X, [&](const matrix_view& Xs) { return inner_->predict(Xs); });
+  }
+  matrix predict_proba(const matrix_view& X) const override {
+    return apply<matrix>(X, [&](const matrix_view& Xs) { return inner_->predict_proba(Xs); });
+  }
+  matrix decision_function(const matrix_view& X) const override {
+    return apply<matrix>(X, [&](const matrix_view& Xs) { return inner_->decision_function(Xs); });
+  }
+  matrix transform(const matrix_view& X) const override {
+    return apply<matrix>(X, [&](const matrix_view& Xs) { return inner_->transform(Xs); });
+  }
+  double predict_one(std::span<const double> in) const override {
+    return apply_one(in, [&](std::span<const double> picked) { return inner_->predict_one(picked); });
+  }
+  void predict_proba_one(std::span<const double> in, std::span<double> out) const override {
+    apply_one(in, [&](std::span<const double> picked) {
+      inner_->predict_proba_one(picked, out);
+      return 0.0;
+    });
+  }
+  void transform_one(std::span<const double> in, std::span<double> out) const override {
+    apply_one(in, [&](std::span<const double> picked) {
+      inner_->transform_one(picked, out);
+      return 0.0;
+    });
+  }
+  const vector& classes() const override { return inner_->classes(); }
+  std::string signature() const override { return "columns(" + inner_->signature() + ")"; }
+  void encode(nlohmann::json& node) const override {
+    node = nlohmann::json::object();
+    node["kind"] = "columns";
+    node["schema_version"] = 1;
+    node["state"]["columns"] = nlohmann::json(columns_);
+    node["state"]["n_features_in"] = n_features_in_;
+    inner_->encode(node["state"]["inner"]);
+  }
+  void check_invariants() const override {
+    constexpr std::string_view kind = "columns";
+    inner_->check_invariants();
+    check_state_count(kind, "state.n_features_in", n_features_in_, 1);
+    check_state_not_empty(kind, "state.columns", static_cast<index>(columns_.size()),
+                          "the input columns the wrapped stage sees");
+    check_state_indices(kind, "state.columns", columns_, n_features_in_, "n_features_in", index_order::distinct);
+    check_state_size(kind, "state.columns", static_cast<index>(columns_.size()), inner_->n_features_in(),
+                     "one per input feature of the wrapped " + std::string(inner_->kind()));
+  }
+
+ private:
+  template <class F>
+  double apply_one(std::span<const double> in, F&& f) const {
+    if (static_cast<index>(in.size()) != n_features_in_) {
+      throw invalid_input("the row has " + std::to_string(in.size()) + " values but this step was fitted on " +
+                              std::to_string(n_features_in_) + " features; expected " +
+                              std::to_string(n_features_in_) + " values",
+                          "columns");
+    }
+    scratch_frame frame;
+    const std::span<double> picked = frame.take(columns_.size());
+    for (std::size_t i = 0; i < columns_.size(); ++i) picked[i] = in[static_cast<std::size_t>(columns_[i])];
+    try {
+      return f(std::span<const double>(picked));
+    } catch (error& e) {
+      e.add_note("the step sees input columns " + format_columns(columns_));
+      throw;
+    }
+  }
+
+  template <class R, class F>
+  R apply(const matrix_view& X, F&& f) const {
+    if (X.cols() != n_features_in_) {
+      throw invalid_input("X has " + std::to_string(X.cols()) + " columns but this step was fitted on " +
+                              std::to_string(n_features_in_) + "; expected " + std::to_string(n_features_in_) +
+                              " columns",
+                          "columns");
+    }
+    try {
+      return with_columns(X, columns_, [&](const matrix_view& Xs) -> R { return f(Xs); });
+    } catch (error& e) {
+      e.add_note("the step sees input columns " + format_columns(columns_));
+      throw;
+    }
+  }
+
+  std::vector<index> columns_;
+  index n_features_in_ = 0;
+  model_ptr inner_;
+};
+
+// As column_subset: a stage run on some columns of its input; its parameter paths are the wrapped stage's.
+class dynamic_columns final : public dynamic_stage {
+ public:
+  dynamic_columns(std::vector<index> columns, stage_ptr inner) : columns_(std::move(columns)), inner_(std::move(inner)) {}
+
+  const std::vector<index>& columns() const { return columns_; }
+
+  std::string_view kind() const override { return "columns"; }
+  const stage_roles& roles() const override { return inner_->roles(); }
+  stage_ptr clone() const override { return std::make_shared<dynamic_columns>(*this); }
+  model_ptr fit(const matrix_view& X, const vector_view& y) const override {
+    check_not_empty("columns", X);
+    check_columns("columns", columns_, X.cols());
+    auto inner = guarded([&] {
+      return with_columns(X, columns_, [&](const matrix_view& Xs) { return inner_->fit(Xs, y); });
+    });
+    return std::make_shared<const dynamic_columns_model>(columns_, X.cols(), std::move(inner));
+  }
+  model_ptr fit_transform(const matrix_view& X, const vector_view& y, matrix& out) const override {
+    if (!inner_->roles().transformer) throw_no_transform(inner_->roles());
+    check_not_empty("columns", X);
+    check_columns("columns", columns_, X.cols());
+    auto inner = guarded([&] {
+      return with_columns(X, columns_, [&](const matrix_view& Xs) { return inner_->fit_transform(Xs, y, out); });
+    });
+    return std::make_shared<const dynamic_columns_model>(columns_, X.cols(), std::move(inner));
+  }
+  void param_names(const std::string& prefix, std::vector<std::string>& out) const override {
+    inner_->param_names(prefix, out);
+  }
+  bool set_param(std::string_view path, const param_value& value, std::string_view full_path) override {
+    return writable(inner_).set_param(path, value, full_path);
+  }
+  bool get_param(std::string_view path, param_value& out) const override { return inner_->get_param(path, out); }
+  void validate_all() const override { inner_->validate_all(); }
+  void spec(nlohmann::json& out) const override {
+    out = nlohmann::json::object();
+    out["kind"] = "columns";
+    out["params"]["columns"] = nlohmann::json(columns_);
+    inner_->spec(out["inner"]);
+  }
+
+ private:
+  template <class F>
+  model_ptr guarded(F&& f) const {
+    try {
+      return f();
+    } catch (error& e) {
+      e.add_note("the step sees input columns " + format_columns(columns_));
+      throw;
+    }
+  }
+
+  std::vector<index> columns_;
+  stage_ptr inner_;
+};
+
+// ---- feature_union and column_transformer --------------------------------------------------------------------
+
+inline stage_roles concat_roles(const std::vector<dynamic_step>& steps) {
+  stage_roles roles;
+  roles.transformer = true;
+  roles.row_calls = true;
+  for (const auto& s : steps) roles.row_calls = roles.row_calls && s.stage->roles().row_calls;
+  const stage_roles& last = steps.back().stage->roles();
+  roles.step_path = steps.back().name + (last.step_path.empty() ? "" : "." + last.step_path);
+  roles.step_kind = last.step_kind;
+  return roles;
+}
+
+// As fitted_concat: the outputs of the branches side by side, then the passed-through columns.
+class dynamic_concat_model final : public dynamic_model {
+ public:
+  dynamic_concat_model(std::string kind, std::vector<dynamic_fitted_step> steps, index n_features_in,
+                       std::vector<index> passthrough, stage_roles roles)
+      : kind_(std::move(kind)), steps_(std::move(steps)), n_features_in_(n_features_in),
+        passthrough_(std::move(passthrough)), roles_(std::move(roles)) {}
+
+  std::string_view kind() const override { return kind_; }
+  const stage_roles& roles() const override { return roles_; }
+  index n_features_in() const override { return n_features_in_; }
+  index n_features_out() const override {
+    index n = static_cast<index>(passthrough_.size());
+    for (const auto& s : steps_) n += s.fitted->n_features_out();
+    return n;
+  }
+  vector predict(const matrix_view&) const override { throw_no_predict(roles_); }
+  matrix predict_proba(const matrix_view&) const override { throw_no_proba(roles_); }
+  matrix decision_function(const matrix_view&) const override { throw_no_decision(roles_); }
+  double predict_one(std::span<const double>) const override { throw_no_predict(roles_); }
+  void predict_proba_one(std::span<const double>, std::span<double>) const override { throw_no_proba(roles_); }
+  const vector& classes() const override { throw_no_classes(roles_); }
+
+  matrix transform(const matrix_view& X) const override {
+    check_predict_input(kind_, X, n_features_in_, true);
+    std::vector<matrix> parts(steps_.size());
+    for (std::size_t i = 0; i < steps_.size(); ++i)
+      parts[i] = in_step(steps_[i].name, steps_[i].fitted->kind(), [&] { return steps_[i].fitted->transform(X); });
+    return concatenate(kind_, X, parts, passthrough_);
+  }
+  void transform_one(std::span<const double> in, std::span<double> out) const override {
+    if (!roles_.row_calls) throw_no_row_call(roles_, "transform_one");
+    if (static_cast<index>(in.size()) != n_features_in_) {
+      throw invalid_input("the row has " + std::to_string(in.size()) + " values but this step was fitted on " +
+                              std::to_string(n_features_in_) + " features; expected " +
+                              std::to_string(n_features_in_) + " values",
+                          kind_);
+    }
+    std::size_t at = 0;
+    for (const auto& s : steps_) {
+      const auto width = static_cast<std::size_t>(s.fitted->n_features_out());
+      in_step(s.name, s.fitted->kind(), [&] { s.fitted->transform_one(in, out.subspan(at, width)); });
+      at += width;
+    }
+    for (index c : passthrough_) out[at++] = in[static_cast<std::size_t>(c)];
+  }
+  std::string signature() const override { return steps_signature(kind_, steps_); }
+  void encode(nlohmann::json& node) const override {
+    node = nlohmann::json::object();
+    node["kind"] = kind_;
+    node["schema_version"] = 1;
+    node["state"]["n_features_in"] = n_features_in_;
+    node["state"]["passthrough"] = nlohmann::json(passthrough_);
+    encode_steps(steps_, node);
+  }
+  // As fitted_concat::check_invariants.
+  void check_invariants() const override {
+    check_state_count(kind_, "state.n_features_in", n_features_in_, 1);
+    for (const auto& s : steps_) {
+      in_step(s.name, s.fitted->kind(), [&] { s.fitted->check_invariants(); });
+      if (s.fitted->n_features_in() != n_features_in_) {
+        throw_invariant(kind_, "branch '" + s.name + "' was fitted on " + std::to_string(s.fitted->n_features_in()) +
+                                   " features but state.n_features_in = " + std::to_string(n_features_in_) +
+                                   "; expected every branch to take the whole input");
+      }
+    }
+    check_state_indices(kind_, "state.passthrough", passthrough_, n_features_in_, "n_features_in");
+    if (kind_ == "column_transformer") {
+      std::vector<index> used;
+      for (const auto& s : steps_) {
+        const auto& c = static_cast<const dynamic_columns_model&>(*s.fitted).columns();  // checked when loaded
+        used.insert(used.end(), c.begin(), c.end());
+      }
+      check_remainder(kind_, passthrough_, std::move(used), n_features_in_);
+    } else {
+      check_state_size(kind_, "state.passthrough", static_cast<index>(passthrough_.size()), 0,
+                       "only a column_transformer passes columns through");
+    }
+  }
+
+  static matrix concatenate(std::string_view kind, const matrix_view& X, const std::vector<matrix>& parts,
+                            const std::vector<index>& passthrough) {
+    index width = static_cast<index>(passthrough.size());
+    for (const matrix& part : parts) {
+      if (part.rows() != X.rows()) {
+        throw invalid_input("a branch returned " + std::to_string(part.rows()) + " rows for an input of " +
+                                std::to_string(X.rows()) + "; expected one output row per input row",
+                            kind);
+      }
+      width += part.cols();
+    }
+    matrix out(X.rows(), width);
+    index at = 0;
+    for (const matrix& part : parts) {
+      out.middleCols(at, part.cols()) = part;
+      at += part.cols();
+    }
+    for (index c : passthrough) out.col(at++) = X.col(c);
+    return out;
+  }
+
+ private:
+  std::string kind_;
+  std::vector<dynamic_fitted_step> steps_;
+  index n_features_in_ = 0;
+  std::vector<index> passthrough_;
+  stage_roles roles_;
+};
+
+// As feature_union and column_transformer (whose branches are columns stages, with a remainder).
+class dynamic_concat final : public dynamic_stage {
+ public:
+  dynamic_concat(std::string kind, std::vector<dynamic_step> steps, mlpipe::remainder policy = mlpipe::remainder::drop)
+      : kind_(std::move(kind)), steps_(std::move(steps)), remainder_(policy) {
+    const bool routing = kind_ == "column_transformer";
+    if (steps_.empty())
+      throw invalid_parameter(routing ? "column_transformer needs at least one branch" : "union_of needs at least one branch",
+                              kind_);
+    for (const auto& s : steps_) {
+      if (routing && s.stage->kind() != "columns") {
+        throw invalid_parameter("each branch of column_transformer must be columns({...}, stage), optionally named "
+                                "with step<\"...\"> (branch '" + s.name + "' is a " + std::string(s.stage->kind()) +
+                                    ")",
+                                kind_);
+      }
+      if (!s.stage->roles().transformer) {
+        throw invalid_parameter(std::string(routing ? "every branch of column_transformer must wrap a transformer"
+                                                    : "every branch of union_of must be a transformer (its fitted "
+                                                      "type has transform(X))") +
+                                    " (branch '" + s.name + "' (" + std::string(s.stage->kind()) + ") is not)",
+                                kind_);
+      }
+    }
+    roles_ = concat_roles(steps_);
+  }
+
+  std::string_view kind() const override { return kind_; }
+  const stage_roles& roles() const override { return roles_; }
+  stage_ptr clone() const override { return std::make_shared<dynamic_concat>(*this); }
+  model_ptr fit(const matrix_view& X, const vector_view& y) const override {
+    matrix unused;
+    return fit_branches(X, y, false, unused);
+  }
+  model_ptr fit_transform(const matrix_view& X, const vector_view& y, matrix& out) const override {
+    return fit_branches(X, y, true, out);
+  }
+  void param_names(const std::string& prefix, std::vector<std::string>& out) const override {
+    if (kind_ == "column_transformer") out.push_back(prefix + "remainder");
+    step_param_names(steps_, prefix, out);
+  }
+  bool set_param(std::string_view path, const param_value& value, std::string_view full_path) override {
+    if (kind_ == "column_transformer" && path == "remainder") {
+      const auto converted = param_traits<mlpipe::remainder>::from_value(value);
+      if (!converted) throw_wrong_type(full_path, kind_, param_traits<mlpipe::remainder>::expected, value);
+      remainder_ = *converted;
+      return true;
+    }
+    return set_step_param(steps_, path, value, full_path);
+  }
+  bool get_param(std::string_view path, param_value& out) const override {
+    if (kind_ == "column_transformer" && path == "remainder") {
+      out = param_traits<mlpipe::remainder>::to_value(remainder_);
+      return true;
+    }
+    return get_step_param(steps_, path, out);
+  }
+  void validate_all() const override {
+    for (const auto& s : steps_) in_step(s.name, s.stage->kind(), [&] { s.stage->validate_all(); });
+  }
+  void spec(nlohmann::json& out) const override {
+    out = nlohmann::json::object();
+    out["kind"] = kind_;
+    if (kind_ == "column_transformer") out["params"]["remainder"] = std::string(remainder_ == mlpipe::remainder::drop ? "drop" : "passthrough");
+    write_steps_spec(steps_, out);
+  }
+
+ private:
+  // As fit_concat: each branch fitted (and its output computed once) in order, then the outputs side by side.
+  model_ptr fit_branches(const matrix_view& X, const vector_view& y, bool want_output, matrix& out) const {
+    check_not_empty(kind_, X);
+    std::vector<index> passthrough = remainder_columns(X.cols());
+    std::vector<matrix> parts(steps_.size());
+    std::vector<dynamic_fitted_step> fitted;
+    for (std::size_t i = 0; i < steps_.size(); ++i) {
+      const auto& s = steps_[i];
+      fitted.push_back({s.name, in_step(s.name, s.stage->kind(), [&] { return s.stage->fit_transform(X, y, parts[i]); })});
+    }
+    if (want_output) out = dynamic_concat_model::concatenate(kind_, X, parts, passthrough);
+    return std::make_shared<const dynamic_concat_model>(kind_, std::move(fitted), X.cols(), std::move(passthrough),
+                                                        roles_);
+  }
+
+  std::vector<index> remainder_columns(index n_features) const {
+    if (kind_ != "column_transformer" || remainder_ == mlpipe::remainder::drop) return {};
+    std::vector<bool> used(static_cast<std::size_t>(n_features), false);
+    for (const auto& s : steps_)
+      for (index c : static_cast<const dynamic_columns&>(*s.stage).columns())
+        if (c >= 0 && c < n_features) used[static_cast<std::size_t>(c)] = true;
+    std::vector<index> out;
+    for (index c = 0; c < n_features; ++c)
+      if (!used[static_cast<std::size_t>(c)]) out.push_back(c);
+    return out;
+  }
+
+  std::string kind_;
+  std::vector<dynamic_step> steps_;
+  mlpipe::remainder remainder_ = mlpipe::remainder::drop;
   stage_roles roles_;
 };
 
