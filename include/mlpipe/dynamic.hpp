@@ -52,6 +52,8 @@ class dynamic_model {
   virtual void predict_proba_one(std::span<const double> row, std::span<double> out) const = 0;
   virtual void transform_one(std::span<const double> row, std::span<double> out) const = 0;
   virtual const vector& classes() const = 0;
+  // mlpipe::feature_importance of the wrapped model (how: an importance_transform), for selectors' estimators.
+  virtual vector feature_importance(int how, double norm_order) const = 0;
   // The saved signature: "pipeline(scale:standard_scaler,model:ridge)".
   virtual std::string signature() const = 0;
   // Writes the fitted node save() writes for this stage (kind, schema_version, params, state, steps).
@@ -77,6 +79,8 @@ class dynamic_stage {
   virtual bool set_param(std::string_view path, const param_value& value, std::string_view full_path) = 0;
   virtual bool get_param(std::string_view path, param_value& out) const = 0;
   virtual void validate_all() const = 0;
+  // Sets the inner stage named name (a selector's "estimator") when it is an any_pipeline; false otherwise.
+  virtual bool set_inner(std::string_view, std::shared_ptr<dynamic_stage>) { return false; }
   // Writes the spec: {"kind": ..., "params": {...}} for a stage, {"kind": "pipeline", "steps": [...]} for a chain.
   virtual void spec(nlohmann::json& out) const = 0;
 };
@@ -119,6 +123,8 @@ class any_model {
   matrix decision_function(const matrix_view& X) const { return model().decision_function(X); }
   matrix transform(const matrix_view& X) const { return model().transform(X); }
   const vector& classes() const { return model().classes(); }
+  // What select_from_model, rfe and rfecv rank features by (mlpipe::feature_importance of the wrapped model).
+  vector feature_importance(int how, double norm_order) const { return model().feature_importance(how, norm_order); }
   // One row in, one prediction out: one indirect call, no heap allocation (after a thread's first call).
   double predict_one(std::span<const double> row) const { return model().predict_one(row); }
   void predict_proba_one(std::span<const double> row, std::span<double> out) const {

@@ -128,7 +128,13 @@ inline stage_ptr build_registered(const nlohmann::json& node, const std::string&
       } catch (const load_error& e) {
         throw invalid_parameter(e.detail());
       }
-      if (!stage->set_param(it.key(), value, it.key())) {
+      bool found = false;
+      try {
+        found = stage->set_param(it.key(), value, it.key());
+      } catch (const error& e) {
+        throw invalid_parameter(where + ": " + std::string(e.what()));
+      }
+      if (!found) {
         std::vector<std::string> names;
         stage->param_names("", names);
         invalid_parameter e = unknown_path_error(it.key(), names);
@@ -136,6 +142,18 @@ inline stage_ptr build_registered(const nlohmann::json& node, const std::string&
         throw invalid_parameter(where + ": " + std::string(e.what()));
       }
     }
+  }
+  // Inner stages (a selector's "estimator"): in the spec, or in a saved node's state (rfecv's inside its rfe).
+  for (const char* name : {"estimator"}) {
+    const nlohmann::json* inner = find_member(node, name);
+    for (const nlohmann::json* state = find_member(node, "state"); inner == nullptr && state != nullptr && state->is_object();) {
+      inner = find_member(*state, name);
+      const nlohmann::json* rfe = find_member(*state, "rfe");
+      state = rfe != nullptr && rfe->is_object() ? find_member(*rfe, "state") : nullptr;
+    }
+    if (inner == nullptr) continue;
+    if (!stage->set_inner(name, build_stage(*inner, where + " " + name)))
+      throw_spec_error(where, "a " + kind + " has no inner stage \"" + std::string(name) + "\"");
   }
   return stage;
 }
@@ -183,7 +201,12 @@ inline stage_ptr build_concat(const nlohmann::json& node, const std::string& kin
   if (const nlohmann::json* state = find_member(node, "state"); state != nullptr && state->is_object())
     if (const nlohmann::json* p = find_member(*state, "passthrough"); p != nullptr && p->is_array() && !p->empty())
       policy = mlpipe::remainder::passthrough;
-  return std::make_shared<dynamic_concat>(kind, build_steps(node, kind, where), policy);
+  std::vector<dynamic_step> steps = build_steps(node, kind, where);
+  try {
+    return std::make_shared<dynamic_concat>(kind, std::move(steps), policy);
+  } catch (const invalid_parameter& e) {
+    throw invalid_parameter(where + ": " + std::string(e.what()));
+  }
 }
 
 stage_ptr build_stage(const nlohmann::json& node, const std::string& where) {
@@ -192,10 +215,15 @@ stage_ptr build_stage(const nlohmann::json& node, const std::string& where) {
   if (kind != nullptr && !kind->is_string()) throw_spec_error(where, "\"kind\" must be a string, found " + excerpt(*kind));
   const std::string k = kind == nullptr ? (find_member(node, "steps") ? "pipeline" : "") : kind->get<std::string>();
   if (k.empty()) throw_spec_error(where, "the stage has no \"kind\" (and no \"steps\")");
-  if (k == "pipeline") return std::make_shared<dynamic_chain>(build_steps(node, k, where));
   if (k == "columns") return build_columns(node, where);
   if (k == "feature_union" || k == "column_transformer") return build_concat(node, k, where);
-  return build_registered(node, k, where);
+  if (k != "pipeline") return build_registered(node, k, where);
+  std::vector<dynamic_step> steps = build_steps(node, k, where);
+  try {
+    return std::make_shared<dynamic_chain>(std::move(steps));
+  } catch (const invalid_parameter& e) {
+    throw invalid_parameter(where + ": " + std::string(e.what()));
+  }
 }
 
 // ---- loading ----------------------------------------------------------------------------------------------------
@@ -329,6 +357,9 @@ std::string any_model::spec_json() const {
       nlohmann::json keep = nlohmann::json::object();
       for (const char* nested : {"estimator", "inner"})
         if (state->contains(nested)) keep[nested] = (*state)[nested];
+      if (const auto rfe = state->find("rfe"); rfe != state->end() && rfe->contains("state") &&
+                                                 (*rfe)["state"].contains("estimator"))
+        keep["estimator"] = (*rfe)["state"]["estimator"];
       if (n["kind"] == "columns" && state->contains("columns")) n["params"]["columns"] = (*state)["columns"];
       if (n["kind"] == "column_transformer" && state->contains("passthrough"))
         n["params"]["remainder"] = (*state)["passthrough"].empty() ? "drop" : "passthrough";

@@ -2,7 +2,9 @@
 // pipelines bit for bit. This file is the one translation unit of the test program that includes the registry.
 #include <catch2/catch.hpp>
 
+#include <algorithm>    // std::find, std::sort
 #include <cstdio>       // std::remove
+#include <fstream>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -14,6 +16,9 @@
 #include "mlpipe/dynamic_registry.hpp"
 #include "mlpipe/feature_selection/select_k_best.hpp"
 #include "mlpipe/io/serialize.hpp"
+#include "mlpipe/feature_selection/rfe.hpp"
+#include "mlpipe/models/elastic_net.hpp"
+#include "mlpipe/models/forest.hpp"
 #include "mlpipe/models/logistic_regression.hpp"
 #include "mlpipe/models/ridge.hpp"
 #include "mlpipe/tuning/grid_search.hpp"
@@ -256,6 +261,106 @@ TEST_CASE("predict_one through any_model is allocation-free and gives predict's 
     CHECK(sink >= 0.0);
 #endif
   }
+}
+
+TEST_CASE("from_json builds selectors with an inner estimator, forests and regressors as the static code does",
+          "[dynamic]") {
+  const auto& data = mp::test::load("breast_cancer.csv");
+  const auto& diabetes = mp::test::load("diabetes.csv");
+  check_agreement(mp::step<"scale">(mp::standard_scaler{}) |
+                      mp::step<"select">(mp::rfe<mp::logistic_regression>{.n_features_to_select = 5, .step = 3}) |
+                      mp::step<"model">(mp::logistic_regression{}),
+                  R"({"steps": [{"name": "scale", "kind": "standard_scaler"},
+                                {"name": "select", "kind": "rfe", "params": {"n_features_to_select": 5, "step": 3},
+                                 "estimator": {"kind": "logistic_regression"}},
+                                {"name": "model", "kind": "logistic_regression"}]})",
+                  data.X, data.y);
+  check_agreement(mp::make_pipeline(mp::step<"model">(mp::random_forest_classifier{.n_estimators = 10, .seed = 3})),
+                  R"({"steps": [{"name": "model", "kind": "random_forest_classifier",
+                                 "params": {"n_estimators": 10, "seed": 3}}]})",
+                  data.X, data.y);
+  check_agreement(mp::step<"scale">(mp::standard_scaler{}) | mp::step<"model">(mp::lasso{.alpha = 0.1}),
+                  R"({"steps": [{"name": "scale", "kind": "standard_scaler"},
+                                {"name": "model", "kind": "lasso", "params": {"alpha": 0.1}}]})",
+                  diabetes.X, diabetes.y);
+  // The inner estimator's parameters are paths too.
+  auto p = mp::any_pipeline::from_json(R"({"kind": "rfe", "estimator": {"kind": "logistic_regression"}})");
+  p.set_param("estimator.C", 0.25);
+  CHECK(std::get<double>(p.get_param("estimator.C")) == 0.25);
+  CHECK(p.param_names() == mp::param_names(mp::rfe<mp::logistic_regression>{}));
+}
+
+TEST_CASE("every stage kind of the library is registered", "[dynamic]") {
+  const std::vector<std::string> kinds = mp::registered_kinds();
+  for (const char* kind : {"standard_scaler", "min_max_scaler", "simple_imputer", "variance_threshold",
+                           "select_k_best", "select_percentile", "select_fpr", "select_fdr", "select_fwe",
+                           "generic_univariate_select", "select_from_model", "rfe", "rfecv",
+                           "sequential_feature_selector", "exhaustive_feature_selector", "ridge", "lasso",
+                           "elastic_net", "logistic_regression", "ridge_classifier", "linear_svc", "gaussian_nb",
+                           "multinomial_nb", "bernoulli_nb", "k_neighbors_classifier", "k_neighbors_regressor",
+                           "decision_tree_classifier", "decision_tree_regressor", "random_forest_classifier",
+                           "random_forest_regressor", "extra_trees_classifier", "extra_trees_regressor"}) {
+    INFO(kind);
+    CHECK(std::find(kinds.begin(), kinds.end(), kind) != kinds.end());
+    // Each builds from its kind alone and reports its own kind.
+    const auto p = mp::any_pipeline::from_json(R"({"kind": ")" + std::string(kind) + R"("})");
+    CHECK(p.wrapped_kind() == kind);
+  }
+}
+
+TEST_CASE("bad specs, files and calls are precise errors", "[dynamic]") {
+  const auto& data = mp::test::load("diabetes.csv");
+  using mp::test::error_message;
+  CHECK(error_message<mp::invalid_parameter>([] { (void)mp::any_pipeline::from_json(R"({"steps": [)"); }) ==
+        "spec: malformed JSON ([json.exception.parse_error.101] parse error at line 1, column 12: syntax error while "
+        "parsing value - unexpected end of input; expected '[', '{', or a literal)");
+  std::string registered;
+  {
+    std::vector<std::string> names = mp::registered_kinds();
+    for (const char* composite : {"pipeline", "feature_union", "column_transformer", "columns"}) names.emplace_back(composite);
+    std::sort(names.begin(), names.end());
+    for (const auto& n : names) registered += (registered.empty() ? "" : ", ") + n;
+  }
+  CHECK(error_message<mp::invalid_parameter>([] {
+          (void)mp::any_pipeline::from_json(R"({"steps": [{"name": "m", "kind": "random_forest_classifer"}]})");
+        }) == "spec steps[0] 'm': stage kind 'random_forest_classifer' is not registered; did you mean "
+              "'random_forest_classifier'? Registered kinds: " + registered +
+                  ". Register your own stage with mlpipe::register_stage<S>()");
+  CHECK(error_message<mp::invalid_parameter>([] {
+          (void)mp::any_pipeline::from_json(R"({"steps": [{"name": "m", "kind": "ridge", "params": {"alpah": 1}}]})");
+        }) == "spec steps[0] 'm': ridge: unknown parameter path 'alpah'; did you mean 'alpha'? Valid paths: alpha, "
+              "fit_intercept");
+  CHECK(error_message<mp::invalid_parameter>([] {
+          (void)mp::any_pipeline::from_json(R"({"steps": [{"name": "m", "kind": "ridge", "params": {"alpha": "big"}}]})");
+        }) == "spec steps[0] 'm': parameter 'alpha' of ridge expects a real number, got \"big\" (a string)");
+  CHECK(error_message<mp::invalid_parameter>([] {
+          (void)mp::any_pipeline::from_json(R"({"steps": [{"name": "model", "kind": "ridge"},
+                                                          {"name": "scale", "kind": "standard_scaler"}]})");
+        }) == "spec: pipeline: only the last step of a pipeline may be a model; every earlier step must be a "
+              "transformer (its fitted type has transform(X)); move the model to the end of the pipeline (step "
+              "'model' (ridge) is step 1 of 2)");
+  const auto p = mp::any_pipeline::from_json(R"({"steps": [{"name": "scale", "kind": "standard_scaler"},
+                                                           {"name": "model", "kind": "ridge"}]})");
+  const mp::any_model m = p.fit(data.X, data.y);
+  CHECK(error_message<mp::invalid_input>([&] { (void)m.predict_proba(data.X); }) ==
+        "any_model: predict_proba is not available: step 'model' (ridge) has no class probabilities; expected a "
+        "classifier with predict_proba");
+  CHECK(error_message<mp::invalid_input>([&] { (void)m.transform(data.X); }) ==
+        "any_model: transform is not available: step 'model' (ridge) is a model, not a transformer; expected a "
+        "transformer (transform as the last step)");
+  // A file whose kind no registered stage has.
+  const std::string path = "test_dynamic_unknown_kind.json";
+  nlohmann::json envelope = mp::to_json(m);
+  envelope["model"]["steps"][1]["kind"] = "my_ridge";
+  envelope["signature"] = "pipeline(scale:standard_scaler,model:my_ridge)";
+  {
+    std::ofstream out(path);
+    out << envelope.dump();
+  }
+  CHECK(error_message<mp::load_error>([&] { (void)mp::load_any(path); }) ==
+        path + ": model steps[1] 'model': stage kind 'my_ridge' is not registered. Registered kinds: " + registered +
+            ". Register your own stage with mlpipe::register_stage<S>()");
+  std::remove(path.c_str());
 }
 
 }  // namespace test_dynamic_tests

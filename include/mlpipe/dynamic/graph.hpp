@@ -176,6 +176,7 @@ class dynamic_chain_model final : public dynamic_model {
     if (!roles_.classifier) throw_no_classes(roles_);
     return steps_.back().fitted->classes();
   }
+  vector feature_importance(int, double) const override { throw_no_importance(roles_); }
   std::string signature() const override { return steps_signature("pipeline", steps_); }
   void encode(nlohmann::json& node) const override {
     node = nlohmann::json::object();
@@ -365,6 +366,7 @@ class dynamic_columns_model final : public dynamic_model {
     });
   }
   const vector& classes() const override { return inner_->classes(); }
+  vector feature_importance(int, double) const override { throw_no_importance(roles()); }
   std::string signature() const override { return "columns(" + inner_->signature() + ")"; }
   void encode(nlohmann::json& node) const override {
     node = nlohmann::json::object();
@@ -518,6 +520,7 @@ class dynamic_concat_model final : public dynamic_model {
   double predict_one(std::span<const double>) const override { throw_no_predict(roles_); }
   void predict_proba_one(std::span<const double>, std::span<double>) const override { throw_no_proba(roles_); }
   const vector& classes() const override { throw_no_classes(roles_); }
+  vector feature_importance(int, double) const override { throw_no_importance(roles_); }
 
   matrix transform(const matrix_view& X) const override {
     check_predict_input(kind_, X, n_features_in_, true);

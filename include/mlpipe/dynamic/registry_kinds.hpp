@@ -3,7 +3,11 @@
 #include <string_view>
 
 #include "mlpipe/dynamic/wrap.hpp"
+#include "mlpipe/dynamic.hpp"
+#include "mlpipe/feature_selection/rfe.hpp"
+#include "mlpipe/feature_selection/select_from_model.hpp"
 #include "mlpipe/feature_selection/select_k_best.hpp"
+#include "mlpipe/feature_selection/sequential.hpp"
 #include "mlpipe/feature_selection/univariate_select.hpp"
 #include "mlpipe/feature_selection/variance_threshold.hpp"
 #include "mlpipe/models/elastic_net.hpp"
@@ -18,6 +22,7 @@
 #include "mlpipe/preprocessing/min_max_scaler.hpp"
 #include "mlpipe/preprocessing/simple_imputer.hpp"
 #include "mlpipe/preprocessing/standard_scaler.hpp"
+#include "mlpipe/validation/splitters.hpp"
 
 // The library's stage kinds, as the registry (<mlpipe/dynamic_registry.hpp>) registers them when it is first used.
 
@@ -27,6 +32,42 @@ template <class S, class Add>
 void add_library_stage(Add& add) {
   add(S::kind, stage_kind_entry{[]() -> std::shared_ptr<dynamic_stage> { return std::make_shared<stage_adapter<S>>(S{}); },
                                 &load_fitted<typename S::fitted>});
+}
+
+// A selector that cross-validates its any_pipeline estimator (rfecv, sequential and exhaustive selection): its
+// defaults (cv: 5 folds, stratified for a classifier; scoring: accuracy for a classifier, r2 otherwise) are decided
+// by the estimator's type in the static code, which for any_pipeline is the estimator's run-time role; so an
+// estimator that is not a classifier gets what a static regressor gets, kfold{} and "r2", when they are not set.
+template <class S>
+class cv_selector_adapter final : public stage_adapter<S> {
+ public:
+  using stage_adapter<S>::stage_adapter;
+
+  std::shared_ptr<dynamic_stage> clone() const override { return std::make_shared<cv_selector_adapter>(this->stage_); }
+  std::shared_ptr<const dynamic_model> fit(const matrix_view& X, const vector_view& y) const override {
+    return stage_adapter<S>(prepared()).fit(X, y);
+  }
+  std::shared_ptr<const dynamic_model> fit_transform(const matrix_view& X, const vector_view& y,
+                                                     matrix& out) const override {
+    return stage_adapter<S>(prepared()).fit_transform(X, y, out);
+  }
+
+ private:
+  S prepared() const {
+    S s = this->stage_;
+    if (!s.estimator.empty() && !s.estimator.is_classifier()) {
+      if (s.scoring.empty()) s.scoring = "r2";
+      if (s.cv.empty()) s.cv = kfold{};
+    }
+    return s;
+  }
+};
+
+template <class S, class Add>
+void add_cv_selector(Add& add) {
+  add(S::kind,
+      stage_kind_entry{[]() -> std::shared_ptr<dynamic_stage> { return std::make_shared<cv_selector_adapter<S>>(S{}); },
+                       &load_fitted<typename S::fitted>});
 }
 
 // Calls add(kind, entry) for every leaf stage of the library.
@@ -44,6 +85,12 @@ void register_library_stages(Add&& add) {
   add_library_stage<select_fdr>(add);
   add_library_stage<select_fwe>(add);
   add_library_stage<generic_univariate_select>(add);
+  // selectors with an inner estimator, any model as it (their "estimator" in a spec)
+  add_library_stage<select_from_model<any_pipeline>>(add);
+  add_library_stage<rfe<any_pipeline>>(add);
+  add_cv_selector<rfecv<any_pipeline>>(add);
+  add_cv_selector<sequential_feature_selector<any_pipeline>>(add);
+  add_cv_selector<exhaustive_feature_selector<any_pipeline>>(add);
   // linear models
   add_library_stage<ridge>(add);
   add_library_stage<lasso>(add);

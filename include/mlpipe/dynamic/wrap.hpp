@@ -17,6 +17,7 @@
 #include "mlpipe/core/fit_transform.hpp"
 #include "mlpipe/core/paths.hpp"
 #include "mlpipe/dynamic.hpp"
+#include "mlpipe/feature_selection/importance.hpp"
 #include "mlpipe/io/serialize.hpp"
 
 // Wrapping static stages and fitted models as run-time values (any_pipeline(s), any_model(f)) and register_stage<S>.
@@ -112,6 +113,10 @@ stage_roles fitted_roles() {
 [[noreturn]] inline void throw_no_classes(const stage_roles& r) {
   throw_not_available(r, "classes", "is not a classifier", "a classifier");
 }
+[[noreturn]] inline void throw_no_importance(const stage_roles& r) {
+  throw_not_available(r, "feature_importance", "has neither coef() nor feature_importances()",
+                      "a model with coefficients or feature importances (a selector's estimator)");
+}
 [[noreturn]] inline void throw_no_row_call(const stage_roles& r, std::string_view call) {
   throw_not_available(r, call, "has no row call", "every step to have transform_one and the last its row call");
 }
@@ -152,6 +157,47 @@ void write_spec(const S& s, nlohmann::json& out) {
 }
 
 // ---- adapters ----------------------------------------------------------------------------------------------------
+
+// The signature of a fitted node, as detail::signature<F>() gives it for the node's type: the kind, then its steps
+// ("pipeline(a:standard_scaler,b:ridge)") or its one inner fitted node ("rfe(logistic_regression)").
+inline std::string signature_of_node(const nlohmann::json& node) {
+  std::string out = node.at("kind").get<std::string>();
+  if (const auto steps = node.find("steps"); steps != node.end() && steps->is_array()) {
+    out += "(";
+    for (std::size_t i = 0; i < steps->size(); ++i)
+      out += (i ? "," : "") + (*steps)[i].at("name").get<std::string>() + ":" + signature_of_node((*steps)[i]);
+    return out + ")";
+  }
+  if (const auto state = node.find("state"); state != node.end() && state->is_object()) {
+    for (const auto& member : *state)
+      if (member.is_object() && member.contains("kind") && member.contains("schema_version"))
+        return out + "(" + signature_of_node(member) + ")";
+  }
+  return out;
+}
+
+// Every parameter path of a static stage, walking into run-time stages it holds (a selector's any_pipeline).
+template <class S>
+void collect_names(const S& s, const std::string& prefix, std::vector<std::string>& out) {
+  if constexpr (runtime_params<S>) {
+    if (!s.empty()) s.stage().param_names(prefix, out);
+  } else {
+    find_param<S>([&](const auto& desc) {
+      if (desc.name.view().empty()) out.push_back(prefix.empty() ? prefix : prefix.substr(0, prefix.size() - 1));
+      else out.push_back(prefix + std::string(desc.name.view()));
+      return false;
+    });
+    if constexpr (wrapper_stage<S>) {
+      collect_names(s.stage, prefix, out);
+    } else if constexpr (composite_stage<S>) {
+      std::apply([&](const auto&... step) { (collect_names(step.stage, prefix + std::string(step.name.view()) + ".", out), ...); },
+                 s.steps);
+    } else if constexpr (nesting_stage<S>) {
+      std::apply([&](const auto&... n) { (collect_names(s.*(n.member), prefix + std::string(n.name.view()) + ".", out), ...); },
+                 S::nested);
+    }
+  }
+}
 
 // A static fitted stage or pipeline behind dynamic_model.
 template <class F>
@@ -201,7 +247,19 @@ class model_adapter final : public dynamic_model {
     if constexpr (fitted_classifier<F>) return fitted_.classes();
     else throw_no_classes(roles_of());
   }
-  std::string signature() const override { return detail::signature<F>(); }
+  vector feature_importance(int how, double norm_order) const override {
+    if constexpr (fitted_with_importance<F>)
+      return mlpipe::feature_importance(fitted_, static_cast<importance_transform>(how), norm_order);
+    else
+      throw_no_importance(roles_of());
+  }
+  std::string signature() const override {
+    static const std::string type_signature = detail::signature<F>();
+    if (type_signature.find("any_model") == std::string::npos) return type_signature;
+    nlohmann::json node;  // an inner any_model: its type says nothing, its node says what it holds
+    encode(node);
+    return signature_of_node(node);
+  }
   void encode(nlohmann::json& node) const override { node = encode_fitted(fitted_); }
   void check_invariants() const override {
     if constexpr (requires { fitted_.check_invariants(); }) fitted_.check_invariants();
@@ -220,7 +278,7 @@ class model_adapter final : public dynamic_model {
 
 // A static stage or pipeline behind dynamic_stage.
 template <class S>
-class stage_adapter final : public dynamic_stage {
+class stage_adapter : public dynamic_stage {
  public:
   explicit stage_adapter(S s) : stage_(std::move(s)) {}
 
@@ -244,7 +302,26 @@ class stage_adapter final : public dynamic_stage {
     }
   }
   void param_names(const std::string& prefix, std::vector<std::string>& out) const override {
-    collect_param_names<S>(prefix, out);
+    collect_names(stage_, prefix, out);
+  }
+  bool set_inner(std::string_view name, std::shared_ptr<dynamic_stage> inner) override {
+    if constexpr (nesting_stage<S>) {
+      return std::apply(
+          [&](const auto&... n) {
+            return ([&] {
+              if constexpr (std::is_same_v<std::remove_cvref_t<decltype(stage_.*(n.member))>, any_pipeline>) {
+                if (n.name.view() != name) return false;
+                stage_.*(n.member) = any_pipeline(inner);
+                return true;
+              } else {
+                return false;
+              }
+            }() || ...);
+          },
+          S::nested);
+    } else {
+      return false;
+    }
   }
   bool set_param(std::string_view path, const param_value& value, std::string_view full_path) override {
     return visit_param(stage_, path, [&](auto& ref, const auto&, std::string_view kind) {
@@ -264,7 +341,7 @@ class stage_adapter final : public dynamic_stage {
 
   const S& static_stage() const { return stage_; }
 
- private:
+ protected:
   S stage_;
 };
 

@@ -37,9 +37,17 @@ concept fitted_with_feature_importances = requires(const F& f) {
   { f.feature_importances() } -> std::convertible_to<vector>;
 };
 
+// fitted_with_dynamic_importance -- a fitted model whose kind is known only at run time (any_model): it computes
+// feature_importance itself, as the function below does for the model it holds (how: an importance_transform).
+template <class F>
+concept fitted_with_dynamic_importance = requires(const F& f, int how, double norm_order) {
+  { f.feature_importance(how, norm_order) } -> std::same_as<vector>;
+};
+
 // fitted_with_importance -- what select_from_model, rfe and rfecv need of their estimator's fitted type.
 template <class F>
-concept fitted_with_importance = fitted_with_coef<F> || fitted_with_feature_importances<F>;
+concept fitted_with_importance =
+    fitted_with_coef<F> || fitted_with_feature_importances<F> || fitted_with_dynamic_importance<F>;
 
 // importance_estimator -- a stage whose fitted type exposes coef() or feature_importances().
 template <class S>
@@ -107,7 +115,9 @@ matrix coef_rows(const F& fitted) {
 template <fitted_with_importance F>
 vector feature_importance(const F& fitted, importance_transform how = importance_transform::norm,
                           double norm_order = 1.0) {
-  if constexpr (fitted_with_coef<F>) {
+  if constexpr (fitted_with_dynamic_importance<F>) {
+    return fitted.feature_importance(static_cast<int>(how), norm_order);
+  } else if constexpr (fitted_with_coef<F>) {
     const matrix c = detail::coef_rows(fitted);
     const bool one_dimensional = std::remove_cvref_t<decltype(fitted.coef())>::ColsAtCompileTime == 1;
     vector out(c.cols());
