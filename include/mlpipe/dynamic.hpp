@@ -29,6 +29,7 @@ namespace mlpipe {
 
 class any_model;
 class any_pipeline;
+enum class file_format;  // json, cbor, msgpack: <mlpipe/io/serialize.hpp>
 
 namespace detail {
 
@@ -152,7 +153,7 @@ class any_model {
 
 // any_pipeline -- an unfitted stage or pipeline as a run-time value: a static pipeline wrapped, or one built from
 // a JSON spec. Copies are independent (copy on write); fit returns an any_model. It is a stage itself: use it in
-// cross_validate, the searches, the benchmark harness, or as a step of a static pipeline.
+// cross_validate, the searches, the benchmark harness, and as the estimator of a selector.
 class any_pipeline {
  public:
   static constexpr std::string_view kind = "any_pipeline";
@@ -203,8 +204,10 @@ class any_pipeline {
 // type: every stage kind in it must be registered (the library's are, by <mlpipe/dynamic_registry.hpp>). Checks
 // what load<T> checks and throws mlpipe::load_error naming the file and what is wrong.
 any_model load_any(const std::filesystem::path& path);
-// load_any_from_bytes(bytes, format) -- load_any from memory. 0: JSON, 1: CBOR, 2: MessagePack (file_format).
-any_model load_any_from_bytes(std::span<const std::byte> bytes, int format, const std::string& source = "<bytes>");
+// load_any_from_bytes(bytes, file_format::json) -- load_any from memory, with the same checks; source names the bytes
+// in error messages. CBOR and MessagePack need <mlpipe/io/binary_formats.hpp> in one source file, as load does.
+any_model load_any_from_bytes(std::span<const std::byte> bytes, file_format format,
+                              const std::string& source = "<bytes>");
 
 // save(model, "model.json") -- writes an any_model in the same envelope save() writes for the static model it
 // holds (the same bytes but the time stamp).

@@ -438,8 +438,8 @@ any_model load_any(const std::filesystem::path& path) {
   return detail::load_envelope(detail::read_envelope(path), path.string());
 }
 
-any_model load_any_from_bytes(std::span<const std::byte> bytes, int format, const std::string& source) {
-  return detail::load_envelope(detail::parse_envelope(bytes, static_cast<file_format>(format), source), source);
+any_model load_any_from_bytes(std::span<const std::byte> bytes, file_format format, const std::string& source) {
+  return detail::load_envelope(detail::parse_envelope(bytes, format, source), source);
 }
 
 void save(const any_model& model, const std::filesystem::path& path) {

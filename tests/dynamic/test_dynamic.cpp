@@ -82,6 +82,53 @@ mp::any_model check_agreement(const Static& pipe, const std::string& spec, const
   return m;
 }
 
+// A user's stage: adds offset to every value.
+struct shift {
+  static constexpr std::string_view kind = "test_shift";
+
+  double offset = 1.0;  // added to every value; finite
+
+  static constexpr auto params = std::tuple{mp::param<"offset">(&shift::offset)};
+
+  class fitted;
+  fitted fit(const mp::matrix_view& X, const mp::vector_view& y = mp::vector()) const;
+};
+
+class shift::fitted {
+ public:
+  static constexpr std::string_view kind = shift::kind;
+  static constexpr int schema_version = 1;
+
+  fitted() = default;
+  fitted(shift spec, mp::index n) : spec_(spec), n_(n) {}
+
+  mp::index n_features_in() const { return n_; }
+  mp::index n_features_out() const { return n_; }
+  mp::matrix transform(const mp::matrix_view& X) const {
+    mp::detail::check_predict_input(kind, X, n_);
+    return X.array() + spec_.offset;
+  }
+  void transform_one(std::span<const double> in, std::span<double> out) const {
+    for (std::size_t i = 0; i < in.size(); ++i) out[i] = in[i] + spec_.offset;
+  }
+  void check_invariants() const { mp::detail::check_state_count(kind, "state.n_features_in", n_, 1); }
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar.params(spec_);
+    ar("n_features_in", n_);
+  }
+
+ private:
+  shift spec_;
+  mp::index n_ = 0;
+};
+
+shift::fitted shift::fit(const mp::matrix_view& X, const mp::vector_view&) const {
+  mp::validate_params(*this);
+  mp::detail::check_not_empty(kind, X);
+  return fitted(*this, X.cols());
+}
+
 // Allocations made by f, run many times after one warm-up call (a thread's first row sizes its scratch memory).
 template <class F>
 long allocations_per_call(F&& f, int calls = 200) {
@@ -361,6 +408,20 @@ TEST_CASE("bad specs, files and calls are precise errors", "[dynamic]") {
         path + ": model steps[1] 'model': stage kind 'my_ridge' is not registered. Registered kinds: " + registered +
             ". Register your own stage with mlpipe::register_stage<S>()");
   std::remove(path.c_str());
+}
+
+TEST_CASE("register_stage adds a user's stage to from_json and load_any with one line", "[dynamic]") {
+  const auto& data = mp::test::load("diabetes.csv");
+  const std::string spec = R"({"steps": [{"name": "s", "kind": "test_shift", "params": {"offset": 2}},
+                                         {"name": "m", "kind": "ridge"}]})";
+  CHECK_THROWS_AS(mp::any_pipeline::from_json(spec), mp::invalid_parameter);
+  mp::register_stage<shift>();
+  const auto m = check_agreement(mp::step<"s">(shift{.offset = 2.0}) | mp::step<"m">(mp::ridge{}), spec, data.X, data.y);
+  CHECK(m.signature() == "pipeline(s:test_shift,m:ridge)");
+  // Files in memory, in every format the program reads.
+  const std::string text = mp::to_json(m).dump();
+  const auto loaded = mp::load_any_from_bytes(std::as_bytes(std::span(text)), mp::file_format::json);
+  CHECK((loaded.predict(data.X).array() == m.predict(data.X).array()).all());
 }
 
 }  // namespace test_dynamic_tests
