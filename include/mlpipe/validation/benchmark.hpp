@@ -557,7 +557,6 @@ class benchmark_plan {
 
   template <std::size_t I>
   std::vector<scorer> resolve_for(const scoring_list& scoring, const std::string& name) const {
-    using spec = std::remove_cvref_t<decltype(std::get<I>(pipelines_).value)>;
     try {
       return detail::resolve_scoring(std::get<I>(pipelines_).value, scoring);
     } catch (error& e) {
@@ -570,7 +569,6 @@ class benchmark_plan {
   // classifiers).
   template <std::size_t I>
   std::vector<split> splits_of(const any_splitter& cv, const detail::benchmark_dataset& data) const {
-    using spec = std::remove_cvref_t<decltype(std::get<I>(pipelines_).value)>;
     return detail::splits_or_default(std::get<I>(pipelines_).value, cv, data.X, data.y);
   }
 
