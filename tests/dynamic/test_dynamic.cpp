@@ -22,6 +22,7 @@
 #include "mlpipe/models/logistic_regression.hpp"
 #include "mlpipe/models/ridge.hpp"
 #include "mlpipe/tuning/grid_search.hpp"
+#include "mlpipe/validation/benchmark.hpp"
 #include "mlpipe/validation/cross_validate.hpp"
 #include "mlpipe/validation/splitters.hpp"
 #include "mlpipe/preprocessing/min_max_scaler.hpp"
@@ -408,6 +409,23 @@ TEST_CASE("bad specs, files and calls are precise errors", "[dynamic]") {
         path + ": model steps[1] 'model': stage kind 'my_ridge' is not registered. Registered kinds: " + registered +
             ". Register your own stage with mlpipe::register_stage<S>()");
   std::remove(path.c_str());
+}
+
+TEST_CASE("the benchmark harness takes any_pipeline with the static pipeline's default folds and scorer",
+          "[dynamic]") {
+  const auto& diabetes = mp::test::load("diabetes.csv");
+  const auto reg = mp::step<"scale">(mp::standard_scaler{}) | mp::step<"model">(mp::ridge{});
+  const auto bench = mp::benchmark(mp::named("static", reg), mp::named("dynamic", mp::any_pipeline(reg)))
+                         .on(mp::named("diabetes", diabetes))
+                         .run({});
+  const auto& rows = bench.results().rows();
+  REQUIRE(rows.size() == 10);
+  for (std::size_t i = 0; i < 5; ++i) {
+    CHECK(rows[i].pipeline == "static");
+    CHECK(rows[i + 5].pipeline == "dynamic");
+    CHECK(rows[i + 5].metric == "r2");
+    CHECK(rows[i + 5].value == rows[i].value);
+  }
 }
 
 TEST_CASE("register_stage adds a user's stage to from_json and load_any with one line", "[dynamic]") {
