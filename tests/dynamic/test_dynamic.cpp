@@ -24,6 +24,8 @@
 #include "mlpipe/tuning/grid_search.hpp"
 #include "mlpipe/validation/benchmark.hpp"
 #include "mlpipe/validation/cross_validate.hpp"
+#include "mlpipe/validation/curves.hpp"
+#include "mlpipe/validation/permutation.hpp"
 #include "mlpipe/validation/splitters.hpp"
 #include "mlpipe/preprocessing/min_max_scaler.hpp"
 #include "mlpipe/preprocessing/standard_scaler.hpp"
@@ -238,6 +240,14 @@ TEST_CASE("cross_validate and grid_search take any_pipeline and score what the s
   const auto rd = mp::cross_validate(dreg, diabetes.X, diabetes.y, mp::kfold{.n_splits = 4});
   CHECK(rd.scorer_names() == std::vector<std::string>{"r2"});
   CHECK(rd.test_scores() == rs.test_scores());
+  // Curves and permutation importance take the regressor's defaults too (plain folds, r2).
+  const auto cs = mp::validation_curve(reg, diabetes.X, diabetes.y, "model.alpha", {0.1, 10.0});
+  const auto cd = mp::validation_curve(dreg, diabetes.X, diabetes.y, "model.alpha", {0.1, 10.0});
+  CHECK((cd.test_scores.array() == cs.test_scores.array()).all());
+  const auto ps = mp::permutation_importance(reg.fit(diabetes.X, diabetes.y), diabetes.X, diabetes.y);
+  const auto pd = mp::permutation_importance(dreg.fit(diabetes.X, diabetes.y), diabetes.X, diabetes.y);
+  CHECK(pd.scorer_names() == std::vector<std::string>{"r2"});
+  CHECK((pd.importances().array() == ps.importances().array()).all());
 
   const mp::grid space{{"model.C", {0.1, 1.0}}, {"select.k", {5, 10}}};
   const auto gs = mp::grid_search(pipe, space, {.cv = cv, .warm_start = false}).fit(data.X, data.y);

@@ -130,7 +130,7 @@ curve_scores run_curve(std::string_view function, std::size_t n_points, const st
                        const matrix_view& X, const vector_view& y, const std::string& scoring, int n_jobs,
                        SpecOf&& spec_of, RowsOf&& train_rows_of) {
   const std::vector<scorer> scorers =
-      resolve_scoring<Spec>(scoring.empty() ? scoring_list{} : scoring_list{scoring});
+      resolve_scoring(spec_of(0), scoring.empty() ? scoring_list{} : scoring_list{scoring});
   resolve_n_jobs(n_jobs);
   const std::size_t n_splits = splits.size();
   curve_scores out;
@@ -171,7 +171,7 @@ learning_curve_result learning_curve(const Spec& spec, const matrix_view& X, con
   resolve_n_jobs(options.n_jobs);
   detail::check_target_rows("learning_curve", X, y);
   detail::check_groups_length("learning_curve", options.groups, X.rows());
-  const std::vector<split> splits = detail::splits_or_default<Spec>(options.cv, X, y, options.groups);
+  const std::vector<split> splits = detail::splits_or_default(spec, options.cv, X, y, options.groups);
   if (splits.empty()) throw invalid_parameter("the splitter gave no splits; expected at least one", "learning_curve");
   const auto n_max = static_cast<index>(splits[0].train.size());  // scikit-learn takes the first split's size
   const std::vector<index> sizes = options.train_sizes.absolute(n_max);
@@ -221,7 +221,7 @@ curve_scores validation_curve(const Spec& spec, const matrix_view& X, const vect
   resolve_n_jobs(options.n_jobs);
   detail::check_target_rows("validation_curve", X, y);
   detail::check_groups_length("validation_curve", options.groups, X.rows());
-  const std::vector<split> splits = detail::splits_or_default<Spec>(options.cv, X, y, options.groups);
+  const std::vector<split> splits = detail::splits_or_default(spec, options.cv, X, y, options.groups);
   return detail::run_curve<Spec>(
       "validation_curve", values.size(), splits, X, y, options.scoring, options.n_jobs,
       [&](std::size_t p) -> const Spec& { return specs[p]; },

@@ -82,7 +82,7 @@ permutation_test_result permutation_test_score(const Spec& spec, const matrix_vi
                                 " is out of range; expected n_permutations >= 1",
                             function);
   detail::check_seed(function, options.seed);
-  const std::vector<scorer> scorers = detail::resolve_scoring<Spec>(
+  const std::vector<scorer> scorers = detail::resolve_scoring(spec,
       options.scoring.empty() ? scoring_list{} : scoring_list{options.scoring});
   resolve_n_jobs(options.n_jobs);
   detail::check_target_rows(function, X, y);
@@ -96,7 +96,7 @@ permutation_test_result permutation_test_score(const Spec& spec, const matrix_vi
   for (std::size_t p = 1; p < n_targets; ++p) targets[p] = y(detail::permutation_within_groups(rng, y.size(), options.groups));
   std::vector<std::vector<split>> splits(n_targets);
   for (std::size_t p = 0; p < n_targets; ++p)
-    splits[p] = detail::splits_or_default<Spec>(options.cv, X, targets[p], options.groups);
+    splits[p] = detail::splits_or_default(spec, options.cv, X, targets[p], options.groups);
   const std::size_t n_splits = splits[0].size();
   for (std::size_t p = 1; p < n_targets; ++p)
     if (splits[p].size() != n_splits)
@@ -194,9 +194,11 @@ permutation_importances permutation_importance(const Fitted& model, const matrix
                                 " is out of range; expected n_repeats >= 1",
                             function);
   detail::check_seed(function, options.seed);
-  constexpr std::string_view default_name = fitted_classifier<Fitted> ? "accuracy" : "r2";
+  detail::model_capabilities capabilities = detail::capabilities_of<Fitted>();
+  if constexpr (dynamic_roles<Fitted>) capabilities = detail::capabilities_of(model.roles());  // any_model
+  const std::string_view default_name = capabilities.classifier ? "accuracy" : "r2";
   const std::vector<scorer> scorers = detail::resolve_scoring(options.scoring, default_name, Fitted::kind);
-  detail::check_scorers_servable(scorers, detail::capabilities_of<Fitted>());
+  detail::check_scorers_servable(scorers, capabilities);
   resolve_n_jobs(options.n_jobs);
   detail::check_target_rows(function, X, y);
   if (X.rows() == 0) throw invalid_input("X has no rows; expected at least one row to permute", function);
