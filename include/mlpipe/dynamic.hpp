@@ -143,6 +143,8 @@ class any_model {
   // any_model as a step or an inner estimator).
   void encode(nlohmann::json& node) const { model().encode(node); }
   void decode_node(const nlohmann::json& node, const std::string& where);
+  // The model in a save envelope, checked as load_any checks a file (what load<any_model> and from_json call).
+  static any_model from_envelope(const nlohmann::json& envelope, const std::string& source);
 
   const detail::dynamic_model& model() const;
   const std::shared_ptr<const detail::dynamic_model>& impl() const { return impl_; }

@@ -375,6 +375,10 @@ std::string any_model::spec_json() const {
   return node.dump();
 }
 
+any_model any_model::from_envelope(const nlohmann::json& envelope, const std::string& source) {
+  return detail::load_envelope(envelope, source);
+}
+
 void any_model::decode_node(const nlohmann::json& node, const std::string& where) {
   impl_ = detail::load_model(node, where);
 }

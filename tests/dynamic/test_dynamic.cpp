@@ -452,4 +452,17 @@ TEST_CASE("register_stage adds a user's stage to from_json and load_any with one
   CHECK((loaded.predict(data.X).array() == m.predict(data.X).array()).all());
 }
 
+TEST_CASE("any_pipeline and any_model keep the stage contract (check_stage)", "[dynamic]") {
+  const auto& data = mp::test::load("breast_cancer.csv");
+  const auto& diabetes = mp::test::load("diabetes.csv");
+  mp::test::expect_conformant(
+      mp::any_pipeline::from_json(R"({"steps": [{"name": "scale", "kind": "standard_scaler"},
+                                                {"name": "model", "kind": "logistic_regression"}]})"),
+      data.X, data.y);
+  mp::test::expect_conformant(
+      mp::any_pipeline(mp::step<"scale">(mp::min_max_scaler{}) | mp::step<"model">(mp::ridge{})), diabetes.X,
+      diabetes.y);
+  mp::test::expect_conformant(mp::any_pipeline::from_json(R"({"kind": "standard_scaler"})"), diabetes.X, diabetes.y);
+}
+
 }  // namespace test_dynamic_tests

@@ -949,6 +949,9 @@ nlohmann::json to_json(const Fitted& fitted) {
 // file in error messages.
 template <class Fitted>
 Fitted from_json(const nlohmann::json& envelope, const std::string& source = "<json>") {
+  if constexpr (requires { Fitted::from_envelope(envelope, source); }) {  // any_model: whatever the file holds
+    return Fitted::from_envelope(envelope, source);
+  } else {
   static_assert(std::is_default_constructible_v<Fitted>,
                 "mlpipe: load() needs a default-constructible fitted type (a transform_fn must be a lambda without "
                 "captures or a named function object)");
@@ -957,6 +960,7 @@ Fitted from_json(const nlohmann::json& envelope, const std::string& source = "<j
   detail::decode_fitted(model, fitted, source + ": model");
   detail::check_metadata(envelope, fitted.n_features_in(), source);
   return fitted;
+  }
 }
 
 // save(fitted, "model.json") -- writes a fitted stage or pipeline crash-safely (a locked temporary file in the same

@@ -262,7 +262,8 @@ concept has_schema_version = requires { F::schema_version; };
 template <class F>
 concept has_check_invariants = requires(const F& f) { f.check_invariants(); };
 template <class F>
-concept saveable = has_schema_version<F> && requires(F& f, json_writer& w) { f.serialize(w); } &&
+concept saveable = has_schema_version<F> &&
+                   (requires(F& f, json_writer& w) { f.serialize(w); } || mlpipe::detail::dynamic_fitted<F>) &&
                    std::is_default_constructible_v<F>;
 
 template <class F>
@@ -325,6 +326,33 @@ constexpr fitted_ops make_fitted_ops() {
 template <class F>
 inline constexpr fitted_ops fitted_ops_for = make_fitted_ops<F>();
 
+// The ops of a fitted model whose calls are known only at run time (any_model): those of its type, less what its
+// roles() say the wrapped model lacks; one table per combination of roles.
+template <class F>
+const fitted_ops* dynamic_fitted_ops(const F& f) {
+  static const std::array<fitted_ops, 64> tables = [] {
+    std::array<fitted_ops, 64> out{};
+    for (std::size_t bits = 0; bits < out.size(); ++bits) {
+      fitted_ops ops = fitted_ops_for<F>;
+      const bool transformer = bits & 1, predictor = bits & 2, classifier = bits & 4, proba = bits & 8,
+                 row_calls = bits & 16;
+      ops.has_transform = transformer;
+      ops.has_predict = predictor;
+      ops.has_classes = classifier;
+      ops.has_proba = proba;
+      ops.has_transform_one = transformer && row_calls;
+      ops.has_predict_one = predictor && row_calls;
+      ops.has_proba_one = proba && row_calls;
+      out[bits] = ops;
+    }
+    return out;
+  }();
+  const stage_roles roles = f.roles();
+  const std::size_t bits = (roles.transformer ? 1 : 0) | (roles.predictor ? 2 : 0) | (roles.classifier ? 4 : 0) |
+                           (roles.predict_proba ? 8 : 0) | (roles.row_calls ? 16 : 0);
+  return &tables[bits];
+}
+
 template <class S>
 constexpr bool declares_allows_nan() {
   if constexpr (requires { S::allows_nan; }) return S::allows_nan;
@@ -378,7 +406,9 @@ constexpr stage_ops make_stage_ops() {
   ops.allocates_per_row = declares_allocates_per_row<S>();
   ops.clone = [](const void* p) -> std::shared_ptr<void> { return std::make_shared<S>(as<S>(p)); };
   ops.fit = [](const void* p, const matrix_view& X, const vector_view& y) -> model {
-    return {std::make_shared<const typename S::fitted>(as<S>(p).fit(X, y)), &fitted_ops_for<typename S::fitted>};
+    auto fitted = std::make_shared<const typename S::fitted>(as<S>(p).fit(X, y));
+    if constexpr (dynamic_roles<typename S::fitted>) return {fitted, dynamic_fitted_ops(*fitted)};
+    else return {std::move(fitted), &fitted_ops_for<typename S::fitted>};
   };
   ops.param_names = [](const void* p) { return mlpipe::param_names(as<S>(p)); };
   ops.get_param = [](const void* p, std::string_view path) { return mlpipe::get_param(as<S>(p), path); };
