@@ -15,6 +15,7 @@
 #include "mlpipe/dynamic.hpp"
 #include "mlpipe/dynamic_registry.hpp"
 #include "mlpipe/feature_selection/select_k_best.hpp"
+#include "mlpipe/io/binary_formats.hpp"
 #include "mlpipe/io/serialize.hpp"
 #include "mlpipe/feature_selection/rfe.hpp"
 #include "mlpipe/models/elastic_net.hpp"
@@ -450,6 +451,11 @@ TEST_CASE("register_stage adds a user's stage to from_json and load_any with one
   const std::string text = mp::to_json(m).dump();
   const auto loaded = mp::load_any_from_bytes(std::as_bytes(std::span(text)), mp::file_format::json);
   CHECK((loaded.predict(data.X).array() == m.predict(data.X).array()).all());
+  for (const std::string path : {"test_dynamic_model.cbor", "test_dynamic_model.msgpack"}) {
+    mp::save(m, path);
+    CHECK(saved(mp::load_any(path)) == saved(m));
+    std::remove(path.c_str());
+  }
 }
 
 TEST_CASE("any_pipeline and any_model keep the stage contract (check_stage)", "[dynamic]") {
