@@ -223,6 +223,19 @@ TEST_CASE("every error of a bad experiment spec names its location, the value an
         "spec.json: metrics[1]: unknown scorer 'balanced_acuracy'; did you mean 'balanced_accuracy'? Valid scorers: "));
   CHECK(error_of(with([](auto& j) { j["output"]["formats"][0] = "xlsx"; })) ==
         "spec.json: output.formats[0]: unknown format 'xlsx'. Expected one of: csv, json, markdown, latex");
+  const auto mixed = with([](auto& j) {
+    j.erase("metrics");
+    j["pipelines"][2]["spec"] = {{"kind", "ridge"}};
+  });
+  CHECK(error_of(mixed) ==
+        "spec.json: metrics: pipeline 'tree' is scored by r2 but pipeline 'logreg' by accuracy; expected the same scorers for "
+        "all: name them in \"metrics\"");
+  const auto regressor = with([](auto& j) {
+    j["pipelines"][2]["spec"] = {{"kind", "ridge"}};
+    j["metrics"] = {"accuracy", "neg_log_loss"};
+  });
+  CHECK(error_of(regressor) == "spec.json: metrics: scorer 'neg_log_loss' needs predict_proba, which ridge does not "
+                                "have; expected a classifier (pipelines[2] 'tree')");
   CHECK(error_of(with([](auto& j) { j["n_jobs"] = "2"; })) ==
         "spec.json: n_jobs: expected an integer >= -1, found \"2\" (string)");
   CHECK(error_of(with([](auto& j) { j["alpha"] = 1.5; })) ==

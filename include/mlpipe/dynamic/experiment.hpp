@@ -401,6 +401,27 @@ inline void check_name(const reader& r, const std::string& name, const std::vect
     r.fail(where, "two " + std::string(what) + "s are named '" + name + "'; expected distinct names");
 }
 
+// The metrics every pipeline of s is scored by (its "metrics", else each pipeline's default), checked against what
+// each pipeline can predict before anything is fitted, as the harness checks them; errors name the metrics.
+inline std::vector<std::string> scorers_of(const spec& s) {
+  std::vector<std::string> metrics;
+  for (std::size_t p = 0; p < s.pipelines.size(); ++p) {
+    std::vector<std::string> names;
+    try {
+      names = mlpipe::detail::scorer_names_of(mlpipe::detail::resolve_scoring(s.pipelines[p].value, s.metrics));
+    } catch (const error& e) {
+      throw invalid_parameter(s.source + ": metrics: " + e.what() + " (pipelines[" + std::to_string(p) + "] '" +
+                              s.pipelines[p].name + "')");
+    }
+    if (p == 0) metrics = names;
+    if (names != metrics)
+      throw invalid_parameter(s.source + ": metrics: pipeline '" + s.pipelines[p].name + "' is scored by " +
+                              join(names, 20) + " but pipeline '" + s.pipelines[0].name + "' by " +
+                              join(metrics, 20) + "; expected the same scorers for all: name them in \"metrics\"");
+  }
+  return metrics;
+}
+
 }  // namespace detail
 
 // experiment::from_json(text, base, source) -- reads an experiment spec: loads its datasets (CSV paths relative to
@@ -509,6 +530,7 @@ inline spec from_json(std::string_view text, const std::filesystem::path& base =
       }
     }
   }
+  detail::scorers_of(out);
   return out;
 }
 
@@ -528,21 +550,13 @@ inline benchmark_result run(const spec& s) {
     dataset_names.push_back(d.name);
   }
   const benchmark_options options{.cv = s.cv, .scoring = s.metrics, .n_jobs = s.n_jobs, .alpha = s.alpha};
+  const std::vector<std::string> metrics = detail::scorers_of(s);
   // One plan per pipeline (a plan holds a fixed number of them); each pipeline's scores do not depend on the others.
   std::vector<std::string> pipeline_names;
-  std::vector<std::string> metrics;
   std::vector<result_row> rows;
   for (const auto& p : s.pipelines) {
     const benchmark_plan<any_pipeline> plan(std::tuple<named_item<any_pipeline>>{p}, data);
-    benchmark_result one = plan.run(options);
-    if (pipeline_names.empty()) {
-      metrics = one.metrics();
-    } else if (one.metrics() != metrics) {
-      throw invalid_parameter(s.source + ": pipeline '" + p.name + "' is scored by " +
-                              mlpipe::detail::join(one.metrics(), 20) + " but pipeline '" + pipeline_names[0] +
-                              "' by " + mlpipe::detail::join(metrics, 20) +
-                              "; expected the same scorers for all: name them in \"metrics\"");
-    }
+    const benchmark_result one = plan.run(options);
     pipeline_names.push_back(p.name);
     rows.insert(rows.end(), one.results().rows().begin(), one.results().rows().end());
   }
