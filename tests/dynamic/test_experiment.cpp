@@ -3,7 +3,9 @@
 // kinds comes from another file of the test program (test_dynamic.cpp, or dynamic/registry.cpp).
 #include <catch2/catch.hpp>
 
+#include <cstdint>
 #include <filesystem>
+#include <iterator>  // std::distance
 #include <string>
 #include <vector>
 
@@ -132,6 +134,30 @@ TEST_CASE("run_experiment writes the results and summary tables its spec asks fo
   CHECK(text(out / "summary_accuracy.tex") == r.summary("accuracy").to_latex());
   CHECK(text(out / "summary_balanced_accuracy.tex") == r.summary("balanced_accuracy").to_latex());
   std::filesystem::remove_all(out);
+  // Only the formats asked for.
+  const auto files = mp::experiment::write(r, {.folder = out / "csv_only", .formats = {"csv"}});
+  CHECK(files == std::vector<std::filesystem::path>{out / "csv_only" / "results.csv"});
+  const std::filesystem::directory_iterator listing(out / "csv_only");
+  CHECK(std::distance(begin(listing), end(listing)) == 1);
+  std::filesystem::remove_all(out);
+}
+
+TEST_CASE("a spec's seed is the default seed of its splitters and searches", "[experiment]") {
+  nlohmann::json j = example();
+  j["seed"] = 7;
+  const auto s = parse(j);
+  const auto& iris = mp::test::load("iris.csv");
+  const auto got = s.cv.splits(iris.X.rows(), iris.y);
+  const auto want =
+      mp::repeated_stratified_kfold{.n_splits = 3, .n_repeats = 2, .seed = 7}.splits(iris.X.rows(), iris.y);
+  REQUIRE(got.size() == want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) CHECK(got[i] == want[i]);
+  j["splitter"]["params"]["seed"] = 3;  // a splitter's own seed wins
+  const auto own = parse(j).cv.splits(iris.X.rows(), iris.y);
+  CHECK(own[0].test == mp::repeated_stratified_kfold{.n_splits = 3, .n_repeats = 2, .seed = 3}
+                           .splits(iris.X.rows(), iris.y)[0]
+                           .test);
+  CHECK(own[0].test != got[0].test);
 }
 
 TEST_CASE("every error of a bad experiment spec names its location, the value and what was expected",
@@ -228,8 +254,8 @@ TEST_CASE("every error of a bad experiment spec names its location, the value an
     j["pipelines"][2]["spec"] = {{"kind", "ridge"}};
   });
   CHECK(error_of(mixed) ==
-        "spec.json: metrics: pipeline 'tree' is scored by r2 but pipeline 'logreg' by accuracy; expected the same scorers for "
-        "all: name them in \"metrics\"");
+        "spec.json: metrics: pipeline 'tree' is scored by r2 but pipeline 'logreg' by accuracy; expected the same "
+        "scorers for all: name them in \"metrics\"");
   const auto regressor = with([](auto& j) {
     j["pipelines"][2]["spec"] = {{"kind", "ridge"}};
     j["metrics"] = {"accuracy", "neg_log_loss"};
