@@ -13,6 +13,7 @@
 
 #include "mlpipe/dynamic.hpp"
 #include "mlpipe/dynamic/experiment.hpp"
+#include "mlpipe/io/npy.hpp"
 #include "mlpipe/models/logistic_regression.hpp"
 #include "mlpipe/models/tree.hpp"
 #include "mlpipe/preprocessing/standard_scaler.hpp"
@@ -41,7 +42,7 @@ std::string error_of(const nlohmann::json& j) {
 TEST_CASE("an experiment spec scores what the same benchmark built in C++ scores, bit for bit", "[experiment]") {
   const auto s = parse(example());
   REQUIRE(s.pipelines.size() == 3);
-  REQUIRE(s.datasets.size() == 2);
+  REQUIRE(s.datasets.size() == 3);
   const mp::benchmark_result r = mp::experiment::run(s);
 
   const auto logreg = mp::step<"scale">(mp::standard_scaler{}) | mp::step<"model">(mp::logistic_regression{});
@@ -52,12 +53,13 @@ TEST_CASE("an experiment spec scores what the same benchmark built in C++ scores
   const auto expected = mp::benchmark(mp::named("logreg", logreg), mp::named("tuned_logreg", tuned),
                                       mp::named("tree", tree))
                             .on(mp::named("iris", mp::test::load("iris.csv")),
+                                mp::named("wine", mp::test::load("wine.csv")),
                                 mp::named("breast_cancer", mp::test::load("breast_cancer.csv")))
                             .run({.cv = mp::repeated_stratified_kfold{.n_splits = 3, .n_repeats = 2, .seed = 0},
                                   .scoring = {"accuracy", "balanced_accuracy"}});
   const auto& got = r.results().rows();
   const auto& want = expected.results().rows();
-  REQUIRE(got.size() == 3 * 2 * 6 * 2);
+  REQUIRE(got.size() == 3 * 3 * 6 * 2);
   REQUIRE(got.size() == want.size());
   for (std::size_t i = 0; i < got.size(); ++i) {
     INFO(i);
@@ -120,7 +122,7 @@ TEST_CASE("run_experiment writes the results and summary tables its spec asks fo
   std::filesystem::remove_all(out);
   const mp::benchmark_result r = mp::run_experiment(example_spec, out);
   CHECK(r.pipelines() == std::vector<std::string>{"logreg", "tuned_logreg", "tree"});
-  CHECK(r.datasets() == std::vector<std::string>{"iris", "breast_cancer"});
+  CHECK(r.datasets() == std::vector<std::string>{"iris", "wine", "breast_cancer"});
   CHECK(r.metrics() == std::vector<std::string>{"accuracy", "balanced_accuracy"});
   const auto text = [](const std::filesystem::path& p) { return mp::experiment::detail::read_text(p, "a table"); };
   CHECK(text(out / "results.csv") == r.results().csv());
@@ -140,6 +142,25 @@ TEST_CASE("run_experiment writes the results and summary tables its spec asks fo
   const std::filesystem::directory_iterator listing(out / "csv_only");
   CHECK(std::distance(begin(listing), end(listing)) == 1);
   std::filesystem::remove_all(out);
+}
+
+TEST_CASE("a spec's dataset may be a .npy file, its target a column or a second file", "[experiment]") {
+  const std::string npy = std::string(MLPIPE_TEST_REFERENCE_DIR) + "/npy/";
+  nlohmann::json j = example();
+  j["datasets"] = {{{"name", "by_file"}, {"npy", npy + "c_f8.npy"}, {"target", npy + "target.npy"}},
+                   {{"name", "by_column"}, {"npy", npy + "c_f8.npy"}, {"target", 2}}};
+  const auto s = parse(j);
+  const auto by_file = mp::read_npy(npy + "c_f8.npy", {.target = npy + "target.npy"});
+  const auto by_column = mp::read_npy(npy + "c_f8.npy", {.target = 2});
+  CHECK((s.datasets[0].value.X.array() == by_file.X.array()).all());
+  CHECK((s.datasets[0].value.y.array() == by_file.y.array()).all());
+  CHECK((s.datasets[1].value.X.array() == by_column.X.array()).all());
+  CHECK((s.datasets[1].value.y.array() == by_column.y.array()).all());
+  j["datasets"][1]["target"] = 3;
+  CHECK(error_of(j).starts_with("spec.json: datasets[1].npy: "));
+  j["datasets"][1]["target"] = true;
+  CHECK(error_of(j) == "spec.json: datasets[1].target: expected a column number (an integer >= 0) or a .npy file's "
+                       "path, found true (boolean)");
 }
 
 TEST_CASE("a spec's seed is the default seed of its splitters and searches", "[experiment]") {
@@ -177,7 +198,15 @@ TEST_CASE("every error of a bad experiment spec names its location, the value an
         "spec.json: missing key 'datasets'; expected a list of datasets");
   CHECK(error_of(with([](auto& j) { j["datasets"][1]["csv"] = "data/nothing.csv"; })) ==
         "spec.json: datasets[1].csv: no file 'data/nothing.csv' (looked in '" + std::string(MLPIPE_DATA_DIR) +
-            "/..' and the working directory); expected a readable CSV file");
+            "/..' and the working directory); expected a readable file");
+  CHECK(error_of(with([](auto& j) { j["datasets"][1]["npy"] = "x.npy"; })) ==
+        "spec.json: datasets[1]: expected one of \"csv\" (a CSV file with a header row) and \"npy\" (a 2-D .npy "
+        "file), found both");
+  CHECK(error_of(with([](auto& j) { j["datasets"][1].erase("csv"); })) ==
+        "spec.json: datasets[1]: expected one of \"csv\" (a CSV file with a header row) and \"npy\" (a 2-D .npy "
+        "file), found neither");
+  CHECK(error_of(with([](auto& j) { j["datasets"][1]["file"] = "x.csv"; })) ==
+        "spec.json: datasets[1].file: unknown key 'file'. Expected keys: name, csv, npy, target");
   CHECK(error_of(with([](auto& j) { j["datasets"][0]["target"] = 3; })) ==
         "spec.json: datasets[0].target: expected a non-empty string, found 3 (number)");
   CHECK(error_of(with([](auto& j) { j["datasets"][1]["name"] = "iris"; })) ==

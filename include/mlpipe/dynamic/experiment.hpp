@@ -21,6 +21,7 @@
 #include "mlpipe/dynamic.hpp"
 #include "mlpipe/dynamic/wrap.hpp"  // any_pipeline(search): the searches wrapped as stages
 #include "mlpipe/io/csv.hpp"
+#include "mlpipe/io/npy.hpp"
 #include "mlpipe/io/serialize.hpp"  // detail::decode_param, detail::excerpt
 #include "mlpipe/tuning/grid_search.hpp"
 #include "mlpipe/tuning/halving.hpp"
@@ -387,12 +388,12 @@ inline std::filesystem::path find_data_file(const reader& r, const std::string& 
   const std::filesystem::path p(file);
   if (p.is_absolute()) {
     if (std::filesystem::is_regular_file(p)) return p;
-    r.fail(where, "no file '" + file + "'; expected a readable CSV file");
+    r.fail(where, "no file '" + file + "'; expected a readable file");
   }
   if (!base.empty() && std::filesystem::is_regular_file(base / p)) return base / p;
   if (std::filesystem::is_regular_file(p)) return p;
   r.fail(where, "no file '" + file + "' (looked in '" + (base.empty() ? std::string(".") : base.string()) +
-                    "' and the working directory); expected a readable CSV file");
+                    "' and the working directory); expected a readable file");
 }
 
 inline void check_name(const reader& r, const std::string& name, const std::vector<std::string>& earlier,
@@ -469,15 +470,38 @@ inline spec from_json(std::string_view text, const std::filesystem::path& base =
   for (std::size_t i = 0; i < datasets.size(); ++i) {
     const std::string where = element_at("datasets", i);
     const json& d = r.object(datasets[i], where);
-    r.check_keys(d, {"name", "csv", "target"}, where);
+    r.check_keys(d, {"name", "csv", "npy", "target"}, where);
     const std::string name = r.string(r.required(d, "name", where, "the dataset's name"), member_at(where, "name"));
     detail::check_name(r, name, names, "dataset", member_at(where, "name"));
     names.push_back(name);
-    const std::string file = r.string(r.required(d, "csv", where, "the CSV file's path"), member_at(where, "csv"));
-    const std::string target =
-        r.string(r.required(d, "target", where, "the target column's name"), member_at(where, "target"));
-    const auto path = detail::find_data_file(r, file, base, member_at(where, "csv"));
-    dataset data = r.at(member_at(where, "csv"), [&] { return read_csv(path, {.target = target}); });
+    const json* csv = r.member(d, "csv");
+    const json* npy = r.member(d, "npy");
+    if ((csv == nullptr) == (npy == nullptr))
+      r.fail(where, "expected one of \"csv\" (a CSV file with a header row) and \"npy\" (a 2-D .npy file), found " +
+                        std::string(csv == nullptr ? "neither" : "both"));
+    const std::string format = csv != nullptr ? "csv" : "npy";
+    const std::string file = r.string(csv != nullptr ? *csv : *npy, member_at(where, format));
+    const auto path = detail::find_data_file(r, file, base, member_at(where, format));
+    const json& target = r.required(d, "target", where,
+                                    csv != nullptr ? "the target column's name"
+                                                   : "the target: a column number of the array or a .npy file");
+    dataset data;
+    if (csv != nullptr) {
+      const std::string column = r.string(target, member_at(where, "target"));
+      data = r.at(member_at(where, "csv"), [&] { return read_csv(path, {.target = column}); });
+    } else {
+      npy_target t;
+      if (target.is_number_integer()) {
+        t = npy_target(static_cast<index>(r.integer(target, member_at(where, "target"), 0)));
+      } else if (target.is_string()) {
+        const std::string y_file = r.string(target, member_at(where, "target"));
+        t = npy_target(detail::find_data_file(r, y_file, base, member_at(where, "target")));
+      } else {
+        r.fail(member_at(where, "target"), "expected a column number (an integer >= 0) or a .npy file's path, found " +
+                                               detail::reader::found(target));
+      }
+      data = r.at(member_at(where, "npy"), [&] { return read_npy(path, {.target = t}); });
+    }
     out.datasets.push_back(named(name, std::move(data)));
   }
 
