@@ -29,6 +29,7 @@
 
 #include "mlpipe/dynamic.hpp"
 #include "mlpipe/dynamic/wrap.hpp"
+#include "mlpipe/dynamic/experiment.hpp"
 
 #include "mlpipe/io/csv.hpp"
 #include "mlpipe/io/npy.hpp"
