@@ -12,6 +12,7 @@
 #include "mlpipe/core/pipeline.hpp"
 #include "mlpipe/core/check.hpp"
 #include "mlpipe/core/columns.hpp"
+#include "mlpipe/models/logistic_regression.hpp"
 #include "mlpipe/models/ridge.hpp"
 #include "mlpipe/tuning/grid_search.hpp"
 #include "mlpipe/preprocessing/standard_scaler.hpp"
@@ -132,6 +133,17 @@ TEST_CASE("cross_validate fits a fresh pipeline per split and scores it on the h
   for (double s : results.test_scores("r2")) sum += s;
   CHECK(results.mean_test_score("r2") == Approx(sum / 5).epsilon(1e-15));
   CHECK(results.mean_test_score("r2") > 0.4);  // scikit-learn's cross_val_score gives about 0.48 here
+}
+
+TEST_CASE("cross_validate with an empty any_splitter uses scikit-learn's cv=None folds", "[validation][cv]") {
+  const auto& d = mp::test::load("diabetes.csv");
+  const auto regression = mp::cross_validate(scaler_ridge(), d.X, d.y, mp::any_splitter{});
+  CHECK(regression.splits() == mp::kfold{}.splits(d.X.rows(), d.y));
+  const auto& c = mp::test::load("iris.csv");
+  const auto model = mp::logistic_regression{};
+  const auto classification = mp::cross_validate(model, c.X, c.y, mp::any_splitter{});
+  CHECK(classification.splits() == mp::stratified_kfold{}.splits(c.X.rows(), c.y));
+  CHECK(classification.test_scores() == mp::cross_validate(model, c.X, c.y, mp::stratified_kfold{}).test_scores());
 }
 
 TEST_CASE("cross_validate gives the same scores for any n_jobs", "[validation][cv][parallel]") {

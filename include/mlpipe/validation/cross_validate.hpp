@@ -5,6 +5,7 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <type_traits>  // std::is_same_v
 #include <utility>      // std::move
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "mlpipe/core/parallel.hpp"
 #include "mlpipe/core/paths.hpp"
 #include "mlpipe/core/types.hpp"
+#include "mlpipe/validation/any_splitter.hpp"
 #include "mlpipe/validation/scorers.hpp"
 #include "mlpipe/validation/splitters.hpp"
 
@@ -285,16 +287,46 @@ class cv_results : public cv_scores {
   std::vector<Fitted> estimators_;
 };
 
+namespace detail {
+
+// The splits of cv (given the groups), or when it is empty scikit-learn's cv=None: 5 folds, stratified for
+// classifiers, which ignore the groups.
+template <class Spec>
+std::vector<split> splits_or_default(const any_splitter& cv, const matrix_view& X, const vector_view& y,
+                                     const row_ids& groups = {}) {
+  if (!cv.empty()) return cv.splits(X.rows(), y, groups);
+  if constexpr (classifier<Spec>) return stratified_kfold{}.splits(X.rows(), y);
+  else return kfold{}.splits(X.rows(), y);
+}
+
+// The same from a spec: one whose role is known only at run time (any_pipeline) is asked for its roles().
+template <class Spec>
+std::vector<split> splits_or_default(const Spec& spec, const any_splitter& cv, const matrix_view& X,
+                                     const vector_view& y, const row_ids& groups = {}) {
+  if constexpr (dynamic_roles<Spec>) {
+    if (!cv.empty()) return cv.splits(X.rows(), y, groups);
+    if (spec.roles().classifier) return stratified_kfold{}.splits(X.rows(), y);
+    return kfold{}.splits(X.rows(), y);
+  } else {
+    return splits_or_default<Spec>(cv, X, y, groups);
+  }
+}
+
+}  // namespace detail
+
 // cross_validate(spec, X, y, cv, {.scoring, .n_jobs, .return_train_score}) -- fits a fresh copy of spec on each
 // split's training rows (so preprocessing never sees the test rows) and scores it on the test rows, the splits
-// running in parallel. A tuner is a stage too, so cross_validate(search, X, y, outer_cv) is nested CV.
+// running in parallel. A tuner is a stage too, so cross_validate(search, X, y, outer_cv) is nested CV. An empty
+// any_splitter means scikit-learn's cv=None: 5 folds, stratified for a classifier.
 template <class Spec, class CV>
 cv_results<typename Spec::fitted> cross_validate(const Spec& spec, const matrix_view& X, const vector_view& y,
                                                  const CV& cv, const cv_options& options = {}) {
   const std::vector<scorer> scorers = detail::resolve_scoring(spec, options.scoring);
   resolve_n_jobs(options.n_jobs);
   detail::check_target_rows("cross_validate", X, y);
-  std::vector<split> splits = split_rows(cv, X.rows(), y, options.groups);
+  std::vector<split> splits;
+  if constexpr (std::is_same_v<CV, any_splitter>) splits = detail::splits_or_default(spec, cv, X, y, options.groups);
+  else splits = split_rows(cv, X.rows(), y, options.groups);
   std::vector<detail::fold_outcome<typename Spec::fitted>> outcomes(splits.size());
   parallel_for(splits.size(), options.n_jobs, [&](std::size_t i) {
     const detail::fold_data fold = detail::make_fold(X, y, splits[i]);  // held while this split runs

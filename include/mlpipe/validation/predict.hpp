@@ -37,29 +37,6 @@ inline void check_groups_length(std::string_view function, const row_ids& groups
                         function);
 }
 
-// The splits of cv (given the groups), or when it is empty scikit-learn's cv=None: 5 folds, stratified for
-// classifiers, which ignore the groups.
-template <class Spec>
-std::vector<split> splits_or_default(const any_splitter& cv, const matrix_view& X, const vector_view& y,
-                                     const row_ids& groups = {}) {
-  if (!cv.empty()) return cv.splits(X.rows(), y, groups);
-  if constexpr (classifier<Spec>) return stratified_kfold{}.splits(X.rows(), y);
-  else return kfold{}.splits(X.rows(), y);
-}
-
-// The same from a spec: one whose role is known only at run time (any_pipeline) is asked for its roles().
-template <class Spec>
-std::vector<split> splits_or_default(const Spec& spec, const any_splitter& cv, const matrix_view& X,
-                                     const vector_view& y, const row_ids& groups = {}) {
-  if constexpr (dynamic_roles<Spec>) {
-    if (!cv.empty()) return cv.splits(X.rows(), y, groups);
-    if (spec.roles().classifier) return stratified_kfold{}.splits(X.rows(), y);
-    return kfold{}.splits(X.rows(), y);
-  } else {
-    return splits_or_default<Spec>(cv, X, y, groups);
-  }
-}
-
 // scikit-learn's _check_is_permutation: the test sets together hold every row exactly once.
 inline void check_partition(std::string_view function, const std::vector<split>& splits, index n_rows) {
   std::vector<int> times(static_cast<std::size_t>(n_rows), 0);
