@@ -2,6 +2,8 @@
 // pipelines bit for bit. This file is the one translation unit of the test program that includes the registry.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>  // getpid
+
 #include <algorithm>    // std::find, std::sort
 #include <cstdio>       // std::remove
 #include <fstream>
@@ -40,6 +42,11 @@ namespace test_dynamic_tests {
 
 namespace mp = mlpipe;
 
+// A file name of this process's own: ctest runs the test cases in parallel processes, in one folder.
+std::string own_path(const std::string& stem, const std::string& extension) {
+  return stem + "_" + std::to_string(::getpid()) + extension;
+}
+
 // The envelope without its time stamp, for comparing saved files.
 nlohmann::json without_time(nlohmann::json envelope) {
   envelope["metadata"].erase("saved_at");
@@ -47,7 +54,7 @@ nlohmann::json without_time(nlohmann::json envelope) {
 }
 
 nlohmann::json saved(const mp::any_model& m) {
-  const std::string path = "test_dynamic_saved.json";
+  const std::string path = own_path("test_dynamic_saved", ".json");
   mp::save(m, path);
   nlohmann::json j = mp::test::read_json(path);
   std::remove(path.c_str());
@@ -75,7 +82,7 @@ mp::any_model check_agreement(const Static& pipe, const std::string& spec, const
     CHECK((m.transform(X).array() == fitted.transform(X).array()).all());
   }
   CHECK(saved(m) == saved_static(fitted));
-  const std::string path = "test_dynamic_agreement.json";
+  const std::string path = own_path("test_dynamic_agreement", ".json");
   mp::save(fitted, path);
   CHECK(saved(mp::load_any(path)) == saved_static(fitted));
   mp::save(m, path);
@@ -170,7 +177,7 @@ TEST_CASE("load_any loads a file saved by a static program and one saved by any_
   const auto pipe = mp::step<"scale">(mp::standard_scaler{}) | mp::step<"select">(mp::select_k_best{.k = 10}) |
                     mp::step<"model">(mp::logistic_regression{});
   const auto fitted = pipe.fit(data.X, data.y);
-  const std::string path = "test_dynamic_static.json";
+  const std::string path = own_path("test_dynamic_static", ".json");
   mp::save(fitted, path);
   const mp::any_model m = mp::load_any(path);
   CHECK((m.predict_proba(data.X).array() == fitted.predict_proba(data.X).array()).all());
@@ -408,7 +415,7 @@ TEST_CASE("bad specs, files and calls are precise errors", "[dynamic]") {
         "any_model: transform is not available: step 'model' (ridge) is a model, not a transformer; expected a "
         "transformer (transform as the last step)");
   // A file whose kind no registered stage has.
-  const std::string path = "test_dynamic_unknown_kind.json";
+  const std::string path = own_path("test_dynamic_unknown_kind", ".json");
   nlohmann::json envelope = mp::to_json(m);
   envelope["model"]["steps"][1]["kind"] = "my_ridge";
   envelope["signature"] = "pipeline(scale:standard_scaler,model:my_ridge)";
@@ -451,7 +458,8 @@ TEST_CASE("register_stage adds a user's stage to from_json and load_any with one
   const std::string text = mp::to_json(m).dump();
   const auto loaded = mp::load_any_from_bytes(std::as_bytes(std::span(text)), mp::file_format::json);
   CHECK((loaded.predict(data.X).array() == m.predict(data.X).array()).all());
-  for (const std::string path : {"test_dynamic_model.cbor", "test_dynamic_model.msgpack"}) {
+  for (const std::string& path :
+       {own_path("test_dynamic_model", ".cbor"), own_path("test_dynamic_model", ".msgpack")}) {
     mp::save(m, path);
     CHECK(saved(mp::load_any(path)) == saved(m));
     std::remove(path.c_str());
