@@ -22,6 +22,29 @@
 namespace mlpipe {
 namespace detail {
 
+// The branches' outputs side by side, then the passed-through columns of X: what a union or column_transformer
+// returns (also the run-time graph's, mlpipe/dynamic/graph.hpp). Each branch must give one row per input row.
+inline matrix concatenate_branches(std::string_view kind, const matrix_view& X, std::span<const matrix> parts,
+                                   const std::vector<index>& passthrough) {
+  index width = static_cast<index>(passthrough.size());
+  for (const matrix& part : parts) {
+    if (part.rows() != X.rows()) {
+      throw invalid_input("a branch returned " + std::to_string(part.rows()) + " rows for an input of " +
+                              std::to_string(X.rows()) + "; expected one output row per input row",
+                          kind);
+    }
+    width += part.cols();
+  }
+  matrix out(X.rows(), width);
+  index at = 0;
+  for (const matrix& part : parts) {
+    out.middleCols(at, part.cols()) = part;
+    at += part.cols();
+  }
+  for (index c : passthrough) out.col(at++) = X.col(c);
+  return out;
+}
+
 template <class... Steps>
 constexpr bool all_transform() {
   return (transformer<typename Steps::stage_type> && ...);
@@ -142,23 +165,7 @@ class fitted_concat {
   template <std::size_t N>
   static matrix concatenate(const matrix_view& X, const std::array<matrix, N>& parts,
                             const std::vector<index>& passthrough) {
-    index width = static_cast<index>(passthrough.size());
-    for (const matrix& part : parts) {
-      if (part.rows() != X.rows()) {
-        throw invalid_input("a branch returned " + std::to_string(part.rows()) + " rows for an input of " +
-                                std::to_string(X.rows()) + "; expected one output row per input row",
-                            kind);
-      }
-      width += part.cols();
-    }
-    matrix out(X.rows(), width);
-    index at = 0;
-    for (const matrix& part : parts) {
-      out.middleCols(at, part.cols()) = part;
-      at += part.cols();
-    }
-    for (index c : passthrough) out.col(at++) = X.col(c);
-    return out;
+    return concatenate_branches(kind, X, std::span<const matrix>(parts), passthrough);
   }
 
  private:

@@ -17,6 +17,7 @@
 #include "mlpipe/core/invariants.hpp"
 #include "mlpipe/core/paths.hpp"
 #include "mlpipe/core/scratch.hpp"
+#include "mlpipe/core/union.hpp"  // concatenate_branches
 #include "mlpipe/dynamic.hpp"
 #include "mlpipe/dynamic/wrap.hpp"
 
@@ -581,23 +582,7 @@ class dynamic_concat_model final : public dynamic_model {
 
   static matrix concatenate(std::string_view kind, const matrix_view& X, const std::vector<matrix>& parts,
                             const std::vector<index>& passthrough) {
-    index width = static_cast<index>(passthrough.size());
-    for (const matrix& part : parts) {
-      if (part.rows() != X.rows()) {
-        throw invalid_input("a branch returned " + std::to_string(part.rows()) + " rows for an input of " +
-                                std::to_string(X.rows()) + "; expected one output row per input row",
-                            kind);
-      }
-      width += part.cols();
-    }
-    matrix out(X.rows(), width);
-    index at = 0;
-    for (const matrix& part : parts) {
-      out.middleCols(at, part.cols()) = part;
-      at += part.cols();
-    }
-    for (index c : passthrough) out.col(at++) = X.col(c);
-    return out;
+    return concatenate_branches(kind, X, std::span<const matrix>(parts), passthrough);
   }
 
  private:
