@@ -25,6 +25,24 @@ namespace mlpipe::test {
 inline thread_local long allocations = 0;
 }  // namespace mlpipe::test
 
+#if defined(MLPIPE_COUNTER_ONLY) && defined(EIGEN_RUNTIME_NO_MALLOC)
+#include <Eigen/Core>
+
+namespace mlpipe::test {
+// Allocations made by f (operator new, and Eigen's own: it asserts), run `calls` times after one warm-up call (a
+// thread's first row sizes its scratch memory).
+template <class F>
+long allocations_per_call(F&& f, int calls = 200) {
+  f();
+  const long before = allocations;
+  Eigen::internal::set_is_malloc_allowed(false);
+  for (int i = 0; i < calls; ++i) f();
+  Eigen::internal::set_is_malloc_allowed(true);
+  return allocations - before;
+}
+}  // namespace mlpipe::test
+#endif
+
 #if MLPIPE_COUNT_ALLOCATIONS && !defined(MLPIPE_COUNTER_ONLY)
 // GCC cannot see that these replacements pair malloc with free on purpose.
 #if defined(__GNUC__) && !defined(__clang__)

@@ -26,20 +26,7 @@ namespace test_allocations_tests {
 
 namespace mp = mlpipe;
 
-namespace {
-
-// Allocations made by f, run many times after one warm-up call (a thread's first row sizes its scratch memory).
-template <class F>
-long allocations_per_call(F&& f, int calls = 500) {
-  f();
-  const long before = mp::test::allocations;
-  Eigen::internal::set_is_malloc_allowed(false);
-  for (int i = 0; i < calls; ++i) f();
-  Eigen::internal::set_is_malloc_allowed(true);
-  return mp::test::allocations - before;
-}
-
-}  // namespace
+using mlpipe::test::allocations_per_call;
 
 TEST_CASE("predict_one and predict_proba_one allocate nothing after a thread's first call", "[core][allocations]") {
   const auto& d = mp::test::load("breast_cancer.csv");

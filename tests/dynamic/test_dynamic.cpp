@@ -140,16 +140,7 @@ shift::fitted shift::fit(const mp::matrix_view& X, const mp::vector_view&) const
   return fitted(*this, X.cols());
 }
 
-// Allocations made by f, run many times after one warm-up call (a thread's first row sizes its scratch memory).
-template <class F>
-long allocations_per_call(F&& f, int calls = 200) {
-  f();
-  const long before = mp::test::allocations;
-  Eigen::internal::set_is_malloc_allowed(false);
-  for (int i = 0; i < calls; ++i) f();
-  Eigen::internal::set_is_malloc_allowed(true);
-  return mp::test::allocations - before;
-}
+using mlpipe::test::allocations_per_call;
 
 TEST_CASE("any_model wraps a fitted static pipeline and predicts and saves what it does", "[dynamic]") {
   const auto& data = mp::test::load("breast_cancer.csv");
