@@ -191,15 +191,20 @@ inline void check_predict_input(std::string_view kind, const matrix_view& X, ind
   else check_finite(kind, X);
 }
 
-// What one row must be for transform_one / predict_one: as many values as features at fit, all finite (NaN allowed,
-// as a missing value, for stages that handle it).
-inline void check_row(std::string_view kind, std::span<const double> row, index n_features_in, bool allow_nan = false) {
+// A row with as many values as features at fit (a composite's transform_one, whose steps check the values).
+inline void check_row_width(std::string_view kind, std::span<const double> row, index n_features_in) {
   if (static_cast<index>(row.size()) != n_features_in) {
     throw invalid_input("the row has " + std::to_string(row.size()) + " values but this step was fitted on " +
                             std::to_string(n_features_in) + " features; expected " + std::to_string(n_features_in) +
                             " values",
                         kind);
   }
+}
+
+// What one row must be for transform_one / predict_one: as many values as features at fit, all finite (NaN allowed,
+// as a missing value, for stages that handle it).
+inline void check_row(std::string_view kind, std::span<const double> row, index n_features_in, bool allow_nan = false) {
+  check_row_width(kind, row, n_features_in);
   for (std::size_t j = 0; j < row.size(); ++j) {
     if (allow_nan ? std::isinf(row[j]) : !std::isfinite(row[j])) {
       throw invalid_input("the row has " + format_double(row[j]) + " at column " + std::to_string(j) +

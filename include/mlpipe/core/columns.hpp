@@ -208,12 +208,7 @@ class fitted_column_subset {
   // Gathers this step's columns of one row into scratch memory and hands them to f.
   template <class F>
   decltype(auto) apply_one(std::span<const double> in, F&& f) const {
-    if (static_cast<index>(in.size()) != n_features_in_) {
-      throw invalid_input("the row has " + std::to_string(in.size()) + " values but this step was fitted on " +
-                              std::to_string(n_features_in_) + " features; expected " +
-                              std::to_string(n_features_in_) + " values",
-                          kind);
-    }
+    detail::check_row_width(kind, in, n_features_in_);
     detail::scratch_frame frame;
     const std::span<double> picked = frame.take(columns_.size());
     for (std::size_t i = 0; i < columns_.size(); ++i) picked[i] = in[static_cast<std::size_t>(columns_[i])];

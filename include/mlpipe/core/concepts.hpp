@@ -4,6 +4,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <tuple>        // std::tuple_element_t, std::tuple_size_v
+#include <utility>      // std::move
 
 #include "mlpipe/core/types.hpp"
 
@@ -25,6 +27,29 @@ struct stage_roles {
   // The predicting step as messages name it: "ridge", "step 'model' (ridge)".
   std::string step() const { return step_path.empty() ? step_kind : "step '" + step_path + "' (" + step_kind + ")"; }
 };
+
+namespace detail {
+
+// The step of a static fitted type that predicts, into roles.step_path and step_kind: its path through nested
+// pipelines (each one's last step; "" for a lone stage) and its kind. roles.step() names it in messages.
+template <class F>
+void predicting_step_of(stage_roles& roles, std::string path) {
+  if constexpr (requires {
+                  typename std::tuple_element_t<std::tuple_size_v<typename F::steps_type> - 1,
+                                                typename F::steps_type>::fitted_type;
+                }) {
+    using steps = typename F::steps_type;
+    using last = std::tuple_element_t<std::tuple_size_v<steps> - 1, steps>;
+    if (!path.empty()) path += '.';
+    path += last::name.view();
+    predicting_step_of<typename last::fitted_type>(roles, std::move(path));
+  } else {
+    roles.step_path = std::move(path);
+    roles.step_kind = std::string(F::kind);
+  }
+}
+
+}  // namespace detail
 
 // dynamic_roles -- a type that says its role at run time (any_pipeline, any_model).
 template <class T>

@@ -106,12 +106,7 @@ class fitted_concat {
   void transform_one(std::span<const double> in, std::span<double> out) const
     requires(fitted_row_transformer<typename FittedSteps::fitted_type> && ...)
   {
-    if (static_cast<index>(in.size()) != n_features_in_) {
-      throw invalid_input("the row has " + std::to_string(in.size()) + " values but this step was fitted on " +
-                              std::to_string(n_features_in_) + " features; expected " +
-                              std::to_string(n_features_in_) + " values",
-                          kind);
-    }
+    check_row_width(kind, in, n_features_in_);
     std::size_t at = 0;
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       (([&] {

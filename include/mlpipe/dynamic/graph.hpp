@@ -391,12 +391,7 @@ class dynamic_columns_model final : public dynamic_model {
  private:
   template <class F>
   double apply_one(std::span<const double> in, F&& f) const {
-    if (static_cast<index>(in.size()) != n_features_in_) {
-      throw invalid_input("the row has " + std::to_string(in.size()) + " values but this step was fitted on " +
-                              std::to_string(n_features_in_) + " features; expected " +
-                              std::to_string(n_features_in_) + " values",
-                          "columns");
-    }
+    check_row_width("columns", in, n_features_in_);
     scratch_frame frame;
     const std::span<double> picked = frame.take(columns_.size());
     for (std::size_t i = 0; i < columns_.size(); ++i) picked[i] = in[static_cast<std::size_t>(columns_[i])];
@@ -532,12 +527,7 @@ class dynamic_concat_model final : public dynamic_model {
   }
   void transform_one(std::span<const double> in, std::span<double> out) const override {
     if (!roles_.row_calls) throw_no_row_call(roles_, "transform_one");
-    if (static_cast<index>(in.size()) != n_features_in_) {
-      throw invalid_input("the row has " + std::to_string(in.size()) + " values but this step was fitted on " +
-                              std::to_string(n_features_in_) + " features; expected " +
-                              std::to_string(n_features_in_) + " values",
-                          kind_);
-    }
+    check_row_width(kind_, in, n_features_in_);
     std::size_t at = 0;
     for (const auto& s : steps_) {
       const auto width = static_cast<std::size_t>(s.fitted->n_features_out());

@@ -54,24 +54,6 @@ concept fitted_chain = requires {
   typename std::tuple_element_t<std::tuple_size_v<typename F::steps_type> - 1, typename F::steps_type>::fitted_type;
 } && requires(const F& f) { f.predict(std::declval<const matrix_view&>()); };
 
-// The predicting step of a static fitted type, as scorers name it (its last step's path, through nested pipelines).
-template <class F>
-void predicting_step_of(stage_roles& roles, std::string path) {
-  if constexpr (requires {
-                  typename std::tuple_element_t<std::tuple_size_v<typename F::steps_type> - 1,
-                                                typename F::steps_type>::fitted_type;
-                }) {
-    using steps = typename F::steps_type;
-    using last = std::tuple_element_t<std::tuple_size_v<steps> - 1, steps>;
-    if (!path.empty()) path += '.';
-    path += last::name.view();
-    predicting_step_of<typename last::fitted_type>(roles, std::move(path));
-  } else {
-    roles.step_path = std::move(path);
-    roles.step_kind = std::string(F::kind);
-  }
-}
-
 template <class F>
 stage_roles fitted_roles() {
   stage_roles roles;

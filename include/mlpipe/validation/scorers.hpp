@@ -282,21 +282,10 @@ namespace detail {
 // The step of a fitted model that predicts, for messages: "step 'model' (nearest_centroid)" for a pipeline (its last
 // step, inside nested pipelines too), the model's kind ("ridge") otherwise.
 template <class Fitted>
-std::string predicting_step(std::string path = {}) {
-  if constexpr (requires {  // a fitted pipeline: its steps are fitted_steps with a name
-                  typename std::tuple_element_t<std::tuple_size_v<typename Fitted::steps_type> - 1,
-                                                typename Fitted::steps_type>::fitted_type;
-                }) {
-    using steps = typename Fitted::steps_type;
-    using last = std::tuple_element_t<std::tuple_size_v<steps> - 1, steps>;
-    if (!path.empty()) path += '.';
-    path += last::name.view();
-    return predicting_step<typename last::fitted_type>(std::move(path));
-  } else if (path.empty()) {
-    return std::string(Fitted::kind);
-  } else {
-    return "step '" + path + "' (" + std::string(Fitted::kind) + ")";
-  }
+std::string predicting_step() {
+  stage_roles roles;
+  predicting_step_of<Fitted>(roles, {});
+  return roles.step();
 }
 
 // Which outputs a fitted model has, and the step that would give them (predicting_step), for checking scorers.
