@@ -1,7 +1,7 @@
-# Runs one load fuzzer for $ENV{MLPIPE_FUZZ_SECONDS} seconds (default 60) on a fresh copy of its seed corpus.
+# Runs one load fuzzer for $ENV{MLPIPE_FUZZ_SECONDS} seconds (default 40) on a fresh copy of its seed corpus.
 # -D FUZZER=<executable> -D FORMAT=<json|cbor|msgpack> -D SEEDS=<seed folder> -D WORK=<scratch folder>; the
 # test sets MLPIPE_FUZZ_FORMAT to FORMAT; crash reproducers land in WORK.
-set(seconds 60)
+set(seconds 40)
 if(DEFINED ENV{MLPIPE_FUZZ_SECONDS} AND NOT "$ENV{MLPIPE_FUZZ_SECONDS}" STREQUAL "")
   set(seconds $ENV{MLPIPE_FUZZ_SECONDS})
 endif()

@@ -68,4 +68,11 @@ void multiply_transposed(Eigen::Ref<matrix> C, const matrix_view& A, const matri
   C.noalias() = alpha * (A.transpose() * B);
 }
 
+// add_gram_lower -- G += alpha * A^T A on G's lower triangle (the strict upper triangle is neither read nor
+// written): a symmetric rank-k update, half the work of the full product.
+template <class Deferred = void>
+void add_gram_lower(Eigen::Ref<matrix> G, const matrix_view& A, double alpha = 1.0) {
+  G.selfadjointView<Eigen::Lower>().rankUpdate(A.transpose(), alpha);
+}
+
 }  // namespace mlpipe::detail

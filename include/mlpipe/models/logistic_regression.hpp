@@ -334,20 +334,21 @@ class logistic_objective {
     const index B = block();
     H.setZero(size(), size());
     if (!multinomial()) {
-      // C [X 1]^T diag(weight) [X 1] plus the penalty, a block of rows at a time: the weighted rows stay in cache and
-      // no n x p matrix is allocated (X is read once per Hessian).
-      matrix weighted(std::min(n, rows_per_block), p);
-      matrix part(p, p);
-      for (index start = 0; start < n; start += rows_per_block) {
-        const index b = std::min(rows_per_block, n - start);
-        const auto rows = X_.middleRows(start, b);
-        weighted.topRows(b).noalias() = weight_.segment(start, b).asDiagonal() * rows;
-        multiply_transposed(part, rows, weighted.topRows(b), C_);
-        H.topLeftCorner(p, p) += part;
-        if (fit_intercept_) H.col(p).head(p) += C_ * weighted.topRows(b).colwise().sum().transpose();
+      // C [X 1]^T diag(weight) [X 1] plus the penalty. The sums over the rows are usually ready: evaluate() adds
+      // them up while each block of rows is in cache (when Newton asked for it); else one more pass over X here.
+      if (!hessian_ready_) {
+        hessian_sums_.setZero(p + 1, p + 1);
+        for (index start = 0; start < n; start += rows_per_block) {
+          const index b = std::min(rows_per_block, n - start);
+          add_hessian_block(X_.middleRows(start, b), weight_.segment(start, b));
+        }
+        hessian_ready_ = true;
       }
+      H.topLeftCorner(p, p).template triangularView<Eigen::Lower>() = C_ * hessian_sums_.topLeftCorner(p, p);
+      H.topLeftCorner(p, p).template triangularView<Eigen::StrictlyUpper>() = H.topLeftCorner(p, p).transpose();
       if (fit_intercept_) {
-        H.row(p).head(p) = H.col(p).head(p).transpose();
+        H.row(p).head(p) = C_ * hessian_sums_.row(p).head(p);
+        H.col(p).head(p) = H.row(p).head(p).transpose();
         H(p, p) = C_ * weight_.sum();
       }
       H.topLeftCorner(p, p).diagonal().array() += l2_;  // the penalty l2 ||w||^2 / 2
@@ -382,9 +383,26 @@ class logistic_objective {
     }
   }
 
+  // Newton's solvers call this: evaluate() with a gradient then also sums the Hessian (binary problems), while each
+  // block of rows is in cache, so hessian() needs no pass over X of its own.
+  void sum_hessian_in_evaluate() { fuse_hessian_ = !multinomial(); }
 
  private:
   static constexpr index rows_per_block = 2048;  // rows whose products stay in cache between two passes
+
+  // hessian_sums_ += [rows^T D rows; 1^T D rows] on its lower triangle and last row, D = diag(weights): a symmetric
+  // rank-k update of sqrt(D) rows, half the work of the full product.
+  template <class Rows, class Weights>
+  void add_hessian_block(const Rows& rows, const Weights& weights) {
+    const index p = X_.cols();
+    const index b = rows.rows();
+    root_.resize(rows_per_block);
+    scaled_.resize(rows_per_block, p);
+    root_.head(b) = weights.cwiseSqrt();
+    scaled_.topRows(b).noalias() = root_.head(b).asDiagonal() * rows;
+    add_gram_lower(hessian_sums_.topLeftCorner(p, p), scaled_.topRows(b));
+    if (fit_intercept_) hessian_sums_.row(p).head(p) += root_.head(b).transpose() * scaled_.topRows(b);
+  }
 
   // Two classes: the scores, the loss, the residuals, the Hessian's weights and the gradient, a block of rows at a
   // time, so X is read from memory once (its block stays in cache from the scores to the gradient). One exponential
@@ -397,6 +415,8 @@ class logistic_objective {
     const double intercept = fit_intercept_ ? theta(p) : 0.0;
     vector part(p);
     if (grad != nullptr) grad->setZero(size());
+    hessian_ready_ = fuse_hessian_ && grad != nullptr;
+    if (hessian_ready_) hessian_sums_.setZero(p + 1, p + 1);
     double loss = 0.0;
     for (index start = 0; start < n; start += rows_per_block) {
       const index b = std::min(rows_per_block, n - start);
@@ -430,6 +450,7 @@ class logistic_objective {
         grad->head(p) += part;
         if (fit_intercept_) (*grad)(p) += r.sum();
       }
+      if (hessian_ready_) add_hessian_block(rows, e);
     }
     if (grad != nullptr) {
       *grad *= C_;
@@ -451,6 +472,11 @@ class logistic_objective {
   matrix residual_;  // probabilities minus one-hot targets there
   matrix proba_;     // the class probabilities there (multinomial only; binary ones come from scores_)
   vector weight_;    // p (1 - p) per row there (binary only): the Hessian's weights
+  bool fuse_hessian_ = false;   // evaluate() with a gradient also sums the Hessian (binary only)
+  bool hessian_ready_ = false;  // hessian_sums_ holds the sums at the last evaluated point
+  matrix hessian_sums_;  // lower triangle of X^T D X and, in row p, 1^T D X (binary only; without the factor C)
+  vector root_;          // sqrt(D) on a block of rows
+  matrix scaled_;        // sqrt(D) times a block of rows
 };
 
 // What the solvers return: the parameters in logistic_objective's layout, iterations taken, and convergence.
@@ -513,6 +539,7 @@ logistic_solution newton_logistic(Objective& f, vector theta, double C, double t
   const index m = f.size();
   vector g(m), g_new(m), d(m), theta_new(m);
   matrix H, L;
+  f.sum_hessian_in_evaluate();
   double value = f.evaluate(theta, &g);
   if (!std::isfinite(value) || !g.allFinite()) throw_logistic_overflow();
   logistic_solution out;
@@ -678,6 +705,7 @@ logistic_solution proximal_newton_logistic(Objective& f, vector theta, double l1
   const index m = f.size();
   vector g(m), g_new(m), d(m), Hd(m), theta_new(m);
   matrix H;
+  f.sum_hessian_in_evaluate();
   double smooth = f.evaluate(theta, &g);
   if (!std::isfinite(smooth) || !g.allFinite()) throw_logistic_overflow();
   double value = with_l1(f, theta, smooth, l1);
