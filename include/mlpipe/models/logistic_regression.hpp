@@ -288,7 +288,14 @@ class logistic_objective {
       : X_(X.data(), X.rows(), X.cols(), Eigen::OuterStride<>(X.outerStride())), labels_(std::move(labels)),
         weights_(std::move(weights)), n_classes_(n_classes), C_(C), fit_intercept_(fit_intercept), l2_(l2),
         scores_(X.rows(), n_outputs()), residual_(X.rows(), n_outputs()),
-        proba_(multinomial() ? X.rows() : 0, n_outputs()), weight_(multinomial() ? 0 : X.rows()) {}
+        proba_(multinomial() ? X.rows() : 0, n_outputs()), weight_(multinomial() ? 0 : X.rows()) {
+    if (!multinomial() && weights_.empty()) {
+      sign_.resize(X.rows());
+      for (index i = 0; i < X.rows(); ++i) sign_(i) = labels_[static_cast<std::size_t>(i)] == 1 ? -1.0 : 1.0;
+      near_one_.resize(std::min(X.rows(), rows_per_block));
+      near_zero_.resize(std::min(X.rows(), rows_per_block));
+    }
+  }
 
   index n_outputs() const { return n_classes_ == 2 ? 1 : n_classes_; }
   index block() const { return X_.cols() + (fit_intercept_ ? 1 : 0); }
@@ -427,21 +434,27 @@ class logistic_objective {
       multiply(z, rows, w);
       z.array() += intercept;
       e = (-z.array().abs()).exp();
-      if (weights_.empty()) loss += e.array().log1p().sum();
-      for (index i = 0; i < b; ++i) {
-        const double zi = z(i);
-        const bool positive = labels_[static_cast<std::size_t>(start + i)] == 1;
-        const double near_one = 1.0 / (1.0 + e(i));  // sigmoid(|z|)
-        const double near_zero = e(i) * near_one;    // sigmoid(-|z|)
-        const double hinge = std::max(positive ? -zi : zi, 0.0);
-        r(i) = positive ? -(zi <= 0 ? near_one : near_zero) : (zi >= 0 ? near_one : near_zero);  // p - y, exactly
-        if (weights_.empty()) {
-          loss += hinge;
-          e(i) = near_one * near_zero;
-        } else {
+      if (weights_.empty()) {
+        // With s = +1 for class 0 and -1 for class 1 (sign_): the hinge max(s z, 0) and p - y = s sigmoid(|z|) where
+        // s z > 0, else s sigmoid(-|z|) (exactly); in array form, so it vectorizes.
+        const auto s = sign_.segment(start, b).array();
+        auto near_one = near_one_.head(b).array();   // sigmoid(|z|)
+        auto near_zero = near_zero_.head(b).array();  // sigmoid(-|z|)
+        near_one = 1.0 / (1.0 + e.array());
+        near_zero = e.array() * near_one;
+        loss += e.array().log1p().sum() + (s * z.array()).max(0.0).sum();
+        r.array() = s * (s * z.array() > 0.0).select(near_one, near_zero);
+        e.array() = near_one * near_zero;
+      } else {
+        for (index i = 0; i < b; ++i) {
+          const double zi = z(i);
+          const bool positive = labels_[static_cast<std::size_t>(start + i)] == 1;
+          const double near_one = 1.0 / (1.0 + e(i));  // sigmoid(|z|)
+          const double near_zero = e(i) * near_one;    // sigmoid(-|z|)
+          const double hinge = std::max(positive ? -zi : zi, 0.0);
           const double wi = weights_[static_cast<std::size_t>(start + i)];
+          r(i) = wi * (positive ? -(zi <= 0 ? near_one : near_zero) : (zi >= 0 ? near_one : near_zero));  // p - y
           loss += wi * (hinge + std::log1p(e(i)));
-          r(i) *= wi;
           e(i) = wi * (near_one * near_zero);
         }
       }
@@ -472,6 +485,9 @@ class logistic_objective {
   matrix residual_;  // probabilities minus one-hot targets there
   matrix proba_;     // the class probabilities there (multinomial only; binary ones come from scores_)
   vector weight_;    // p (1 - p) per row there (binary only): the Hessian's weights
+  vector sign_;       // +1 for class 0, -1 for class 1 (binary, without weights)
+  vector near_one_;   // sigmoid(|z|) on a block of rows
+  vector near_zero_;  // sigmoid(-|z|) on a block of rows
   bool fuse_hessian_ = false;   // evaluate() with a gradient also sums the Hessian (binary only)
   bool hessian_ready_ = false;  // hessian_sums_ holds the sums at the last evaluated point
   matrix hessian_sums_;  // lower triangle of X^T D X and, in row p, 1^T D X (binary only; without the factor C)
