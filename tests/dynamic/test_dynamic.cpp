@@ -25,6 +25,7 @@
 #include "mlpipe/models/logistic_regression.hpp"
 #include "mlpipe/models/ridge.hpp"
 #include "mlpipe/tuning/grid_search.hpp"
+#include "mlpipe/tuning/halving.hpp"
 #include "mlpipe/validation/benchmark.hpp"
 #include "mlpipe/validation/cross_validate.hpp"
 #include "mlpipe/validation/curves.hpp"
@@ -468,6 +469,47 @@ TEST_CASE("any_pipeline and any_model keep the stage contract (check_stage)", "[
       mp::any_pipeline(mp::step<"scale">(mp::min_max_scaler{}) | mp::step<"model">(mp::ridge{})), diabetes.X,
       diabetes.y);
   mp::test::expect_conformant(mp::any_pipeline::from_json(R"({"kind": "standard_scaler"})"), diabetes.X, diabetes.y);
+}
+
+}  // namespace test_dynamic_tests
+
+namespace test_dynamic_tests {
+
+TEST_CASE("halving searches and rfecv take any_pipeline's role from roles(), as the static pipeline's type",
+          "[dynamic][roles]") {
+  const auto& iris = mp::test::load("iris.csv");
+  const auto& diabetes = mp::test::load("diabetes.csv");
+  const auto clf = mp::step<"scale">(mp::standard_scaler{}) | mp::step<"model">(mp::logistic_regression{});
+  const auto reg = mp::step<"scale">(mp::standard_scaler{}) | mp::step<"model">(mp::ridge{});
+  // halving_random_search's default min_resources ("smallest"): 2 rows per split, times the classes for a
+  // classifier only.
+  const mp::space c_space{{"model.C", mp::loguniform(0.01, 10.0)}};
+  const auto hs = mp::halving_random_search(clf, c_space, {.n_candidates = std::int64_t{4}, .seed = 1})
+                      .fit(iris.X, iris.y);
+  const auto hd =
+      mp::halving_random_search(mp::any_pipeline(clf), c_space, {.n_candidates = std::int64_t{4}, .seed = 1})
+          .fit(iris.X, iris.y);
+  CHECK(hd.results().column("n_resources") == hs.results().column("n_resources"));
+  CHECK(hd.results().column("n_resources").front() == 30.0);  // 5 splits x 2 rows x 3 classes
+  CHECK(hd.results().mean_test_score() == hs.results().mean_test_score());
+  const mp::space alpha_space{{"model.alpha", mp::loguniform(0.01, 10.0)}};
+  const mp::halving_options three{
+      .n_candidates = std::int64_t{4}, .seed = 1, .cv = mp::kfold{.n_splits = 3}, .scoring = "neg_mean_squared_error"};
+  const auto rs = mp::halving_random_search(reg, alpha_space, three).fit(diabetes.X, diabetes.y);
+  const auto rd = mp::halving_random_search(mp::any_pipeline(reg), alpha_space, three).fit(diabetes.X, diabetes.y);
+  CHECK(rd.results().column("n_resources") == rs.results().column("n_resources"));
+  CHECK(rd.results().column("n_resources").front() == 6.0);  // 3 splits x 2 rows: a regressor
+  CHECK(rd.results().mean_test_score() == rs.results().mean_test_score());
+  // rfecv's defaults: stratified folds and accuracy for a classifier, plain folds and r2 for a regressor.
+  const auto fs = mp::rfecv<mp::logistic_regression>{}.fit(iris.X, iris.y);
+  const auto fd = mp::rfecv<mp::any_pipeline>{.estimator = mp::any_pipeline(mp::logistic_regression{})}.fit(iris.X,
+                                                                                                            iris.y);
+  CHECK(fd.cv_results().split_scores == fs.cv_results().split_scores);
+  CHECK(fd.support() == fs.support());
+  const auto gs = mp::rfecv<mp::ridge>{}.fit(diabetes.X, diabetes.y);
+  const auto gd = mp::rfecv<mp::any_pipeline>{.estimator = mp::any_pipeline(mp::ridge{})}.fit(diabetes.X, diabetes.y);
+  CHECK(gd.cv_results().split_scores == gs.cv_results().split_scores);
+  CHECK(gd.support() == gs.support());
 }
 
 }  // namespace test_dynamic_tests

@@ -143,4 +143,12 @@ concept probabilistic_classifier = stage<S> && fitted_probabilistic_classifier<t
 template <class S>
 concept regressor = stage<S> && fitted_regressor<typename S::fitted>;
 
+// is_classifier(s) -- whether a stage is a classifier: what its roles() say for a run-time value (any_pipeline),
+// the classifier concept otherwise. Generic code that picks defaults by role (stratified folds, accuracy) asks this.
+template <class S>
+bool is_classifier(const S& s) {
+  if constexpr (dynamic_roles<S>) return s.roles().classifier;
+  else return classifier<S>;
+}
+
 }  // namespace mlpipe

@@ -111,14 +111,13 @@ std::pair<std::vector<index>, std::vector<index>> eliminate(const Estimator& est
 // The splits and the scorer of a selector's own cross-validation: its cv (empty: 5-fold, stratified for a
 // classifier) and scoring (empty: accuracy for a classifier, r2 otherwise), as scikit-learn's cv=None, scoring=None.
 // groups (one id per row, or empty) reach the group splitters, as fit(X, y, groups) passes them.
-template <class Estimator>
-std::pair<std::vector<split>, std::vector<scorer>> selector_cv(const any_splitter& cv, const std::string& scoring,
-                                                               const matrix_view& X, const vector_view& y,
-                                                               const row_ids& groups = {}) {
-  constexpr bool is_classifier = fitted_classifier<typename Estimator::fitted>;
-  std::vector<scorer> scorers{get_scorer(!scoring.empty() ? scoring : is_classifier ? "accuracy" : "r2")};
+inline std::pair<std::vector<split>, std::vector<scorer>> selector_cv_as(bool classifies, const any_splitter& cv,
+                                                                         const std::string& scoring,
+                                                                         const matrix_view& X, const vector_view& y,
+                                                                         const row_ids& groups) {
+  std::vector<scorer> scorers{get_scorer(!scoring.empty() ? scoring : classifies ? "accuracy" : "r2")};
   const any_splitter splitter =
-      !cv.empty() ? cv : is_classifier ? any_splitter(stratified_kfold{}) : any_splitter(kfold{});
+      !cv.empty() ? cv : classifies ? any_splitter(stratified_kfold{}) : any_splitter(kfold{});
   try {
     return {splitter.splits(X.rows(), y, groups), std::move(scorers)};
   } catch (invalid_input& e) {
@@ -127,6 +126,22 @@ std::pair<std::vector<split>, std::vector<scorer>> selector_cv(const any_splitte
       e.add_note("a selector's cv takes them in fit(X, y, groups)");
     throw;
   }
+}
+
+// The estimator's role decides: its roles() when it is a run-time value (any_pipeline), its type otherwise.
+template <class Estimator>
+std::pair<std::vector<split>, std::vector<scorer>> selector_cv(const Estimator& estimator, const any_splitter& cv,
+                                                               const std::string& scoring, const matrix_view& X,
+                                                               const vector_view& y, const row_ids& groups = {}) {
+  return selector_cv_as(mlpipe::is_classifier(estimator), cv, scoring, X, y, groups);
+}
+
+// The same by the estimator's type alone (for any_pipeline, a classifier: set cv and scoring for a regressor).
+template <class Estimator>
+std::pair<std::vector<split>, std::vector<scorer>> selector_cv(const any_splitter& cv, const std::string& scoring,
+                                                               const matrix_view& X, const vector_view& y,
+                                                               const row_ids& groups = {}) {
+  return selector_cv_as(fitted_classifier<typename Estimator::fitted>, cv, scoring, X, y, groups);
 }
 
 }  // namespace detail
@@ -348,7 +363,7 @@ typename rfecv<Estimator>::fitted rfecv<Estimator>::fit(const matrix_view& X, co
                                 std::to_string(n),
                             kind);
   }
-  const auto setup = detail::selector_cv<Estimator>(cv, scoring, X, y, groups);
+  const auto setup = detail::selector_cv(estimator, cv, scoring, X, y, groups);
   const std::vector<split>& splits = setup.first;  // not a structured binding: clang 14 cannot capture one
   const std::vector<scorer>& scorers = setup.second;
   const index step_size = detail::resolve_step(step, n);

@@ -225,9 +225,10 @@ void run_halving(search_session<Spec>& session, std::vector<param_set> candidate
 }
 
 // The resolved min and max resources of a halving search (scikit-learn's min_resources_ and max_resources_ before
-// "exhaust" raises the former).
+// "exhaust" raises the former). Whether the estimator is a classifier: its roles() for any_pipeline, its type else.
 template <class Spec>
-std::pair<std::int64_t, std::int64_t> resolve_resources(const halving_options& o, bool exhaust_default,
+std::pair<std::int64_t, std::int64_t> resolve_resources(const Spec& estimator, const halving_options& o,
+                                                        bool exhaust_default,
                                                         std::size_t n_splits, const vector_view& y, index n_rows,
                                                         std::string_view kind, bool& exhaust) {
   const resource_amount min_rule = o.min_resources.value_or(std::string(exhaust_default ? "exhaust" : "smallest"));
@@ -239,7 +240,7 @@ std::pair<std::int64_t, std::int64_t> resolve_resources(const halving_options& o
     min_r = *min_number;
   } else if (o.resource == "n_samples") {
     min_r = static_cast<std::int64_t>(n_splits) * 2;
-    if constexpr (classifier<Spec>) {
+    if (mlpipe::is_classifier(estimator)) {
       std::vector<double> classes(y.begin(), y.end());
       std::sort(classes.begin(), classes.end());
       min_r *= static_cast<std::int64_t>(std::unique(classes.begin(), classes.end()) - classes.begin());
@@ -293,7 +294,7 @@ fitted_search<typename Spec::fitted, Kind> fit_halving(const Spec& estimator, co
   search_session<Spec> session(estimator, common, budget, kind, o.seed, description, X, y);
   bool exhaust = false;
   const auto [min_r, max_r] =
-      resolve_resources<Spec>(o, grid_candidates.has_value(), session.splits().size(), y, X.rows(), kind, exhaust);
+      resolve_resources(estimator, o, grid_candidates.has_value(), session.splits().size(), y, X.rows(), kind, exhaust);
   if (o.resource != "n_samples") {  // the extreme resources must be valid values of the parameter
     for (const std::int64_t r : {min_r, max_r}) {
       Spec probe = estimator;
