@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mlpipe/dynamic.hpp"
+#include "mlpipe/dynamic/experiment.hpp"  // the searches' settings, read as an experiment spec reads them
 #include "mlpipe/dynamic/graph.hpp"
 #include "mlpipe/dynamic/wrap.hpp"
 #include "mlpipe/dynamic/registry_kinds.hpp"
@@ -60,7 +61,7 @@ stage_kind_entry find_stage_kind(std::string_view kind, const std::string& where
   if (const auto it = r.kinds.find(kind); it != r.kinds.end()) return it->second;
   std::vector<std::string> names;
   for (const auto& [name, entry] : r.kinds) names.push_back(name);
-  for (std::string_view composite : {"pipeline", "feature_union", "column_transformer", "columns"})
+  for (std::string_view composite : {"pipeline", "feature_union", "column_transformer", "columns", "one_of"})
     names.emplace_back(composite);
   std::sort(names.begin(), names.end());
   const std::string suggestion = did_you_mean(kind, names);
@@ -114,10 +115,20 @@ inline std::vector<dynamic_step> build_steps(const nlohmann::json& node, std::st
   return steps;
 }
 
+inline const std::vector<std::pair<std::string, std::string>>& search_kinds();
+inline std::string join_kinds(const std::vector<std::pair<std::string, std::string>>& kinds) {
+  std::string out;
+  for (const auto& [kind, strategy] : kinds) out += (out.empty() ? "" : ", ") + kind;
+  return out;
+}
+
 // A registered stage from its kind and its "params" object: each parameter set as set_param would (type checks,
 // did-you-mean for unknown names), the error naming the step.
 inline stage_ptr build_registered(const nlohmann::json& node, const std::string& kind, const std::string& where) {
   const stage_kind_entry entry = find_stage_kind<invalid_parameter>(kind, where);
+  if (entry.make == nullptr)
+    throw_spec_error(where, "stage kind '" + kind + "' loads from files but is not built from a spec; expected a "
+                            "stage, a pipeline or one of the searches " + join_kinds(search_kinds()));
   stage_ptr stage = entry.make();
   if (const nlohmann::json* params = find_member(node, "params")) {
     if (!params->is_object()) throw_spec_error(where, "\"params\" must be an object, found " + excerpt(*params));
@@ -146,7 +157,8 @@ inline stage_ptr build_registered(const nlohmann::json& node, const std::string&
   // Inner stages (a selector's "estimator"): in the spec, or in a saved node's state (rfecv's inside its rfe).
   for (const char* name : {"estimator"}) {
     const nlohmann::json* inner = find_member(node, name);
-    for (const nlohmann::json* state = find_member(node, "state"); inner == nullptr && state != nullptr && state->is_object();) {
+    for (const nlohmann::json* state = find_member(node, "state");
+         inner == nullptr && state != nullptr && state->is_object();) {
       inner = find_member(*state, name);
       const nlohmann::json* rfe = find_member(*state, "rfe");
       state = rfe != nullptr && rfe->is_object() ? find_member(*rfe, "state") : nullptr;
@@ -209,14 +221,95 @@ inline stage_ptr build_concat(const nlohmann::json& node, const std::string& kin
   }
 }
 
+// A one_of: {"kind": "one_of", "params": {"": "min_max_scaler"}, "steps": [alternatives]}, as write_spec writes a
+// static one; a saved node (its state's alternative and model) is a one_of of that one alternative.
+inline stage_ptr build_one_of(const nlohmann::json& node, const std::string& where) {
+  std::vector<dynamic_step> steps;
+  const nlohmann::json* state = find_member(node, "state");
+  if (find_member(node, "steps") == nullptr && state != nullptr && state->is_object() &&
+      find_member(*state, "model") != nullptr) {
+    const nlohmann::json* name = find_member(*state, "alternative");
+    if (name == nullptr || !name->is_string() || name->get_ref<const std::string&>().empty())
+      throw_spec_error(where, "a saved one_of needs \"state\": {\"alternative\": its name, ...}");
+    const std::string alternative = name->get<std::string>();
+    steps.push_back({alternative, build_stage(*find_member(*state, "model"), where + " '" + alternative + "'")});
+  } else {
+    steps = build_steps(node, "one_of", where);
+  }
+  stage_ptr stage;
+  try {
+    stage = std::make_shared<dynamic_one_of>(std::move(steps));
+  } catch (const invalid_parameter& e) {
+    throw invalid_parameter(where + ": " + std::string(e.what()));
+  }
+  if (const nlohmann::json* params = find_member(node, "params")) {
+    if (!params->is_object()) throw_spec_error(where, "\"params\" must be an object, found " + excerpt(*params));
+    for (auto it = params->begin(); it != params->end(); ++it) {
+      if (!it.key().empty())
+        throw_spec_error(where, "one_of: unknown parameter '" + it.key() + "'; expected \"\", the choice (an "
+                                "alternative's name or index); the alternatives' parameters are in their steps");
+      param_value value;
+      try {
+        value = decode_param(it.value(), where + " params");
+        stage->set_param("", value, "");
+      } catch (const error& e) {
+        throw invalid_parameter(where + ": " + std::string(e.what()));
+      }
+    }
+  }
+  return stage;
+}
+
+// The search kinds a spec may name, each with the strategy an experiment spec calls it by.
+inline const std::vector<std::pair<std::string, std::string>>& search_kinds() {
+  static const std::vector<std::pair<std::string, std::string>> kinds = {
+      {"grid_search", "grid"},
+      {"random_search", "random"},
+      {"tpe_search", "tpe"},
+      {"halving_grid_search", "halving_grid"},
+      {"halving_random_search", "halving_random"}};
+  return kinds;
+}
+
+// A search over an inner spec: {"kind": "grid_search", "params": {"estimator": {...}, "space": {"model.C": [0.1, 1]},
+// "cv": {"kind": "kfold", "params": {...}}, "scoring": "accuracy", "seed": 0, "n_jobs": 1, ...}}: the keys and checks
+// of an experiment spec's "search" (mlpipe/dynamic/experiment.hpp), the estimator any spec.
+inline stage_ptr build_search(const nlohmann::json& node, const std::string& kind, const std::string& strategy,
+                              const std::string& where) {
+  const nlohmann::json* params = find_member(node, "params");
+  if (params == nullptr || !params->is_object())
+    throw_spec_error(where, "a " + kind + " needs \"params\": {\"estimator\": a spec, \"space\": {...}, ...}, found " +
+                                (params == nullptr ? std::string("none") : excerpt(*params)));
+  const nlohmann::json* estimator = find_member(*params, "estimator");
+  if (estimator == nullptr)
+    throw_spec_error(where, "a " + kind + " needs \"params\": {\"estimator\": ...}, the stage or pipeline it tunes");
+  const any_pipeline inner(build_stage(*estimator, where + " params.estimator"));
+  nlohmann::json settings = *params;
+  settings.erase("estimator");
+  if (settings.contains("strategy"))
+    throw_spec_error(where + " params", "\"strategy\" is the search's kind here (" + kind + "); remove it");
+  settings["strategy"] = strategy;
+  const experiment::detail::reader r(where);
+  const any_pipeline search = experiment::detail::read_search(r, settings, inner, std::nullopt, {}, "params");
+  nlohmann::json spec = nlohmann::json::object();
+  spec["kind"] = kind;
+  spec["params"] = *params;
+  inner.stage().spec(spec["params"]["estimator"]);
+  return std::make_shared<dynamic_spec_stage>(search.impl(), std::move(spec));
+}
+
 stage_ptr build_stage(const nlohmann::json& node, const std::string& where) {
   if (!node.is_object()) throw_spec_error(where, "expected a stage object, found " + excerpt(node));
   const nlohmann::json* kind = find_member(node, "kind");
-  if (kind != nullptr && !kind->is_string()) throw_spec_error(where, "\"kind\" must be a string, found " + excerpt(*kind));
+  if (kind != nullptr && !kind->is_string())
+    throw_spec_error(where, "\"kind\" must be a string, found " + excerpt(*kind));
   const std::string k = kind == nullptr ? (find_member(node, "steps") ? "pipeline" : "") : kind->get<std::string>();
   if (k.empty()) throw_spec_error(where, "the stage has no \"kind\" (and no \"steps\")");
   if (k == "columns") return build_columns(node, where);
   if (k == "feature_union" || k == "column_transformer") return build_concat(node, k, where);
+  if (k == "one_of") return build_one_of(node, where);
+  for (const auto& [search, strategy] : search_kinds())
+    if (k == search) return build_search(node, k, strategy, where);
   if (k != "pipeline") return build_registered(node, k, where);
   std::vector<dynamic_step> steps = build_steps(node, k, where);
   try {
@@ -311,6 +404,18 @@ inline model_ptr load_concat(const nlohmann::json& node, const std::string& kind
   return model;
 }
 
+inline model_ptr load_one_of(const nlohmann::json& node, const std::string& where) {
+  check_fitted_node(node, "one_of", 1, where);
+  const nlohmann::json& name = state_member(node, "alternative", where);
+  if (!name.is_string() || name.get_ref<const std::string&>().empty())
+    throw_load_error(where + " state.alternative", "found " + excerpt(name) + "; expected an alternative's name");
+  const std::string alternative = name.get<std::string>();
+  model_ptr inner = load_model(state_member(node, "model", where), where + " state.model");
+  auto model = std::make_shared<const dynamic_one_of_model>(alternative, std::move(inner));
+  check_loaded(*model, where);
+  return model;
+}
+
 model_ptr load_model(const nlohmann::json& node, const std::string& where) {
   if (!node.is_object()) throw_load_error(where, "expected an object, found " + std::string(node.type_name()));
   const auto kind = node.find("kind");
@@ -318,6 +423,7 @@ model_ptr load_model(const nlohmann::json& node, const std::string& where) {
   const std::string& k = kind->get_ref<const std::string&>();
   if (k == "pipeline") return load_chain(node, where);
   if (k == "columns") return load_columns(node, where);
+  if (k == "one_of") return load_one_of(node, where);
   if (k == "feature_union" || k == "column_transformer") return load_concat(node, k, where);
   return find_stage_kind<load_error>(k, where).load(node, where);
 }
@@ -353,6 +459,36 @@ std::string any_model::spec_json() const {
   std::function<void(nlohmann::json&)> strip = [&](nlohmann::json& n) {
     if (!n.is_object()) return;
     n.erase("schema_version");
+    if (auto state = n.find("state"); state != n.end() && n["kind"] == "one_of" && state->contains("model")) {
+      // The chosen alternative is the one_of's only one.
+      nlohmann::json alternative = (*state)["model"];
+      alternative["name"] = (*state)["alternative"];
+      n["params"][""] = (*state)["alternative"];
+      n["steps"] = nlohmann::json::array({std::move(alternative)});
+      n.erase("state");
+    }
+    if (auto state = n.find("state"); state != n.end() && state->contains("best_model") &&
+                                      state->contains("scorer_names") && state->contains("params")) {
+      // A search: its best model's spec as the estimator, the candidates it tried as lists (the file keeps
+      // neither the space's distributions nor the splitter: the refit searches these values with the default cv).
+      nlohmann::json params = nlohmann::json::object();
+      params["estimator"] = (*state)["best_model"];
+      nlohmann::json space = nlohmann::json::object();
+      for (const auto& candidate : (*state)["params"])
+        for (const auto& pair : candidate) {
+          nlohmann::json& values = space[pair[0].get<std::string>()];
+          if (values.is_null()) values = nlohmann::json::array();
+          if (std::find(values.begin(), values.end(), pair[1]) == values.end()) values.push_back(pair[1]);
+        }
+      params["space"] = std::move(space);
+      if (!(*state)["scorer_names"].empty()) params["scoring"] = (*state)["scorer_names"][0];
+      const auto n_candidates = static_cast<std::int64_t>((*state)["params"].size());
+      if (n["kind"] == "random_search" || n["kind"] == "halving_random_search") params["n_iter"] = n_candidates;
+      if (n["kind"] == "tpe_search") params["n_trials"] = n_candidates;
+      n.erase("state");
+      n["params"] = std::move(params);
+      strip(n["params"]["estimator"]);
+    }
     if (auto state = n.find("state"); state != n.end()) {
       nlohmann::json keep = nlohmann::json::object();
       for (const char* nested : {"estimator", "inner"})

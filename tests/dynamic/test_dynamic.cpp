@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "mlpipe/core/column_transformer.hpp"
+#include "mlpipe/core/one_of.hpp"
 #include "mlpipe/core/pipeline.hpp"
 #include "mlpipe/core/union.hpp"
 #include "mlpipe/dynamic.hpp"
@@ -26,6 +27,8 @@
 #include "mlpipe/models/ridge.hpp"
 #include "mlpipe/tuning/grid_search.hpp"
 #include "mlpipe/tuning/halving.hpp"
+#include "mlpipe/tuning/random_search.hpp"
+#include "mlpipe/tuning/tpe_search.hpp"
 #include "mlpipe/validation/benchmark.hpp"
 #include "mlpipe/validation/cross_validate.hpp"
 #include "mlpipe/validation/curves.hpp"
@@ -375,7 +378,8 @@ TEST_CASE("bad specs, files and calls are precise errors", "[dynamic]") {
   std::string registered;
   {
     std::vector<std::string> names = mp::registered_kinds();
-    for (const char* composite : {"pipeline", "feature_union", "column_transformer", "columns"}) names.emplace_back(composite);
+    for (const char* composite : {"pipeline", "feature_union", "column_transformer", "columns", "one_of"})
+      names.emplace_back(composite);
     std::sort(names.begin(), names.end());
     for (const auto& n : names) registered += (registered.empty() ? "" : ", ") + n;
   }
@@ -469,6 +473,197 @@ TEST_CASE("any_pipeline and any_model keep the stage contract (check_stage)", "[
       mp::any_pipeline(mp::step<"scale">(mp::min_max_scaler{}) | mp::step<"model">(mp::ridge{})), diabetes.X,
       diabetes.y);
   mp::test::expect_conformant(mp::any_pipeline::from_json(R"({"kind": "standard_scaler"})"), diabetes.X, diabetes.y);
+}
+
+}  // namespace test_dynamic_tests
+
+namespace test_dynamic_tests {
+
+// A saved search without what differs from one run to the next: the time stamp and the measured times.
+nlohmann::json without_times(nlohmann::json envelope) {
+  envelope["metadata"].erase("saved_at");
+  // and the counts of stage fits, which count the prefixes the search could share: a run-time pipeline is one
+  // step to the search, so it shares none (the same scores either way).
+  for (const char* key : {"fit_times", "score_times", "refit_time", "stage_fits", "stage_fits_without_reuse"})
+    envelope["model"]["state"].erase(key);
+  return envelope;
+}
+
+// A static search, its JSON spec and the data: the spec's search has the same table, best candidate, predictions
+// and saved file (times aside); load_any loads the static file and load<> the dynamic one.
+template <class StaticSearch>
+void check_search_agreement(const StaticSearch& search, const std::string& spec, const mp::matrix& X,
+                            const mp::vector& y) {
+  const auto fitted = search.fit(X, y);
+  using fitted_type = std::remove_cvref_t<decltype(fitted)>;
+  const auto p = mp::any_pipeline::from_json(spec);
+  CHECK(p.wrapped_kind() == fitted_type::kind);
+  CHECK(p.is_classifier());
+  CHECK(nlohmann::json::parse(mp::any_pipeline::from_json(p.spec_json()).spec_json()) ==
+        nlohmann::json::parse(p.spec_json()));
+  const mp::any_model m = p.fit(X, y);
+  CHECK(m.signature() == mp::detail::signature<fitted_type>());
+  CHECK((m.predict_proba(X).array() == fitted.predict_proba(X).array()).all());
+  const nlohmann::json dynamic_file = without_times(saved_static(m));
+  const nlohmann::json static_file = without_times(saved_static(fitted));
+  CHECK(dynamic_file == static_file);  // the table's scores, the candidates, the best index, the best model
+  CHECK(dynamic_file["model"]["state"]["test_scores"] == static_file["model"]["state"]["test_scores"]);
+  const std::string path = own_path("test_dynamic_search", ".json");
+  mp::save(fitted, path);
+  const mp::any_model loaded = mp::load_any(path);
+  CHECK(loaded.wrapped_kind() == fitted_type::kind);
+  CHECK(loaded.is_classifier());
+  CHECK((loaded.predict(X).array() == fitted.predict(X).array()).all());
+  CHECK((loaded.predict_proba(X).array() == fitted.predict_proba(X).array()).all());
+  CHECK(saved(loaded) == without_time(mp::to_json(fitted)));  // the same file, its times included
+  mp::save(m, path);
+  const auto back = mp::load<fitted_type>(path);
+  CHECK(back.best_index() == fitted.best_index());
+  CHECK(back.results().mean_test_score() == fitted.results().mean_test_score());
+  CHECK((back.predict(X).array() == fitted.predict(X).array()).all());
+  std::remove(path.c_str());
+  // The spec of a saved search refits: its best model's spec over the candidates it tried.
+  const mp::any_model refit = loaded.spec().fit(X, y);
+  CHECK(refit.signature() == m.signature());
+}
+
+TEST_CASE("searches are registered kinds: from_json builds them as the static code does and load_any loads them",
+          "[dynamic][search]") {
+  const auto& data = mp::test::load("iris.csv");
+  const auto pipe = mp::step<"scale">(mp::standard_scaler{}) | mp::step<"model">(mp::logistic_regression{});
+  const std::string estimator = R"({"steps": [{"name": "scale", "kind": "standard_scaler"},
+                                              {"name": "model", "kind": "logistic_regression"}]})";
+  const std::string cv = R"({"kind": "stratified_kfold", "params": {"n_splits": 3}})";
+  const auto folds = mp::stratified_kfold{.n_splits = 3};
+  SECTION("grid_search") {
+    check_search_agreement(
+        mp::grid_search(pipe, mp::grid{{"model.C", {0.1, 1.0, 10.0}}}, {.cv = folds}),
+        R"({"kind": "grid_search", "params": {"estimator": )" + estimator +
+            R"(, "space": {"model.C": [0.1, 1.0, 10.0]}, "cv": )" + cv + "}}",
+        data.X, data.y);
+  }
+  SECTION("random_search") {
+    check_search_agreement(
+        mp::random_search(pipe, mp::space{{"model.C", mp::loguniform(0.01, 10.0)}},
+                          {.n_iter = 4, .seed = 3, .cv = folds}),
+        R"({"kind": "random_search", "params": {"estimator": )" + estimator +
+            R"(, "space": {"model.C": {"loguniform": [0.01, 10.0]}}, "n_iter": 4, "seed": 3, "cv": )" + cv + "}}",
+        data.X, data.y);
+  }
+  SECTION("tpe_search") {
+    check_search_agreement(
+        mp::tpe_search(pipe, mp::space{{"model.C", mp::loguniform(0.01, 10.0)}},
+                       {.n_trials = 5, .seed = 2, .cv = folds}),
+        R"({"kind": "tpe_search", "params": {"estimator": )" + estimator +
+            R"(, "space": {"model.C": {"loguniform": [0.01, 10.0]}}, "n_trials": 5, "seed": 2, "cv": )" + cv + "}}",
+        data.X, data.y);
+  }
+  SECTION("halving_grid_search") {
+    check_search_agreement(
+        mp::halving_grid_search(pipe, mp::grid{{"model.C", {0.01, 0.1, 1.0, 10.0}}}, {.factor = 2.0, .cv = folds}),
+        R"({"kind": "halving_grid_search", "params": {"estimator": )" + estimator +
+            R"(, "space": {"model.C": [0.01, 0.1, 1.0, 10.0]}, "factor": 2.0, "cv": )" + cv + "}}",
+        data.X, data.y);
+  }
+  SECTION("halving_random_search") {
+    check_search_agreement(
+        mp::halving_random_search(pipe, mp::space{{"model.C", mp::loguniform(0.01, 10.0)}},
+                                  {.n_candidates = std::int64_t{4}, .factor = 2.0, .seed = 1, .cv = folds}),
+        R"({"kind": "halving_random_search", "params": {"estimator": )" + estimator +
+            R"(, "space": {"model.C": {"loguniform": [0.01, 10.0]}}, "n_iter": 4, "factor": 2.0, "seed": 1, "cv": )" +
+            cv + "}}",
+        data.X, data.y);
+  }
+}
+
+TEST_CASE("a search over a regressor's spec has a regressor's roles and defaults", "[dynamic][search]") {
+  const auto& diabetes = mp::test::load("diabetes.csv");
+  const auto reg = mp::step<"scale">(mp::standard_scaler{}) | mp::step<"model">(mp::ridge{});
+  const auto p = mp::any_pipeline::from_json(R"({"kind": "grid_search", "params": {
+      "estimator": {"steps": [{"name": "scale", "kind": "standard_scaler"}, {"name": "model", "kind": "ridge"}]},
+      "space": {"model.alpha": [0.1, 10.0]}}})");
+  CHECK_FALSE(p.is_classifier());
+  const auto s = mp::cross_validate(mp::grid_search(reg, mp::grid{{"model.alpha", {0.1, 10.0}}}), diabetes.X,
+                                    diabetes.y, mp::kfold{.n_splits = 3});
+  const auto d = mp::cross_validate(p, diabetes.X, diabetes.y, mp::kfold{.n_splits = 3});
+  CHECK(d.scorer_names() == std::vector<std::string>{"r2"});
+  CHECK(d.test_scores() == s.test_scores());
+  const mp::any_model m = p.fit(diabetes.X, diabetes.y);
+  CHECK_FALSE(m.is_classifier());
+  CHECK(mp::test::error_message<mp::invalid_input>([&] { m.classes(); }) ==
+        "any_model: classes is not available: step 'model' (ridge) is not a classifier; expected a classifier");
+}
+
+TEST_CASE("bad search specs are precise errors", "[dynamic][search]") {
+  const auto message = [](const std::string& spec) {
+    return mp::test::error_message<mp::invalid_parameter>([&] { mp::any_pipeline::from_json(spec); });
+  };
+  CHECK(message(R"({"kind": "grid_search"})") ==
+        "spec: a grid_search needs \"params\": {\"estimator\": a spec, \"space\": {...}, ...}, found none");
+  CHECK(message(R"({"kind": "grid_search", "params": {"space": {"alpha": [1]}}})") ==
+        "spec: a grid_search needs \"params\": {\"estimator\": ...}, the stage or pipeline it tunes");
+  CHECK(message(R"({"kind": "grid_search", "params": {"estimator": {"kind": "ridge"}, "space": {"alpa": [1]}}})") ==
+        "spec: params.space.alpa: search: unknown parameter path 'alpa'; did you mean 'alpha'? Valid paths: alpha, "
+        "fit_intercept (space axis 'alpa' = [1])");
+  CHECK(message(R"({"kind": "grid_search", "params": {"estimator": {"kind": "ridge"},
+                    "space": {"alpha": {"loguniform": [0.1, 1]}}}})") ==
+        "spec: params.space.alpha.loguniform: a grid search takes lists of values; expected a list instead of a "
+        "distribution (use strategy \"random\" or \"tpe\" to draw from it)");
+  CHECK(message(R"({"kind": "random_search", "params": {"estimator": {"kind": "ridge"}, "space": {"alpha": [1]},
+                    "n_trials": 3}})") ==
+        "spec: params.n_trials: 'n_trials' is an option of strategy tpe, not of 'random'. Expected keys: strategy, "
+        "space, cv, scoring, seed, n_jobs, n_iter");
+  CHECK(message(R"({"kind": "hyperband"})") ==
+        "spec: stage kind 'hyperband' loads from files but is not built from a spec; expected a stage, a pipeline or "
+        "one of the searches grid_search, random_search, tpe_search, halving_grid_search, halving_random_search");
+}
+
+TEST_CASE("one_of is a run-time choice that agrees with the static one_of", "[dynamic][one_of]") {
+  const auto& data = mp::test::load("iris.csv");
+  auto pipe = mp::step<"scale">(mp::one_of(mp::standard_scaler{}, mp::min_max_scaler{})) |
+              mp::step<"model">(mp::logistic_regression{});
+  mp::set_param(pipe, "scale", std::string("min_max_scaler"));
+  const std::string spec = R"({"steps": [
+      {"name": "scale", "kind": "one_of", "params": {"": "min_max_scaler"},
+       "steps": [{"kind": "standard_scaler"}, {"kind": "min_max_scaler"}]},
+      {"name": "model", "kind": "logistic_regression"}]})";
+  const mp::any_model m = check_agreement(pipe, spec, data.X, data.y);
+  CHECK(m.signature() == "pipeline(scale:one_of,model:logistic_regression)");
+  auto p = mp::any_pipeline::from_json(spec);
+  CHECK(std::get<std::string>(p.get_param("scale")) == "min_max_scaler");
+  p.set_param("scale", std::int64_t{0});
+  CHECK(std::get<std::string>(p.get_param("scale")) == "standard_scaler");
+  // A grid over the choice scores what the static grid scores.
+  const mp::grid choice{{"scale", {std::string("standard_scaler"), std::string("min_max_scaler")}},
+                        {"model.C", {0.1, 1.0}}};
+  const auto folds = mp::stratified_kfold{.n_splits = 3};
+  const auto gs = mp::grid_search(pipe, choice, {.cv = folds}).fit(data.X, data.y);
+  const auto gd = mp::grid_search(p, choice, {.cv = folds}).fit(data.X, data.y);
+  CHECK(gd.results().mean_test_score() == gs.results().mean_test_score());
+  CHECK(gd.best_index() == gs.best_index());
+  // A lone one_of saved statically loads with load_any.
+  const auto lone = mp::one_of(mp::ridge{}, mp::lasso{}).choose("lasso");
+  const auto fitted = lone.fit(data.X, data.y);
+  const std::string path = own_path("test_dynamic_one_of", ".json");
+  mp::save(fitted, path);
+  const mp::any_model loaded = mp::load_any(path);
+  CHECK(loaded.wrapped_kind() == "one_of");
+  CHECK((loaded.predict(data.X).array() == fitted.predict(data.X).array()).all());
+  CHECK(saved(loaded) == saved_static(fitted));
+  std::remove(path.c_str());
+  const auto message = [](const std::string& s) {
+    return mp::test::error_message<mp::invalid_parameter>([&] { mp::any_pipeline::from_json(s); });
+  };
+  CHECK(message(R"({"kind": "one_of", "params": {"": "min_max"},
+                    "steps": [{"kind": "standard_scaler"}, {"kind": "min_max_scaler"}]})") ==
+        "spec: " + mp::test::error_message<mp::invalid_parameter>(
+                       [] { mp::one_of(mp::standard_scaler{}, mp::min_max_scaler{}).choose("min_max"); }));
+  CHECK(message(R"({"kind": "one_of", "steps": [{"kind": "standard_scaler"}, {"kind": "ridge"}]})") ==
+        "spec: one_of: the alternatives of one_of must share a role: all transformers, all classifiers or all "
+        "regressors; found standard_scaler (standard_scaler), ridge (ridge)");
+  CHECK(message(R"({"kind": "one_of", "params": {"choice": 1}, "steps": [{"kind": "ridge"}]})") ==
+        "spec: one_of: unknown parameter 'choice'; expected \"\", the choice (an alternative's name or index); "
+        "the alternatives' parameters are in their steps");
 }
 
 }  // namespace test_dynamic_tests

@@ -15,16 +15,17 @@
 #include "mlpipe/core/columns.hpp"
 #include "mlpipe/core/error.hpp"
 #include "mlpipe/core/invariants.hpp"
+#include "mlpipe/core/one_of.hpp"  // the alternatives' messages
 #include "mlpipe/core/paths.hpp"
 #include "mlpipe/core/scratch.hpp"
 #include "mlpipe/core/union.hpp"  // concatenate_branches
 #include "mlpipe/dynamic.hpp"
 #include "mlpipe/dynamic/wrap.hpp"
 
-// The run-time graph: chains (pipeline), side-by-side branches (feature_union, column_transformer) and column
-// subsets (columns) of run-time stages. Each mirrors its static template step for step (the same checks in the same
-// order, the same arithmetic, the same saved nodes and signatures), so that a pipeline built from a spec computes
-// and saves what the static one does. Compiled in the registry's translation unit.
+// The run-time graph: chains (pipeline), side-by-side branches (feature_union, column_transformer), column
+// subsets (columns) and choices (one_of) of run-time stages. Each mirrors its static template step for step (the
+// same checks in the same order, the same arithmetic, the same saved nodes and signatures), so that a pipeline
+// built from a spec computes and saves what the static one does. Compiled in the registry's translation unit.
 
 namespace mlpipe::detail {
 
@@ -427,7 +428,8 @@ class dynamic_columns_model final : public dynamic_model {
 // As column_subset: a stage run on some columns of its input; its parameter paths are the wrapped stage's.
 class dynamic_columns final : public dynamic_stage {
  public:
-  dynamic_columns(std::vector<index> columns, stage_ptr inner) : columns_(std::move(columns)), inner_(std::move(inner)) {}
+  dynamic_columns(std::vector<index> columns, stage_ptr inner)
+      : columns_(std::move(columns)), inner_(std::move(inner)) {}
 
   const std::vector<index>& columns() const { return columns_; }
 
@@ -590,7 +592,8 @@ class dynamic_concat final : public dynamic_stage {
       : kind_(std::move(kind)), steps_(std::move(steps)), remainder_(policy) {
     const bool routing = kind_ == "column_transformer";
     if (steps_.empty())
-      throw invalid_parameter(routing ? "column_transformer needs at least one branch" : "union_of needs at least one branch",
+      throw invalid_parameter(routing ? "column_transformer needs at least one branch"
+                                      : "union_of needs at least one branch",
                               kind_);
     for (const auto& s : steps_) {
       if (routing && s.stage->kind() != "columns") {
@@ -646,7 +649,8 @@ class dynamic_concat final : public dynamic_stage {
   void spec(nlohmann::json& out) const override {
     out = nlohmann::json::object();
     out["kind"] = kind_;
-    if (kind_ == "column_transformer") out["params"]["remainder"] = std::string(remainder_ == mlpipe::remainder::drop ? "drop" : "passthrough");
+    if (kind_ == "column_transformer")
+      out["params"]["remainder"] = std::string(remainder_ == mlpipe::remainder::drop ? "drop" : "passthrough");
     write_steps_spec(steps_, out);
   }
 
@@ -659,7 +663,8 @@ class dynamic_concat final : public dynamic_stage {
     std::vector<dynamic_fitted_step> fitted;
     for (std::size_t i = 0; i < steps_.size(); ++i) {
       const auto& s = steps_[i];
-      fitted.push_back({s.name, in_step(s.name, s.stage->kind(), [&] { return s.stage->fit_transform(X, y, parts[i]); })});
+      fitted.push_back(
+          {s.name, in_step(s.name, s.stage->kind(), [&] { return s.stage->fit_transform(X, y, parts[i]); })});
     }
     if (want_output) out = dynamic_concat_model::concatenate(kind_, X, parts, passthrough);
     return std::make_shared<const dynamic_concat_model>(kind_, std::move(fitted), X.cols(), std::move(passthrough),
@@ -682,6 +687,198 @@ class dynamic_concat final : public dynamic_stage {
   std::vector<dynamic_step> steps_;
   mlpipe::remainder remainder_ = mlpipe::remainder::drop;
   stage_roles roles_;
+};
+
+// ---- one_of -----------------------------------------------------------------------------------------------------
+
+// As fitted_one_of: the chosen alternative, fitted; every call goes to it. Saved with the alternative's name.
+class dynamic_one_of_model final : public dynamic_model {
+ public:
+  dynamic_one_of_model(std::string alternative, model_ptr model)
+      : alternative_(std::move(alternative)), model_(std::move(model)) {
+    roles_ = model_->roles();
+    roles_.step_path.clear();  // as the static fitted_one_of: a lone stage of kind one_of
+    roles_.step_kind = "one_of";
+  }
+
+  const std::string& alternative() const { return alternative_; }
+
+  std::string_view kind() const override { return "one_of"; }
+  const stage_roles& roles() const override { return roles_; }
+  index n_features_in() const override { return model_->n_features_in(); }
+  index n_features_out() const override {
+    if (!roles_.transformer) throw_no_transform(roles_);
+    return model_->n_features_out();
+  }
+  vector predict(const matrix_view& X) const override {
+    if (!roles_.predictor) throw_no_predict(roles_);
+    return model_->predict(X);
+  }
+  matrix predict_proba(const matrix_view& X) const override {
+    if (!roles_.predict_proba) throw_no_proba(roles_);
+    return model_->predict_proba(X);
+  }
+  matrix decision_function(const matrix_view& X) const override {
+    if (!roles_.decision_function) throw_no_decision(roles_);
+    return model_->decision_function(X);
+  }
+  matrix transform(const matrix_view& X) const override {
+    if (!roles_.transformer) throw_no_transform(roles_);
+    return model_->transform(X);
+  }
+  double predict_one(std::span<const double> row) const override { return model_->predict_one(row); }
+  void predict_proba_one(std::span<const double> row, std::span<double> out) const override {
+    model_->predict_proba_one(row, out);
+  }
+  void transform_one(std::span<const double> row, std::span<double> out) const override {
+    model_->transform_one(row, out);
+  }
+  const vector& classes() const override {
+    if (!roles_.classifier) throw_no_classes(roles_);
+    return model_->classes();
+  }
+  // fitted_one_of has neither coef() nor feature_importances(): as the static one, no importances.
+  vector feature_importance(int, double) const override { throw_no_importance(roles_); }
+  std::string signature() const override { return "one_of"; }
+  void encode(nlohmann::json& node) const override {
+    node = nlohmann::json::object();
+    node["kind"] = "one_of";
+    node["schema_version"] = 1;
+    node["state"]["alternative"] = alternative_;
+    model_->encode(node["state"]["model"]);
+  }
+  void check_invariants() const override {
+    in_step(alternative_, model_->kind(), [&] { model_->check_invariants(); });
+  }
+
+ private:
+  std::string alternative_;
+  model_ptr model_;
+  stage_roles roles_;
+};
+
+// As one_of_stage: fits the alternative `choice` names. Paths: "" (a step's own path) is the choice, "NAME.param"
+// an alternative's parameter. The alternatives must share a role, as one_of's static_assert demands.
+class dynamic_one_of final : public dynamic_stage {
+ public:
+  explicit dynamic_one_of(std::vector<dynamic_step> alternatives) : alternatives_(std::move(alternatives)) {
+    if (alternatives_.empty()) throw invalid_parameter("one_of needs at least one alternative", "one_of");
+    const auto all = [&](auto role) {
+      for (const auto& a : alternatives_)
+        if (!role(a.stage->roles())) return false;
+      return true;
+    };
+    if (!all([](const stage_roles& r) { return r.transformer; }) &&
+        !all([](const stage_roles& r) { return r.classifier; }) &&
+        !all([](const stage_roles& r) { return r.predictor && !r.classifier; })) {
+      std::string kinds;
+      for (const auto& a : alternatives_)
+        kinds += (kinds.empty() ? "" : ", ") + a.name + " (" + std::string(a.stage->kind()) + ")";
+      throw invalid_parameter("the alternatives of one_of must share a role: all transformers, all classifiers or "
+                              "all regressors; found " + kinds,
+                              "one_of");
+    }
+    update_roles();
+  }
+
+  std::string_view kind() const override { return "one_of"; }
+  const stage_roles& roles() const override { return roles_; }
+  stage_ptr clone() const override { return std::make_shared<dynamic_one_of>(*this); }
+  // As one_of_stage::fit: every alternative checked, then the chosen one fitted, errors naming it as a step.
+  model_ptr fit(const matrix_view& X, const vector_view& y) const override {
+    validate_all();
+    const auto& s = alternatives_[choice_];
+    return std::make_shared<const dynamic_one_of_model>(
+        s.name, in_step(s.name, s.stage->kind(), [&] { return s.stage->fit(X, y); }));
+  }
+  // As mlpipe::fit_transform of a one_of (it has no fit_transform of its own): fit, then transform.
+  model_ptr fit_transform(const matrix_view& X, const vector_view& y, matrix& out) const override {
+    if (!roles_.transformer) throw_no_transform(roles_);
+    model_ptr model = fit(X, y);
+    out = model->transform(X);
+    return model;
+  }
+  void param_names(const std::string& prefix, std::vector<std::string>& out) const override {
+    out.push_back(prefix.empty() ? prefix : prefix.substr(0, prefix.size() - 1));
+    step_param_names(alternatives_, prefix, out);
+  }
+  bool set_param(std::string_view path, const param_value& value, std::string_view full_path) override {
+    if (!path.empty()) return set_step_param(alternatives_, path, value, full_path);
+    const std::vector<std::string_view> names = alternative_names();
+    if (const auto* s = std::get_if<std::string>(&value)) {
+      const std::size_t i = alternative_position(names, *s);
+      if (i == names.size()) throw_unknown_alternative(names, *s);
+      choice_ = i;
+    } else if (const auto* i = std::get_if<std::int64_t>(&value)) {
+      if (*i < 0 || *i >= static_cast<std::int64_t>(names.size())) throw_alternative_index(names, *i);
+      choice_ = static_cast<std::size_t>(*i);
+    } else {
+      throw_wrong_type(full_path, "one_of", "the name or index of an alternative (" + list_alternatives(names) + ")",
+                       value);
+    }
+    update_roles();
+    return true;
+  }
+  bool get_param(std::string_view path, param_value& out) const override {
+    if (!path.empty()) return get_step_param(alternatives_, path, out);
+    out = alternatives_[choice_].name;
+    return true;
+  }
+  void validate_all() const override {
+    for (const auto& s : alternatives_) in_step(s.name, s.stage->kind(), [&] { s.stage->validate_all(); });
+  }
+  void spec(nlohmann::json& out) const override {
+    out = nlohmann::json::object();
+    out["kind"] = "one_of";
+    out["params"][""] = alternatives_[choice_].name;
+    write_steps_spec(alternatives_, out);
+  }
+
+ private:
+  std::vector<std::string_view> alternative_names() const {
+    std::vector<std::string_view> names;
+    for (const auto& a : alternatives_) names.push_back(a.name);
+    return names;
+  }
+  void update_roles() {
+    roles_ = alternatives_[choice_].stage->roles();
+    roles_.step_path.clear();
+    roles_.step_kind = "one_of";
+  }
+
+  std::vector<dynamic_step> alternatives_;
+  std::size_t choice_ = 0;
+  stage_roles roles_;
+};
+
+// ---- a stage with its spec ----------------------------------------------------------------------------------------
+
+// A run-time stage that keeps the spec it was built from (a search: the static search keeps its space and options,
+// not their JSON), so that spec() gives back what from_json read. Everything else goes to the stage.
+class dynamic_spec_stage final : public dynamic_stage {
+ public:
+  dynamic_spec_stage(stage_ptr inner, nlohmann::json spec) : inner_(std::move(inner)), spec_(std::move(spec)) {}
+
+  std::string_view kind() const override { return inner_->kind(); }
+  const stage_roles& roles() const override { return inner_->roles(); }
+  stage_ptr clone() const override { return std::make_shared<dynamic_spec_stage>(*this); }
+  model_ptr fit(const matrix_view& X, const vector_view& y) const override { return inner_->fit(X, y); }
+  model_ptr fit_transform(const matrix_view& X, const vector_view& y, matrix& out) const override {
+    return inner_->fit_transform(X, y, out);
+  }
+  void param_names(const std::string& prefix, std::vector<std::string>& out) const override {
+    inner_->param_names(prefix, out);
+  }
+  bool set_param(std::string_view path, const param_value& value, std::string_view full_path) override {
+    return writable(inner_).set_param(path, value, full_path);
+  }
+  bool get_param(std::string_view path, param_value& out) const override { return inner_->get_param(path, out); }
+  void validate_all() const override { inner_->validate_all(); }
+  void spec(nlohmann::json& out) const override { out = spec_; }
+
+ private:
+  stage_ptr inner_;
+  nlohmann::json spec_;
 };
 
 }  // namespace mlpipe::detail

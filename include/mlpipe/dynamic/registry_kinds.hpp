@@ -22,6 +22,10 @@
 #include "mlpipe/preprocessing/min_max_scaler.hpp"
 #include "mlpipe/preprocessing/simple_imputer.hpp"
 #include "mlpipe/preprocessing/standard_scaler.hpp"
+#include "mlpipe/tuning/grid_search.hpp"
+#include "mlpipe/tuning/halving.hpp"
+#include "mlpipe/tuning/random_search.hpp"
+#include "mlpipe/tuning/tpe_search.hpp"
 #include "mlpipe/validation/splitters.hpp"
 
 // The library's stage kinds, as the registry (<mlpipe/dynamic_registry.hpp>) registers them when it is first used.
@@ -30,8 +34,9 @@ namespace mlpipe::detail {
 
 template <class S, class Add>
 void add_library_stage(Add& add) {
-  add(S::kind, stage_kind_entry{[]() -> std::shared_ptr<dynamic_stage> { return std::make_shared<stage_adapter<S>>(S{}); },
-                                &load_fitted<typename S::fitted>});
+  add(S::kind,
+      stage_kind_entry{[]() -> std::shared_ptr<dynamic_stage> { return std::make_shared<stage_adapter<S>>(S{}); },
+                       &load_fitted<typename S::fitted>});
 }
 
 // A selector that cross-validates its any_pipeline estimator (rfecv, sequential and exhaustive selection): its
@@ -68,6 +73,13 @@ void add_cv_selector(Add& add) {
   add(S::kind,
       stage_kind_entry{[]() -> std::shared_ptr<dynamic_stage> { return std::make_shared<cv_selector_adapter<S>>(S{}); },
                        &load_fitted<typename S::fitted>});
+}
+
+// A search's fitted kind: load_any loads its files (the best model any model). from_json builds the searches from
+// their settings (dynamic_registry.hpp's build_search), not from a default stage, so there is no make.
+template <fixed_string Kind, class Add>
+void add_search(Add& add) {
+  add(Kind.view(), stage_kind_entry{nullptr, &load_fitted<fitted_search<any_model, Kind>>});
 }
 
 // Calls add(kind, entry) for every leaf stage of the library.
@@ -111,6 +123,13 @@ void register_library_stages(Add&& add) {
   add_library_stage<random_forest_regressor>(add);
   add_library_stage<extra_trees_classifier>(add);
   add_library_stage<extra_trees_regressor>(add);
+  // searches, any model as their estimator and best model
+  add_search<"grid_search">(add);
+  add_search<"random_search">(add);
+  add_search<"tpe_search">(add);
+  add_search<"halving_grid_search">(add);
+  add_search<"halving_random_search">(add);
+  add_search<"hyperband">(add);
 }
 
 }  // namespace mlpipe::detail

@@ -71,6 +71,35 @@ stage_roles fitted_roles() {
   return roles;
 }
 
+// A search's fitted type (fitted_search<any_model, ...>): it predicts through its best model, whose role only the
+// run-time value knows.
+template <class F>
+concept fitted_dynamic_search = requires(const F& f) {
+  { f.best_model() } -> std::same_as<const any_model&>;
+};
+
+// The roles of a fitted model: a search over an any_pipeline asks its best model (when it kept one), any other
+// model its type.
+template <class F>
+stage_roles fitted_roles_of(const F& fitted) {
+  if constexpr (fitted_dynamic_search<F>) {
+    try {
+      return fitted.best_model().roles();
+    } catch (const invalid_parameter&) {  // refit = false: no model to ask
+    }
+  }
+  return fitted_roles<F>();
+}
+
+// The roles of a stage: a search over an any_pipeline asks its estimator, any other stage its fitted type.
+template <class S>
+stage_roles stage_roles_of(const S& s) {
+  if constexpr (fitted_dynamic_search<typename S::fitted> && requires { s.estimator.roles(); }) {
+    if (!s.estimator.empty()) return s.estimator.roles();
+  }
+  return fitted_roles<typename S::fitted>();
+}
+
 // The error for a call the wrapped model does not have: "any_model: predict_proba is not available: step 'model'
 // (ridge) has no class probabilities; expected a classifier with predict_proba".
 [[noreturn]] inline void throw_not_available(const stage_roles& roles, std::string_view call, std::string_view lacks,
@@ -150,6 +179,7 @@ inline std::string signature_of_node(const nlohmann::json& node) {
       out += (i ? "," : "") + (*steps)[i].at("name").get<std::string>() + ":" + signature_of_node((*steps)[i]);
     return out + ")";
   }
+  if (out == "one_of") return out;  // fitted_one_of's signature names no alternative: any of them loads
   if (const auto state = node.find("state"); state != node.end() && state->is_object()) {
     for (const auto& member : *state)
       if (member.is_object() && member.contains("kind") && member.contains("schema_version"))
@@ -172,11 +202,17 @@ void collect_names(const S& s, const std::string& prefix, std::vector<std::strin
     if constexpr (wrapper_stage<S>) {
       collect_names(s.stage, prefix, out);
     } else if constexpr (composite_stage<S>) {
-      std::apply([&](const auto&... step) { (collect_names(step.stage, prefix + std::string(step.name.view()) + ".", out), ...); },
-                 s.steps);
+      std::apply(
+          [&](const auto&... step) {
+            (collect_names(step.stage, prefix + std::string(step.name.view()) + ".", out), ...);
+          },
+          s.steps);
     } else if constexpr (nesting_stage<S>) {
-      std::apply([&](const auto&... n) { (collect_names(s.*(n.member), prefix + std::string(n.name.view()) + ".", out), ...); },
-                 S::nested);
+      std::apply(
+          [&](const auto&... n) {
+            (collect_names(s.*(n.member), prefix + std::string(n.name.view()) + ".", out), ...);
+          },
+          S::nested);
     }
   }
 }
@@ -185,7 +221,9 @@ void collect_names(const S& s, const std::string& prefix, std::vector<std::strin
 template <class F>
 class model_adapter final : public dynamic_model {
  public:
-  explicit model_adapter(F fitted) : fitted_(std::move(fitted)) {}
+  explicit model_adapter(F fitted) : fitted_(std::move(fitted)) {
+    if constexpr (fitted_dynamic_search<F>) search_roles_ = fitted_roles_of(fitted_);
+  }
 
   std::string_view kind() const override { return F::kind; }
   const stage_roles& roles() const override { return roles_of(); }
@@ -250,25 +288,27 @@ class model_adapter final : public dynamic_model {
   const F& fitted() const { return fitted_; }
 
  private:
-  static const stage_roles& roles_of() {
-    static const stage_roles roles = fitted_roles<F>();
-    return roles;
+  const stage_roles& roles_of() const {
+    if constexpr (fitted_dynamic_search<F>) {
+      return search_roles_;
+    } else {
+      static const stage_roles roles = fitted_roles<F>();
+      return roles;
+    }
   }
 
   F fitted_;
+  stage_roles search_roles_;  // a search's: its best model's roles
 };
 
 // A static stage or pipeline behind dynamic_stage.
 template <class S>
 class stage_adapter : public dynamic_stage {
  public:
-  explicit stage_adapter(S s) : stage_(std::move(s)) {}
+  explicit stage_adapter(S s) : stage_(std::move(s)), roles_(stage_roles_of(stage_)) {}
 
   std::string_view kind() const override { return S::kind; }
-  const stage_roles& roles() const override {
-    static const stage_roles roles = fitted_roles<typename S::fitted>();
-    return roles;
-  }
+  const stage_roles& roles() const override { return roles_; }
   std::shared_ptr<dynamic_stage> clone() const override { return std::make_shared<stage_adapter>(stage_); }
   std::shared_ptr<const dynamic_model> fit(const matrix_view& X, const vector_view& y) const override {
     return std::make_shared<const model_adapter<typename S::fitted>>(stage_.fit(X, y));
@@ -294,6 +334,7 @@ class stage_adapter : public dynamic_stage {
               if constexpr (std::is_same_v<std::remove_cvref_t<decltype(stage_.*(n.member))>, any_pipeline>) {
                 if (n.name.view() != name) return false;
                 stage_.*(n.member) = any_pipeline(inner);
+                roles_ = stage_roles_of(stage_);
                 return true;
               } else {
                 return false;
@@ -325,6 +366,7 @@ class stage_adapter : public dynamic_stage {
 
  protected:
   S stage_;
+  stage_roles roles_;  // fixed by the stage's type, but a search's by its estimator
 };
 
 template <class F>
