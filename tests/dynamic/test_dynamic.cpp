@@ -708,3 +708,46 @@ TEST_CASE("halving searches and rfecv take any_pipeline's role from roles(), as 
 }
 
 }  // namespace test_dynamic_tests
+
+namespace test_dynamic_tests {
+
+TEST_CASE("an any_pipeline step of a static pipeline saves what it holds; load_any and load<> both read it",
+          "[dynamic][static_step]") {
+  const auto& diabetes = mp::test::load("diabetes.csv");
+  auto pipe = mp::step<"scale">(mp::standard_scaler{}) |
+              mp::step<"model">(mp::any_pipeline::from_json(R"({"kind": "ridge", "params": {"alpha": 2.0}})"));
+  // Parameters go through to the wrapped stage.
+  mp::set_param(pipe, "model.alpha", 3.0);
+  CHECK(std::get<double>(mp::get_param(pipe, "model.alpha")) == 3.0);
+  CHECK(std::get<bool>(mp::get_param(pipe, "model.fit_intercept")) == true);
+  const auto fitted = pipe.fit(diabetes.X, diabetes.y);
+  using fitted_type = std::remove_cvref_t<decltype(fitted)>;
+  const nlohmann::json file = mp::to_json(fitted);
+  CHECK(file["signature"] == "pipeline(scale:standard_scaler,model:ridge)");
+  const auto all_static = mp::step<"scale">(mp::standard_scaler{}) | mp::step<"model">(mp::ridge{.alpha = 3.0});
+  const auto static_fitted = all_static.fit(diabetes.X, diabetes.y);
+  CHECK(without_time(file) == saved_static(static_fitted));  // the same file as the all-static pipeline's
+  const std::string path = own_path("test_dynamic_static_step", ".json");
+  mp::save(fitted, path);
+  const mp::any_model loaded = mp::load_any(path);
+  CHECK((loaded.predict(diabetes.X).array() == fitted.predict(diabetes.X).array()).all());
+  const auto back = mp::load<fitted_type>(path);
+  CHECK((back.predict(diabetes.X).array() == fitted.predict(diabetes.X).array()).all());
+  // The all-static pipeline's file loads as this type too, and a file of another shape is refused.
+  mp::save(static_fitted, path);
+  CHECK((mp::load<fitted_type>(path).predict(diabetes.X).array() == fitted.predict(diabetes.X).array()).all());
+  mp::save((mp::step<"scale">(mp::min_max_scaler{}) | mp::step<"model">(mp::ridge{})).fit(diabetes.X, diabetes.y),
+           path);
+  CHECK(mp::test::error_message<mp::load_error>([&] { mp::load<fitted_type>(path); }) ==
+        path + ": the file holds a model of another pipeline type: pipeline(scale:min_max_scaler,model:ridge); the "
+               "type it is loaded as is pipeline(scale:standard_scaler,model:any_model)");
+  std::remove(path.c_str());
+  // A file written before the step said what it holds (its signature names any_model) still loads with load_any.
+  nlohmann::json old = file;
+  old["signature"] = "pipeline(scale:standard_scaler,model:any_model)";
+  std::ofstream(path) << old.dump();
+  CHECK((mp::load_any(path).predict(diabetes.X).array() == fitted.predict(diabetes.X).array()).all());
+  std::remove(path.c_str());
+}
+
+}  // namespace test_dynamic_tests

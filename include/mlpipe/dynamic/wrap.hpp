@@ -169,25 +169,6 @@ void write_spec(const S& s, nlohmann::json& out) {
 
 // ---- adapters ----------------------------------------------------------------------------------------------------
 
-// The signature of a fitted node, as detail::signature<F>() gives it for the node's type: the kind, then its steps
-// ("pipeline(a:standard_scaler,b:ridge)") or its one inner fitted node ("rfe(logistic_regression)").
-inline std::string signature_of_node(const nlohmann::json& node) {
-  std::string out = node.at("kind").get<std::string>();
-  if (const auto steps = node.find("steps"); steps != node.end() && steps->is_array()) {
-    out += "(";
-    for (std::size_t i = 0; i < steps->size(); ++i)
-      out += (i ? "," : "") + (*steps)[i].at("name").get<std::string>() + ":" + signature_of_node((*steps)[i]);
-    return out + ")";
-  }
-  if (out == "one_of") return out;  // fitted_one_of's signature names no alternative: any of them loads
-  if (const auto state = node.find("state"); state != node.end() && state->is_object()) {
-    for (const auto& member : *state)
-      if (member.is_object() && member.contains("kind") && member.contains("schema_version"))
-        return out + "(" + signature_of_node(member) + ")";
-  }
-  return out;
-}
-
 // Every parameter path of a static stage, walking into run-time stages it holds (a selector's any_pipeline).
 template <class S>
 void collect_names(const S& s, const std::string& prefix, std::vector<std::string>& out) {

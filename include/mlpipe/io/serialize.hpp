@@ -109,6 +109,54 @@ std::string signature() {
   return out;
 }
 
+// The signature of a fitted node, read from the node: its kind, then its steps ("pipeline(a:standard_scaler,b:ridge)")
+// or its one inner fitted node ("rfe(logistic_regression)"); a one_of names none of its alternatives. Where a fitted
+// type holds an any_model (its type signature says "any_model"), the node says what the model really is.
+inline std::string signature_of_node(const json& node) {
+  std::string out = node.at("kind").get<std::string>();
+  if (const auto steps = node.find("steps"); steps != node.end() && steps->is_array()) {
+    out += "(";
+    for (std::size_t i = 0; i < steps->size(); ++i)
+      out += (i ? "," : "") + (*steps)[i].at("name").get<std::string>() + ":" + signature_of_node((*steps)[i]);
+    return out + ")";
+  }
+  if (out == "one_of") return out;  // fitted_one_of's signature names no alternative: any of them loads
+  if (const auto state = node.find("state"); state != node.end() && state->is_object()) {
+    for (const auto& member : *state)
+      if (member.is_object() && member.contains("kind") && member.contains("schema_version"))
+        return out + "(" + signature_of_node(member) + ")";
+  }
+  return out;
+}
+
+// Whether a file's signature is the one a type expects, where each "any_model" of the type's signature (a run-time
+// model inside a static pipeline) stands for any one signature: "pipeline(scale:standard_scaler,model:any_model)"
+// matches "pipeline(scale:standard_scaler,model:ridge)".
+inline bool signature_matches(std::string_view expected, std::string_view file) {
+  constexpr std::string_view wildcard = "any_model";
+  std::size_t i = 0;
+  std::size_t j = 0;
+  while (i < expected.size()) {
+    const std::size_t after = i + wildcard.size();
+    const bool starts_token = i == 0 || expected[i - 1] == ':' || expected[i - 1] == '(';
+    const bool ends_token = after == expected.size() || expected[after] == ',' || expected[after] == ')';
+    if (starts_token && ends_token && expected.substr(i, wildcard.size()) == wildcard) {
+      const std::size_t start = j;
+      for (int depth = 0; j < file.size() && (depth > 0 || (file[j] != ',' && file[j] != ')')); ++j) {
+        if (file[j] == '(') ++depth;
+        if (file[j] == ')') --depth;
+      }
+      if (j == start) return false;
+      i = after;
+      continue;
+    }
+    if (j >= file.size() || expected[i] != file[j]) return false;
+    ++i;
+    ++j;
+  }
+  return j == file.size();
+}
+
 inline json encode_double(double x) {
   if (std::isnan(x)) return "nan";
   if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
@@ -941,8 +989,13 @@ nlohmann::json to_json(const Fitted& fitted) {
                 "mlpipe: save() needs a fitted stage or pipeline (what fit returns)");
   if constexpr (detail::dynamic_fitted<Fitted>)
     return detail::make_envelope(fitted.signature(), fitted.n_features_in(), detail::encode_fitted(fitted));
-  else
-    return detail::make_envelope(detail::signature<Fitted>(), fitted.n_features_in(), detail::encode_fitted(fitted));
+  else {
+    nlohmann::json node = detail::encode_fitted(fitted);
+    std::string signature = detail::signature<Fitted>();
+    // A run-time model inside (any_model as a step): the file names what it holds, so that load_any reads it.
+    if (signature.find("any_model") != std::string::npos) signature = detail::signature_of_node(node);
+    return detail::make_envelope(std::move(signature), fitted.n_features_in(), std::move(node));
+  }
 }
 
 // from_json<Fitted>(envelope, source) -- checks the envelope and rebuilds the fitted object; `source` names the
@@ -955,7 +1008,13 @@ Fitted from_json(const nlohmann::json& envelope, const std::string& source = "<j
   static_assert(std::is_default_constructible_v<Fitted>,
                 "mlpipe: load() needs a default-constructible fitted type (a transform_fn must be a lambda without "
                 "captures or a named function object)");
-  const nlohmann::json& model = detail::open_envelope(envelope, detail::signature<Fitted>(), source);
+  std::string expected = detail::signature<Fitted>();
+  if (expected.find("any_model") != std::string::npos) {  // an any_model inside loads whatever model the file holds
+    const auto file = envelope.is_object() ? envelope.find("signature") : envelope.end();
+    if (file != envelope.end() && file->is_string() && detail::signature_matches(expected, file->get<std::string>()))
+      expected = file->get<std::string>();
+  }
+  const nlohmann::json& model = detail::open_envelope(envelope, expected, source);
   Fitted fitted;
   detail::decode_fitted(model, fitted, source + ": model");
   detail::check_metadata(envelope, fitted.n_features_in(), source);
