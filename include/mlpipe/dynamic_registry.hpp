@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mlpipe/dynamic.hpp"
+#include "mlpipe/dynamic/compiled.hpp"  // first: its extern declarations precede the instantiations below
 #include "mlpipe/dynamic/experiment.hpp"  // the searches' settings, read as an experiment spec reads them
 #include "mlpipe/dynamic/graph.hpp"
 #include "mlpipe/dynamic/wrap.hpp"
@@ -597,5 +598,31 @@ std::vector<std::string> registered_kinds() {
   for (const auto& [name, entry] : r.kinds) out.push_back(name);
   return out;
 }
+
+}  // namespace mlpipe
+
+// ---- cross_validate and the searches over any_pipeline, compiled here once (declared by dynamic/compiled.hpp) ---
+
+namespace mlpipe {
+
+template cv_results<any_model> cross_validate(const any_pipeline&, const matrix_view&, const vector_view&,
+                                              const any_splitter&, const cv_options&);
+template cv_results<any_model> cross_validate(const any_pipeline&, const matrix_view&, const vector_view&,
+                                              const kfold&, const cv_options&);
+template cv_results<any_model> cross_validate(const any_pipeline&, const matrix_view&, const vector_view&,
+                                              const stratified_kfold&, const cv_options&);
+template cv_results<any_model> cross_validate(const any_pipeline&, const matrix_view&, const vector_view&,
+                                              const repeated_kfold&, const cv_options&);
+template cv_results<any_model> cross_validate(const any_pipeline&, const matrix_view&, const vector_view&,
+                                              const repeated_stratified_kfold&, const cv_options&);
+template cv_results<any_model> cross_validate(const any_pipeline&, const matrix_view&, const vector_view&,
+                                              const shuffle_split&, const cv_options&);
+template cv_results<any_model> cross_validate(const any_pipeline&, const matrix_view&, const vector_view&,
+                                              const stratified_shuffle_split&, const cv_options&);
+template struct grid_search<any_pipeline>;
+template struct random_search<any_pipeline>;
+template struct halving_grid_search<any_pipeline>;
+template struct halving_random_search<any_pipeline>;
+template struct sampler_search<any_pipeline, tpe_sampler, "tpe_search">;
 
 }  // namespace mlpipe
