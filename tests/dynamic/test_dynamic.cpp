@@ -612,7 +612,7 @@ TEST_CASE("bad search specs are precise errors", "[dynamic][search]") {
   CHECK(message(R"({"kind": "random_search", "params": {"estimator": {"kind": "ridge"}, "space": {"alpha": [1]},
                     "n_trials": 3}})") ==
         "spec: params.n_trials: 'n_trials' is an option of strategy tpe, not of 'random'. Expected keys: strategy, "
-        "space, cv, scoring, seed, n_jobs, n_iter");
+        "space, cv, scoring, seed, n_jobs, n_iter, max_time");
   CHECK(message(R"({"kind": "hyperband"})") ==
         "spec: stage kind 'hyperband' loads from files but is not built from a spec; expected a stage, a pipeline or "
         "one of the searches grid_search, random_search, tpe_search, halving_grid_search, halving_random_search");

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <iterator>  // std::distance
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "mlpipe/dynamic.hpp"
 #include "mlpipe/dynamic/experiment.hpp"
 #include "mlpipe/io/npy.hpp"
+#include "mlpipe/io/serialize.hpp"
 #include "mlpipe/models/logistic_regression.hpp"
 #include "mlpipe/models/tree.hpp"
 #include "mlpipe/preprocessing/standard_scaler.hpp"
@@ -206,7 +208,7 @@ TEST_CASE("every error of a bad experiment spec names its location, the value an
         "spec.json: datasets[1]: expected one of \"csv\" (a CSV file with a header row) and \"npy\" (a 2-D .npy "
         "file), found neither");
   CHECK(error_of(with([](auto& j) { j["datasets"][1]["file"] = "x.csv"; })) ==
-        "spec.json: datasets[1].file: unknown key 'file'. Expected keys: name, csv, npy, target");
+        "spec.json: datasets[1].file: unknown key 'file'. Expected keys: name, csv, npy, target, groups");
   CHECK(error_of(with([](auto& j) { j["datasets"][0]["target"] = 3; })) ==
         "spec.json: datasets[0].target: expected a non-empty string, found 3 (number)");
   CHECK(error_of(with([](auto& j) { j["datasets"][1]["name"] = "iris"; })) ==
@@ -221,7 +223,7 @@ TEST_CASE("every error of a bad experiment spec names its location, the value an
         "of: grid, random, tpe, halving_grid, halving_random");
   CHECK(error_of(with([](auto& j) { j["pipelines"][1]["search"]["n_trials"] = 5; })) ==
         "spec.json: pipelines[1].search.n_trials: 'n_trials' is an option of strategy tpe, not of 'random'. Expected "
-        "keys: strategy, space, cv, scoring, seed, n_jobs, n_iter");
+        "keys: strategy, space, cv, scoring, seed, n_jobs, n_iter, max_time");
   CHECK(error_of(with([](auto& j) { j["pipelines"][1]["search"]["space"] = {{"model.c", {1, 2}}}; })) ==
         "spec.json: pipelines[1].search.space[\"model.c\"]: search: unknown parameter path 'model.c'; did you "
         "mean 'model.C'? Valid paths: scale.with_mean, scale.with_std, model.penalty, model.C, model.l1_ratio, "
@@ -253,10 +255,25 @@ TEST_CASE("every error of a bad experiment spec names its location, the value an
         "mean 'max_depth'? Valid paths: criterion, max_depth, min_samples_split, min_samples_leaf, "
         "min_impurity_decrease, max_features, max_leaf_nodes, ccp_alpha, seed, class_weight");
   CHECK(error_of(with([](auto& j) { j["pipelines"][1]["search"]["cv"]["kind"] = "group_kfold"; })) ==
-        "spec.json: pipelines[1].search.cv.kind: splitter 'group_kfold' needs groups or fold ids per row, which an "
-        "experiment spec does not give; expected one of: kfold, stratified_kfold, repeated_kfold, "
+        "spec.json: pipelines[1].search.cv.kind: splitter 'group_kfold' needs groups, which a search inside the "
+        "outer splits does not get; expected one of: kfold, stratified_kfold, repeated_kfold, "
         "repeated_stratified_kfold, shuffle_split, stratified_shuffle_split, leave_one_out, leave_p_out, "
         "time_series_split");
+  CHECK(error_of(with([](auto& j) { j["splitter"] = {{"kind", "group_kfold"}}; })) ==
+        "spec.json: splitter.kind: splitter 'group_kfold' needs groups: name each dataset's group column in its "
+        "\"groups\"; expected one of: kfold, stratified_kfold, repeated_kfold, repeated_stratified_kfold, "
+        "shuffle_split, stratified_shuffle_split, leave_one_out, leave_p_out, time_series_split");
+  CHECK(error_of(with([](auto& j) { j["pipelines"][1]["search"]["max_time"] = -1; })) ==
+        "spec.json: pipelines[1].search.max_time: expected a number of seconds >= 0 (0: no limit), found -1 (number)");
+  CHECK(error_of(with([](auto& j) {
+          j["pipelines"][1]["search"] = {{"strategy", "grid"}, {"space", {{"model.C", {1.0}}}}, {"max_time", 5}};
+        })) ==
+        "spec.json: pipelines[1].search.max_time: 'max_time' is an option of strategy random, tpe, halving_grid, "
+        "halving_random, not of 'grid'. Expected keys: strategy, space, cv, scoring, seed, n_jobs");
+  CHECK(error_of(with([](auto& j) { j["datasets"][0]["groups"] = "sepal_lenght"; })).starts_with(
+        "spec.json: datasets[0].groups: no column 'sepal_lenght'"));
+  CHECK(error_of(with([](auto& j) { j["datasets"][0]["groups"] = j["datasets"][0]["target"]; })).starts_with(
+        "spec.json: datasets[0].groups: no column 'target'"));
   CHECK(error_of(with([](auto& j) {
           j["pipelines"][1]["search"]["strategy"] = "grid";
           j["pipelines"][1]["search"].erase("n_iter");
@@ -295,6 +312,62 @@ TEST_CASE("every error of a bad experiment spec names its location, the value an
         "spec.json: n_jobs: expected an integer >= -1, found \"2\" (string)");
   CHECK(error_of(with([](auto& j) { j["alpha"] = 1.5; })) ==
         "spec.json: alpha: expected a number with 0 < alpha < 1, found 1.5 (number)");
+}
+
+TEST_CASE("a spec's datasets may name a groups column for a group splitter, and searches a max_time",
+          "[experiment]") {
+  // iris with a subject column: 15 groups of 10 consecutive rows.
+  const std::filesystem::path csv = std::filesystem::absolute("test_experiment_groups.csv");
+  const auto& iris = mp::test::load("iris.csv");
+  {
+    std::ofstream out(csv);
+    out << "a,b,subject,c,d,target\n";
+    for (mp::index i = 0; i < iris.X.rows(); ++i)
+      out << mp::format_double(iris.X(i, 0)) << ',' << mp::format_double(iris.X(i, 1)) << ',' << i / 10 << ','
+          << mp::format_double(iris.X(i, 2)) << ',' << mp::format_double(iris.X(i, 3)) << ','
+          << mp::format_double(iris.y(i)) << '\n';
+  }
+  const std::string logreg = R"({"steps": [{"name": "scale", "kind": "standard_scaler"},
+                                           {"name": "model", "kind": "logistic_regression"}]})";
+  nlohmann::json j = {{"datasets", {{{"name", "iris"}, {"csv", csv.string()}, {"target", "target"},
+                                     {"groups", "subject"}}}},
+                      {"pipelines", {{{"name", "logreg"}, {"spec", nlohmann::json::parse(logreg)}}}},
+                      {"splitter", {{"kind", "group_kfold"}, {"params", {{"n_splits", 3}}}}},
+                      {"metrics", {"accuracy"}}};
+  const auto s = parse(j);
+  REQUIRE(s.groups.size() == 1);
+  CHECK(s.datasets[0].value.feature_names == std::vector<std::string>{"a", "b", "c", "d"});  // groups taken out
+  CHECK((s.datasets[0].value.X.array() == iris.X.array()).all());
+  std::vector<mp::index> subject;
+  for (mp::index i = 0; i < iris.X.rows(); ++i) subject.push_back(i / 10);
+  const auto r = mp::experiment::run(s);
+  const auto cv = mp::cross_validate(mp::any_pipeline::from_json(logreg), iris.X, iris.y,
+                                     mp::group_kfold{.n_splits = 3}, {.scoring = "accuracy", .groups = subject});
+  REQUIRE(r.results().size() == 3);
+  for (std::size_t f = 0; f < 3; ++f) CHECK(r.results().rows()[f].value == cv.test_scores()[f]);
+  // A dataset without groups cannot use a group splitter.
+  j["datasets"].push_back({{"name", "plain"}, {"csv", "data/iris.csv"}, {"target", "target"}});
+  CHECK(error_of(j).starts_with("spec.json: splitter.kind: splitter 'group_kfold' needs groups: name each "
+                                "dataset's group column in its \"groups\""));
+  std::filesystem::remove(csv);
+
+  // max_time: past it a search starts no task; its table is marked partial.
+  const auto search_of = [&](const nlohmann::json& search) {
+    nlohmann::json k = {{"datasets", {{{"name", "iris"}, {"csv", "data/iris.csv"}, {"target", "target"}}}},
+                        {"pipelines",
+                         {{{"name", "tuned"}, {"spec", nlohmann::json::parse(logreg)}, {"search", search}}}},
+                        {"metrics", {"accuracy"}}};
+    return parse(k).pipelines[0].value;
+  };
+  const nlohmann::json random = {{"strategy", "random"}, {"space", {{"model.C", {{"loguniform", {0.01, 10}}}}}},
+                                 {"n_iter", 40}};
+  nlohmann::json limited = random;
+  limited["max_time"] = 1e-9;
+  const auto partial = [&](const mp::any_pipeline& p) {
+    return nlohmann::json::parse(mp::to_json(p.fit(iris.X, iris.y)).dump())["model"]["state"]["partial"];
+  };
+  CHECK(partial(search_of(random)) == false);
+  CHECK(partial(search_of(limited)) == true);
 }
 
 }  // namespace test_experiment_tests

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <algorithm>    // std::find
+#include <cmath>        // std::isfinite
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -54,6 +55,7 @@ struct output_spec {
 struct spec {
   std::string source = "experiment spec";              // the spec's name in error messages (its file name)
   std::vector<named_item<dataset>> datasets;           // in the spec's order
+  std::vector<row_ids> groups;                         // per dataset: its "groups" column's ids, empty without one
   std::vector<named_item<any_pipeline>> pipelines;     // in the spec's order
   any_splitter cv{};                                   // the outer splits; empty: 5 folds, stratified for classifiers
   std::string cv_json = "null";                        // the splitter as the spec gave it, for the summary
@@ -197,8 +199,16 @@ inline const std::vector<std::string>& splitter_kinds() {
   return kinds;
 }
 
+// The group splitters: the experiment's splitter may be one when every dataset names its "groups" column.
+inline const std::vector<std::string>& group_splitter_kinds() {
+  static const std::vector<std::string> kinds = {"group_kfold", "stratified_group_kfold", "group_shuffle_split",
+                                                 "leave_one_group_out", "leave_p_groups_out"};
+  return kinds;
+}
+
+// with_groups: the splitter is the experiment's own and every dataset has groups, so a group splitter may be named.
 inline any_splitter read_splitter(const reader& r, const json& j, std::optional<std::int64_t> seed,
-                                  const std::string& where) {
+                                  const std::string& where, bool with_groups = false) {
   r.object(j, where);
   r.check_keys(j, {"kind", "params"}, where);
   const std::string kind = r.string(r.required(j, "kind", where, "the splitter's kind"), member_at(where, "kind"));
@@ -212,14 +222,27 @@ inline any_splitter read_splitter(const reader& r, const json& j, std::optional<
   if (kind == "leave_one_out") return make_splitter<leave_one_out>(r, params, seed, where);
   if (kind == "leave_p_out") return make_splitter<leave_p_out>(r, params, seed, where);
   if (kind == "time_series_split") return make_splitter<time_series_split>(r, params, seed, where);
-  for (std::string_view needs : {"group_kfold", "stratified_group_kfold", "group_shuffle_split", "leave_one_group_out",
-                                  "leave_p_groups_out", "predefined_split"})
-    if (kind == needs)
-      r.fail(member_at(where, "kind"), "splitter '" + kind + "' needs groups or fold ids per row, which an experiment "
-                                       "spec does not give; expected one of: " + join(splitter_kinds(), 20));
-  const std::string suggestion = did_you_mean(kind, splitter_kinds());
+  if (with_groups) {
+    if (kind == "group_kfold") return make_splitter<group_kfold>(r, params, seed, where);
+    if (kind == "stratified_group_kfold") return make_splitter<stratified_group_kfold>(r, params, seed, where);
+    if (kind == "group_shuffle_split") return make_splitter<group_shuffle_split>(r, params, seed, where);
+    if (kind == "leave_one_group_out") return make_splitter<leave_one_group_out>(r, params, seed, where);
+    if (kind == "leave_p_groups_out") return make_splitter<leave_p_groups_out>(r, params, seed, where);
+  }
+  std::vector<std::string> known = splitter_kinds();
+  if (with_groups) known.insert(known.end(), group_splitter_kinds().begin(), group_splitter_kinds().end());
+  const bool group_kind = std::find(group_splitter_kinds().begin(), group_splitter_kinds().end(), kind) !=
+                          group_splitter_kinds().end();
+  if (group_kind || kind == "predefined_split") {
+    std::string needs = "groups, which a search inside the outer splits does not get";
+    if (where == "splitter") needs = "groups: name each dataset's group column in its \"groups\"";
+    if (kind == "predefined_split") needs = "fold ids per row, which a spec does not give";
+    r.fail(member_at(where, "kind"),
+           "splitter '" + kind + "' needs " + needs + "; expected one of: " + join(known, 20));
+  }
+  const std::string suggestion = did_you_mean(kind, known);
   r.fail(member_at(where, "kind"), "unknown splitter '" + kind + "'" + (suggestion.empty() ? "." : suggestion) +
-                                       " Expected one of: " + join(splitter_kinds(), 20));
+                                       " Expected one of: " + join(known, 20));
 }
 
 // One axis of a space: a list of values, or {"uniform" | "loguniform" | "int_uniform" | "int_loguniform": [low,
@@ -267,6 +290,7 @@ struct search_settings {
   scoring_list scoring{};
   int n_jobs = 1;
   double factor = 3.0;   // halving
+  double max_time = 0.0;  // random, tpe, halving: seconds; past them no task starts (a partial table). 0: no limit
 };
 
 inline const std::vector<std::string>& strategies() {
@@ -281,6 +305,7 @@ inline std::vector<std::string> search_keys(const std::string& strategy) {
   if (strategy == "tpe") keys.push_back("n_trials");
   if (strategy == "halving_grid" || strategy == "halving_random") keys.push_back("factor");
   if (strategy == "halving_random") keys.push_back("n_iter");
+  if (strategy != "grid") keys.push_back("max_time");
   return keys;
 }
 
@@ -296,14 +321,27 @@ inline any_pipeline tuned(const any_pipeline& p, const search_settings& s) {
   if (s.strategy == "random")
     return any_pipeline(random_search<any_pipeline>(
         p, spaces,
-        random_search_options{
-            .n_iter = s.n_iter, .seed = s.seed, .cv = s.cv, .scoring = s.scoring, .n_jobs = s.n_jobs}));
+        random_search_options{.n_iter = s.n_iter,
+                              .seed = s.seed,
+                              .cv = s.cv,
+                              .scoring = s.scoring,
+                              .n_jobs = s.n_jobs,
+                              .max_time = s.max_time}));
   if (s.strategy == "tpe")
     return any_pipeline(tpe_search<any_pipeline>(
         p, spaces,
-        sampler_search_options{
-            .n_trials = s.n_trials, .seed = s.seed, .cv = s.cv, .scoring = s.scoring, .n_jobs = s.n_jobs}));
-  halving_options h{.factor = s.factor, .seed = s.seed, .cv = s.cv, .scoring = s.scoring, .n_jobs = s.n_jobs};
+        sampler_search_options{.n_trials = s.n_trials,
+                               .seed = s.seed,
+                               .cv = s.cv,
+                               .scoring = s.scoring,
+                               .n_jobs = s.n_jobs,
+                               .max_time = s.max_time}));
+  halving_options h{.factor = s.factor,
+                    .seed = s.seed,
+                    .cv = s.cv,
+                    .scoring = s.scoring,
+                    .n_jobs = s.n_jobs,
+                    .max_time = s.max_time};
   if (s.strategy == "halving_grid") {
     std::vector<grid_axis> axes;
     for (const auto& a : s.axes) axes.push_back({a.path, a.dist.values()});
@@ -361,6 +399,12 @@ inline any_pipeline read_search(const reader& r, const json& j, const any_pipeli
   if (const json* v = r.member(j, "n_trials"))
     s.n_trials = static_cast<int>(r.integer(*v, member_at(where, "n_trials"), 1));
   if (const json* v = r.member(j, "n_jobs")) s.n_jobs = static_cast<int>(r.integer(*v, member_at(where, "n_jobs"), -1));
+  if (const json* v = r.member(j, "max_time")) {
+    s.max_time = r.number(*v, member_at(where, "max_time"));
+    if (!(s.max_time >= 0.0) || !std::isfinite(s.max_time))
+      r.fail(member_at(where, "max_time"), "expected a number of seconds >= 0 (0: no limit), found " +
+                                               reader::found(*v));
+  }
   if (const json* v = r.member(j, "factor")) {
     s.factor = r.number(*v, member_at(where, "factor"));
     if (!(s.factor > 1.0)) r.fail(member_at(where, "factor"), "expected a number > 1, found " + reader::found(*v));
@@ -375,6 +419,37 @@ inline any_pipeline read_search(const reader& r, const json& j, const any_pipeli
   }
   return r.at(where, [&] { return tuned(p, s); });
 }
+
+// The dataset's column `column` as group ids (whole numbers), taken out of its features.
+inline row_ids take_groups(const reader& r, dataset& data, const std::string& column, const std::string& where) {
+  const auto it = std::find(data.feature_names.begin(), data.feature_names.end(), column);
+  if (it == data.feature_names.end()) {
+    const std::string suggestion = did_you_mean(column, data.feature_names);
+    r.fail(where, "no column '" + column + "'" + (suggestion.empty() ? "." : suggestion) +
+                      " Expected one of the file's feature columns: " + join(data.feature_names, 20));
+  }
+  const auto j = static_cast<index>(it - data.feature_names.begin());
+  std::vector<index> ids;
+  for (index i = 0; i < data.X.rows(); ++i) {
+    const double v = data.X(i, j);
+    if (!std::isfinite(v) || v != std::floor(v) || std::abs(v) > 9.0e15)
+      r.fail(where, "column '" + column + "' row " + std::to_string(i + 1) + " holds " + format_double(v) +
+                        "; expected whole-number group ids");
+    ids.push_back(static_cast<index>(v));
+  }
+  matrix X(data.X.rows(), data.X.cols() - 1);
+  X << data.X.leftCols(j), data.X.rightCols(data.X.cols() - j - 1);
+  data.X = std::move(X);
+  data.feature_names.erase(it);
+  return row_ids(ids);
+}
+
+// A group splitter bound to one dataset's groups (the harness asks a splitter for its splits without groups).
+struct grouped_splitter {
+  any_splitter inner;
+  row_ids groups;
+  std::vector<split> splits(index n_rows, const vector_view& y) const { return inner.splits(n_rows, y, groups); }
+};
 
 inline std::string read_text(const std::filesystem::path& path, const std::string& what) {
   std::ifstream in(path, std::ios::binary);
@@ -470,7 +545,7 @@ inline spec from_json(std::string_view text, const std::filesystem::path& base =
   for (std::size_t i = 0; i < datasets.size(); ++i) {
     const std::string where = element_at("datasets", i);
     const json& d = r.object(datasets[i], where);
-    r.check_keys(d, {"name", "csv", "npy", "target"}, where);
+    r.check_keys(d, {"name", "csv", "npy", "target", "groups"}, where);
     const std::string name = r.string(r.required(d, "name", where, "the dataset's name"), member_at(where, "name"));
     detail::check_name(r, name, names, "dataset", member_at(where, "name"));
     names.push_back(name);
@@ -502,11 +577,21 @@ inline spec from_json(std::string_view text, const std::filesystem::path& base =
       }
       data = r.at(member_at(where, "npy"), [&] { return read_npy(path, {.target = t}); });
     }
+    row_ids groups;
+    if (const json* g = r.member(d, "groups")) {
+      const std::string here = member_at(where, "groups");
+      if (csv == nullptr)
+        r.fail(here, "a groups column needs a CSV dataset (\"csv\"); a .npy file has no column names");
+      groups = detail::take_groups(r, data, r.string(*g, here), here);
+    }
     out.datasets.push_back(named(name, std::move(data)));
+    out.groups.push_back(std::move(groups));
   }
 
+  const bool all_grouped =
+      std::all_of(out.groups.begin(), out.groups.end(), [](const row_ids& g) { return !g.empty(); });
   if (const json* v = r.member(root, "splitter")) {
-    out.cv = detail::read_splitter(r, *v, seed, "splitter");
+    out.cv = detail::read_splitter(r, *v, seed, "splitter", all_grouped);
     out.cv_json = v->dump();
   }
 
@@ -576,13 +661,26 @@ inline benchmark_result run(const spec& s) {
   const benchmark_options options{.cv = s.cv, .scoring = s.metrics, .n_jobs = s.n_jobs, .alpha = s.alpha};
   const std::vector<std::string> metrics = detail::scorers_of(s);
   // One plan per pipeline (a plan holds a fixed number of them); each pipeline's scores do not depend on the others.
+  // With groups, one plan per pipeline and dataset: the splitter gets that dataset's groups.
+  const bool grouped = std::any_of(s.groups.begin(), s.groups.end(), [](const row_ids& g) { return !g.empty(); });
   std::vector<std::string> pipeline_names;
   std::vector<result_row> rows;
   for (const auto& p : s.pipelines) {
-    const benchmark_plan<any_pipeline> plan(std::tuple<named_item<any_pipeline>>{p}, data);
-    const benchmark_result one = plan.run(options);
     pipeline_names.push_back(p.name);
-    rows.insert(rows.end(), one.results().rows().begin(), one.results().rows().end());
+    const auto run_on = [&](const std::vector<mlpipe::detail::benchmark_dataset>& on, const benchmark_options& o) {
+      const benchmark_plan<any_pipeline> plan(std::tuple<named_item<any_pipeline>>{p}, on);
+      const benchmark_result one = plan.run(o);
+      rows.insert(rows.end(), one.results().rows().begin(), one.results().rows().end());
+    };
+    if (!grouped) {
+      run_on(data, options);
+      continue;
+    }
+    for (std::size_t d = 0; d < data.size(); ++d) {
+      benchmark_options o = options;
+      if (!s.cv.empty() && !s.groups[d].empty()) o.cv = detail::grouped_splitter{s.cv, s.groups[d]};
+      run_on({data[d]}, o);
+    }
   }
   return benchmark_result(std::move(pipeline_names), std::move(dataset_names), std::move(metrics), std::move(rows),
                           s.alpha);
