@@ -751,3 +751,32 @@ TEST_CASE("an any_pipeline step of a static pipeline saves what it holds; load_a
 }
 
 }  // namespace test_dynamic_tests
+
+namespace test_dynamic_tests {
+
+TEST_CASE("corrupt search and one_of files are load errors naming what is wrong", "[dynamic][search][one_of]") {
+  const auto& data = mp::test::load("iris.csv");
+  const std::string path = own_path("test_dynamic_corrupt", ".json");
+  // A search whose best index is out of range: load_any says what load<> says.
+  const auto pipe = mp::step<"scale">(mp::standard_scaler{}) | mp::step<"model">(mp::logistic_regression{});
+  const auto search =
+      mp::grid_search(pipe, mp::grid{{"model.C", {0.1, 1.0}}}, {.cv = mp::stratified_kfold{.n_splits = 3}})
+          .fit(data.X, data.y);
+  nlohmann::json file = mp::to_json(search);
+  file["model"]["state"]["best_index"] = 99;
+  std::ofstream(path) << file.dump();
+  const std::string dynamic_error = mp::test::error_message<mp::load_error>([&] { mp::load_any(path); });
+  CHECK(dynamic_error ==
+        mp::test::error_message<mp::load_error>([&] { mp::load<std::remove_cvref_t<decltype(search)>>(path); }));
+  CHECK(dynamic_error.find("state.best_index = 99 is out of range") != std::string::npos);
+  // A one_of whose alternative is not a name.
+  const auto lone = mp::one_of(mp::ridge{}, mp::lasso{}).fit(data.X, data.y);
+  file = mp::to_json(lone);
+  file["model"]["state"]["alternative"] = 5;
+  std::ofstream(path) << file.dump();
+  CHECK(mp::test::error_message<mp::load_error>([&] { mp::load_any(path); }) ==
+        path + ": model state.alternative: found 5; expected an alternative's name");
+  std::remove(path.c_str());
+}
+
+}  // namespace test_dynamic_tests
