@@ -473,6 +473,17 @@ TEST_CASE("any_pipeline and any_model keep the stage contract (check_stage)", "[
       mp::any_pipeline(mp::step<"scale">(mp::min_max_scaler{}) | mp::step<"model">(mp::ridge{})), diabetes.X,
       diabetes.y);
   mp::test::expect_conformant(mp::any_pipeline::from_json(R"({"kind": "standard_scaler"})"), diabetes.X, diabetes.y);
+  // The run-time one_of and a search over an inner spec.
+  const auto& iris = mp::test::load("iris.csv");
+  mp::test::expect_conformant(mp::any_pipeline::from_json(R"({"kind": "one_of", "params": {"": "lasso"},
+                                                                "steps": [{"kind": "ridge"}, {"kind": "lasso"}]})"),
+                              diabetes.X, diabetes.y);
+  mp::test::expect_conformant(
+      mp::any_pipeline::from_json(R"({"kind": "grid_search", "params": {
+          "estimator": {"steps": [{"name": "scale", "kind": "standard_scaler"},
+                                  {"name": "model", "kind": "logistic_regression"}]},
+          "space": {"model.C": [0.1, 1.0]}, "cv": {"kind": "stratified_kfold", "params": {"n_splits": 2}}}})"),
+      iris.X, iris.y);
 }
 
 }  // namespace test_dynamic_tests
