@@ -139,8 +139,9 @@ inline bool signature_matches(std::string_view expected, std::string_view file) 
   while (i < expected.size()) {
     const std::size_t after = i + wildcard.size();
     const bool starts_token = i == 0 || expected[i - 1] == ':' || expected[i - 1] == '(';
-    const bool ends_token = after == expected.size() || expected[after] == ',' || expected[after] == ')';
-    if (starts_token && ends_token && expected.substr(i, wildcard.size()) == wildcard) {
+    const bool is_wildcard = expected.substr(i, wildcard.size()) == wildcard;  // then after <= expected.size()
+    if (starts_token && is_wildcard &&
+        (after == expected.size() || expected[after] == ',' || expected[after] == ')')) {
       const std::size_t start = j;
       for (int depth = 0; j < file.size() && (depth > 0 || (file[j] != ',' && file[j] != ')')); ++j) {
         if (file[j] == '(') ++depth;
