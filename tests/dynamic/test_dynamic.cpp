@@ -1,5 +1,5 @@
 // any_pipeline, any_model, load_any and from_json: pipelines as run-time values, and their agreement with the static
-// pipelines bit for bit. This file is the one translation unit of the test program that includes the registry.
+// pipelines bit for bit. The registry is compiled once, in mlpipe_registry, which the test program links.
 #include <catch2/catch.hpp>
 
 #include <unistd.h>  // getpid
@@ -16,7 +16,8 @@
 #include "mlpipe/core/pipeline.hpp"
 #include "mlpipe/core/union.hpp"
 #include "mlpipe/dynamic.hpp"
-#include "mlpipe/dynamic_registry.hpp"
+#include "mlpipe/dynamic/graph.hpp"
+#include "mlpipe/dynamic/wrap.hpp"
 #include "mlpipe/feature_selection/select_k_best.hpp"
 #include "mlpipe/io/binary_formats.hpp"
 #include "mlpipe/io/serialize.hpp"
@@ -731,6 +732,12 @@ TEST_CASE("an any_pipeline step of a static pipeline saves what it holds; load_a
   mp::set_param(pipe, "model.alpha", 3.0);
   CHECK(std::get<double>(mp::get_param(pipe, "model.alpha")) == 3.0);
   CHECK(std::get<bool>(mp::get_param(pipe, "model.fit_intercept")) == true);
+  // The paths are the static pipeline's: the wrapped stage's parameters under the step's name.
+  const auto all_static_spec = mp::step<"scale">(mp::standard_scaler{}) | mp::step<"model">(mp::ridge{});
+  CHECK(mp::param_names(pipe) == mp::param_names(all_static_spec));
+  auto static_copy = all_static_spec;
+  CHECK(mp::test::error_message<mp::invalid_parameter>([&] { mp::set_param(pipe, "model.alpah", 1.0); }) ==
+        mp::test::error_message<mp::invalid_parameter>([&] { mp::set_param(static_copy, "model.alpah", 1.0); }));
   const auto fitted = pipe.fit(diabetes.X, diabetes.y);
   using fitted_type = std::remove_cvref_t<decltype(fitted)>;
   const nlohmann::json file = mp::to_json(fitted);

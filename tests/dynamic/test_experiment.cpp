@@ -1,6 +1,6 @@
 // Experiment specs: a spec run gives the scores the same benchmark built in C++ gives, bit for bit; the tables it
 // writes; and every error of a bad spec, naming the location, the value and what was expected. The registry of stage
-// kinds comes from another file of the test program (test_dynamic.cpp, or dynamic/registry.cpp).
+// kinds comes from another file of the test program (mlpipe_registry, the registry compiled once).
 #include <catch2/catch.hpp>
 
 #include <cstdint>

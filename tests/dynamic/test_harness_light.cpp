@@ -1,6 +1,6 @@
 // A harness file as a researcher writes one against run-time pipelines: it includes <mlpipe/dynamic.hpp> and
 // <mlpipe/dynamic/compiled.hpp> only (no stage header, not the registry), so cross_validate and the searches over
-// any_pipeline are declared here and compiled once, in the registry's file (test_dynamic.cpp in this program).
+// any_pipeline are declared here and compiled once, in the registry's file (mlpipe_registry in this program).
 #include <catch2/catch.hpp>
 
 #include <string>

@@ -120,32 +120,6 @@ constexpr auto& param_ref(S& s) {
 
 // ---- run time ---------------------------------------------------------------------------------------------------
 
-template <class S>
-void collect_param_names(const std::string& prefix, std::vector<std::string>& out) {
-  find_param<S>([&](const auto& desc) {
-    if (desc.name.view().empty()) out.push_back(prefix.empty() ? prefix : prefix.substr(0, prefix.size() - 1));
-    else out.push_back(prefix + std::string(desc.name.view()));
-    return false;
-  });
-  if constexpr (wrapper_stage<S>) {
-    collect_param_names<typename S::wrapped_type>(prefix, out);
-  } else if constexpr (composite_stage<S>) {
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-      (collect_param_names<typename step_at<S, I>::stage_type>(
-           prefix + std::string(step_at<S, I>::name.view()) + ".", out),
-       ...);
-    }(std::make_index_sequence<std::tuple_size_v<typename S::steps_type>>{});
-  } else if constexpr (nesting_stage<S>) {
-    std::apply(
-        [&](const auto&... n) {
-          (collect_param_names<typename std::remove_cvref_t<decltype(n)>::stage_type>(
-               prefix + std::string(n.name.view()) + ".", out),
-           ...);
-        },
-        S::nested);
-  }
-}
-
 // A stage whose parameters are known only at run time (any_pipeline): it has set_param, get_param, param_names
 // and validate_all members, and try_get_param(path, out) saying whether the path exists; the functions below call
 // them, so searches and curves take it as they take a static stage.
@@ -156,6 +130,39 @@ concept runtime_params = requires(S& s, const S& c, std::string_view path, const
   { c.param_names() } -> std::same_as<std::vector<std::string>>;
   c.validate_all();
 };
+
+// Every parameter path of stage s, prefixed, in declaration order; it walks into the run-time stages s holds (an
+// any_pipeline step or a selector's any_pipeline estimator), whose paths only the instance knows.
+template <class S>
+void collect_param_names(const S& s, const std::string& prefix, std::vector<std::string>& out) {
+  if constexpr (runtime_params<S>) {
+    if constexpr (requires { s.empty(); }) {
+      if (s.empty()) return;  // an empty any_pipeline: no parameters yet
+    }
+    for (const auto& name : s.param_names()) out.push_back(prefix + name);
+  } else {
+    find_param<S>([&](const auto& desc) {
+      if (desc.name.view().empty()) out.push_back(prefix.empty() ? prefix : prefix.substr(0, prefix.size() - 1));
+      else out.push_back(prefix + std::string(desc.name.view()));
+      return false;
+    });
+    if constexpr (wrapper_stage<S>) {
+      collect_param_names(s.stage, prefix, out);
+    } else if constexpr (composite_stage<S>) {
+      std::apply(
+          [&](const auto&... step) {
+            (collect_param_names(step.stage, prefix + std::string(step.name.view()) + ".", out), ...);
+          },
+          s.steps);
+    } else if constexpr (nesting_stage<S>) {
+      std::apply(
+          [&](const auto&... n) {
+            (collect_param_names(s.*(n.member), prefix + std::string(n.name.view()) + ".", out), ...);
+          },
+          S::nested);
+    }
+  }
+}
 
 // What visit_param passes as a run-time parameter's descriptor: its range is checked by the stage itself.
 struct runtime_param_desc {
@@ -274,7 +281,7 @@ template <class S>
 std::vector<std::string> param_names(const S& s) {
   if constexpr (detail::runtime_params<S>) return s.param_names();
   std::vector<std::string> out;
-  detail::collect_param_names<S>("", out);
+  detail::collect_param_names(s, "", out);
   return out;
 }
 

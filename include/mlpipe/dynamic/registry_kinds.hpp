@@ -39,42 +39,6 @@ void add_library_stage(Add& add) {
                        &load_fitted<typename S::fitted>});
 }
 
-// A selector that cross-validates its any_pipeline estimator (rfecv, sequential and exhaustive selection): its
-// defaults (cv: 5 folds, stratified for a classifier; scoring: accuracy for a classifier, r2 otherwise) are decided
-// by the estimator's type in the static code, which for any_pipeline is the estimator's run-time role; so an
-// estimator that is not a classifier gets what a static regressor gets, kfold{} and "r2", when they are not set.
-template <class S>
-class cv_selector_adapter final : public stage_adapter<S> {
- public:
-  using stage_adapter<S>::stage_adapter;
-
-  std::shared_ptr<dynamic_stage> clone() const override { return std::make_shared<cv_selector_adapter>(this->stage_); }
-  std::shared_ptr<const dynamic_model> fit(const matrix_view& X, const vector_view& y) const override {
-    return stage_adapter<S>(prepared()).fit(X, y);
-  }
-  std::shared_ptr<const dynamic_model> fit_transform(const matrix_view& X, const vector_view& y,
-                                                     matrix& out) const override {
-    return stage_adapter<S>(prepared()).fit_transform(X, y, out);
-  }
-
- private:
-  S prepared() const {
-    S s = this->stage_;
-    if (!s.estimator.empty() && !s.estimator.is_classifier()) {
-      if (s.scoring.empty()) s.scoring = "r2";
-      if (s.cv.empty()) s.cv = kfold{};
-    }
-    return s;
-  }
-};
-
-template <class S, class Add>
-void add_cv_selector(Add& add) {
-  add(S::kind,
-      stage_kind_entry{[]() -> std::shared_ptr<dynamic_stage> { return std::make_shared<cv_selector_adapter<S>>(S{}); },
-                       &load_fitted<typename S::fitted>});
-}
-
 // A search's fitted kind: load_any loads its files (the best model any model). from_json builds the searches from
 // their settings (dynamic_registry.hpp's build_search), not from a default stage, so there is no make.
 template <fixed_string Kind, class Add>
@@ -100,9 +64,9 @@ void register_library_stages(Add&& add) {
   // selectors with an inner estimator, any model as it (their "estimator" in a spec)
   add_library_stage<select_from_model<any_pipeline>>(add);
   add_library_stage<rfe<any_pipeline>>(add);
-  add_cv_selector<rfecv<any_pipeline>>(add);
-  add_cv_selector<sequential_feature_selector<any_pipeline>>(add);
-  add_cv_selector<exhaustive_feature_selector<any_pipeline>>(add);
+  add_library_stage<rfecv<any_pipeline>>(add);  // their default cv and scoring follow the estimator's roles()
+  add_library_stage<sequential_feature_selector<any_pipeline>>(add);
+  add_library_stage<exhaustive_feature_selector<any_pipeline>>(add);
   // linear models
   add_library_stage<ridge>(add);
   add_library_stage<lasso>(add);

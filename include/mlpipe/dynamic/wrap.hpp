@@ -169,35 +169,6 @@ void write_spec(const S& s, nlohmann::json& out) {
 
 // ---- adapters ----------------------------------------------------------------------------------------------------
 
-// Every parameter path of a static stage, walking into run-time stages it holds (a selector's any_pipeline).
-template <class S>
-void collect_names(const S& s, const std::string& prefix, std::vector<std::string>& out) {
-  if constexpr (runtime_params<S>) {
-    if (!s.empty()) s.stage().param_names(prefix, out);
-  } else {
-    find_param<S>([&](const auto& desc) {
-      if (desc.name.view().empty()) out.push_back(prefix.empty() ? prefix : prefix.substr(0, prefix.size() - 1));
-      else out.push_back(prefix + std::string(desc.name.view()));
-      return false;
-    });
-    if constexpr (wrapper_stage<S>) {
-      collect_names(s.stage, prefix, out);
-    } else if constexpr (composite_stage<S>) {
-      std::apply(
-          [&](const auto&... step) {
-            (collect_names(step.stage, prefix + std::string(step.name.view()) + ".", out), ...);
-          },
-          s.steps);
-    } else if constexpr (nesting_stage<S>) {
-      std::apply(
-          [&](const auto&... n) {
-            (collect_names(s.*(n.member), prefix + std::string(n.name.view()) + ".", out), ...);
-          },
-          S::nested);
-    }
-  }
-}
-
 // A static fitted stage or pipeline behind dynamic_model.
 template <class F>
 class model_adapter final : public dynamic_model {
@@ -305,7 +276,7 @@ class stage_adapter : public dynamic_stage {
     }
   }
   void param_names(const std::string& prefix, std::vector<std::string>& out) const override {
-    collect_names(stage_, prefix, out);
+    collect_param_names(stage_, prefix, out);
   }
   bool set_inner(std::string_view name, std::shared_ptr<dynamic_stage> inner) override {
     if constexpr (nesting_stage<S>) {

@@ -136,14 +136,6 @@ std::pair<std::vector<split>, std::vector<scorer>> selector_cv(const Estimator& 
   return selector_cv_as(mlpipe::is_classifier(estimator), cv, scoring, X, y, groups);
 }
 
-// The same by the estimator's type alone (for any_pipeline, a classifier: set cv and scoring for a regressor).
-template <class Estimator>
-std::pair<std::vector<split>, std::vector<scorer>> selector_cv(const any_splitter& cv, const std::string& scoring,
-                                                               const matrix_view& X, const vector_view& y,
-                                                               const row_ids& groups = {}) {
-  return selector_cv_as(fitted_classifier<typename Estimator::fitted>, cv, scoring, X, y, groups);
-}
-
 }  // namespace detail
 
 // rfe -- recursive feature elimination (scikit-learn's RFE): fits the estimator, drops the `step` features with the

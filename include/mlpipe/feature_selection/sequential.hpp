@@ -194,7 +194,7 @@ typename sequential_feature_selector<Estimator>::fitted sequential_feature_selec
   }
   const index rounds = n_features_to_select.is_auto() || direction == direction::forward ? to_select : n - to_select;
 
-  const auto setup = detail::selector_cv<Estimator>(cv, scoring, X, y, groups);
+  const auto setup = detail::selector_cv(estimator, cv, scoring, X, y, groups);
   const std::vector<scorer>& scorers = setup.second;
   const std::vector<detail::fold_data> folds = detail::make_folds(X, y, setup.first);  // cut once
   std::vector<bool> chosen(static_cast<std::size_t>(n), false);
@@ -361,7 +361,7 @@ typename exhaustive_feature_selector<Estimator>::fitted exhaustive_feature_selec
       for (index j = i + 1; j < k; ++j) c[static_cast<std::size_t>(j)] = c[static_cast<std::size_t>(j - 1)] + 1;
     }
   }
-  const auto setup = detail::selector_cv<Estimator>(cv, scoring, X, y, groups);
+  const auto setup = detail::selector_cv(estimator, cv, scoring, X, y, groups);
   const std::vector<scorer>& scorers = setup.second;
   const std::vector<detail::fold_data> folds = detail::make_folds(X, y, setup.first);  // cut once
   std::vector<double> mean_score(subsets.size());
