@@ -425,16 +425,35 @@ class dynamic_columns_model final : public dynamic_model {
   model_ptr inner_;
 };
 
+// A run-time stage around one inner stage whose parameter paths are the inner stage's (columns, a stage with its
+// spec): the path calls go through.
+class dynamic_forwarding_stage : public dynamic_stage {
+ public:
+  explicit dynamic_forwarding_stage(stage_ptr inner) : inner_(std::move(inner)) {}
+
+  const stage_roles& roles() const override { return inner_->roles(); }
+  void param_names(const std::string& prefix, std::vector<std::string>& out) const override {
+    inner_->param_names(prefix, out);
+  }
+  bool set_param(std::string_view path, const param_value& value, std::string_view full_path) override {
+    return writable(inner_).set_param(path, value, full_path);
+  }
+  bool get_param(std::string_view path, param_value& out) const override { return inner_->get_param(path, out); }
+  void validate_all() const override { inner_->validate_all(); }
+
+ protected:
+  stage_ptr inner_;
+};
+
 // As column_subset: a stage run on some columns of its input; its parameter paths are the wrapped stage's.
-class dynamic_columns final : public dynamic_stage {
+class dynamic_columns final : public dynamic_forwarding_stage {
  public:
   dynamic_columns(std::vector<index> columns, stage_ptr inner)
-      : columns_(std::move(columns)), inner_(std::move(inner)) {}
+      : dynamic_forwarding_stage(std::move(inner)), columns_(std::move(columns)) {}
 
   const std::vector<index>& columns() const { return columns_; }
 
   std::string_view kind() const override { return "columns"; }
-  const stage_roles& roles() const override { return inner_->roles(); }
   stage_ptr clone() const override { return std::make_shared<dynamic_columns>(*this); }
   model_ptr fit(const matrix_view& X, const vector_view& y) const override {
     check_not_empty("columns", X);
@@ -453,14 +472,6 @@ class dynamic_columns final : public dynamic_stage {
     });
     return std::make_shared<const dynamic_columns_model>(columns_, X.cols(), std::move(inner));
   }
-  void param_names(const std::string& prefix, std::vector<std::string>& out) const override {
-    inner_->param_names(prefix, out);
-  }
-  bool set_param(std::string_view path, const param_value& value, std::string_view full_path) override {
-    return writable(inner_).set_param(path, value, full_path);
-  }
-  bool get_param(std::string_view path, param_value& out) const override { return inner_->get_param(path, out); }
-  void validate_all() const override { inner_->validate_all(); }
   void spec(nlohmann::json& out) const override {
     out = nlohmann::json::object();
     out["kind"] = "columns";
@@ -480,7 +491,6 @@ class dynamic_columns final : public dynamic_stage {
   }
 
   std::vector<index> columns_;
-  stage_ptr inner_;
 };
 
 // ---- feature_union and column_transformer --------------------------------------------------------------------
@@ -855,29 +865,20 @@ class dynamic_one_of final : public dynamic_stage {
 
 // A run-time stage that keeps the spec it was built from (a search: the static search keeps its space and options,
 // not their JSON), so that spec() gives back what from_json read. Everything else goes to the stage.
-class dynamic_spec_stage final : public dynamic_stage {
+class dynamic_spec_stage final : public dynamic_forwarding_stage {
  public:
-  dynamic_spec_stage(stage_ptr inner, nlohmann::json spec) : inner_(std::move(inner)), spec_(std::move(spec)) {}
+  dynamic_spec_stage(stage_ptr inner, nlohmann::json spec)
+      : dynamic_forwarding_stage(std::move(inner)), spec_(std::move(spec)) {}
 
   std::string_view kind() const override { return inner_->kind(); }
-  const stage_roles& roles() const override { return inner_->roles(); }
   stage_ptr clone() const override { return std::make_shared<dynamic_spec_stage>(*this); }
   model_ptr fit(const matrix_view& X, const vector_view& y) const override { return inner_->fit(X, y); }
   model_ptr fit_transform(const matrix_view& X, const vector_view& y, matrix& out) const override {
     return inner_->fit_transform(X, y, out);
   }
-  void param_names(const std::string& prefix, std::vector<std::string>& out) const override {
-    inner_->param_names(prefix, out);
-  }
-  bool set_param(std::string_view path, const param_value& value, std::string_view full_path) override {
-    return writable(inner_).set_param(path, value, full_path);
-  }
-  bool get_param(std::string_view path, param_value& out) const override { return inner_->get_param(path, out); }
-  void validate_all() const override { inner_->validate_all(); }
   void spec(nlohmann::json& out) const override { out = spec_; }
 
  private:
-  stage_ptr inner_;
   nlohmann::json spec_;
 };
 
