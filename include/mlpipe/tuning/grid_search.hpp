@@ -222,25 +222,11 @@ class fitted_search {
 
 namespace detail {
 
-// The splits of options.cv on X and y; without cv, 5 folds, stratified for classifiers (scikit-learn's cv=None).
-template <class Spec>
-std::vector<split> search_splits(const search_options& options, const matrix_view& X, const vector_view& y) {
-  if (!options.cv.empty()) return options.cv.splits(X.rows(), y, options.groups);
-  if constexpr (classifier<Spec>) return stratified_kfold{}.splits(X.rows(), y);
-  else return kfold{}.splits(X.rows(), y);
-}
-
-// The same from the estimator: one whose role is known only at run time (any_pipeline) is asked for its roles().
+// A search's splits: its cv, or cross_validate's default for the estimator (detail::splits_or_default).
 template <class Spec>
 std::vector<split> search_splits(const Spec& estimator, const search_options& options, const matrix_view& X,
                                  const vector_view& y) {
-  if constexpr (dynamic_roles<Spec>) {
-    if (!options.cv.empty()) return options.cv.splits(X.rows(), y, options.groups);
-    if (estimator.roles().classifier) return stratified_kfold{}.splits(X.rows(), y);
-    return kfold{}.splits(X.rows(), y);
-  } else {
-    return search_splits<Spec>(options, X, y);
-  }
+  return splits_or_default(estimator, options.cv, X, y, options.groups);
 }
 
 // Scores every candidate (specs[c], whose parameters are results.params()[c]) on every split into results: with

@@ -290,26 +290,13 @@ class cv_results : public cv_scores {
 namespace detail {
 
 // The splits of cv (given the groups), or when it is empty scikit-learn's cv=None: 5 folds, stratified for
-// classifiers, which ignore the groups.
-template <class Spec>
-std::vector<split> splits_or_default(const any_splitter& cv, const matrix_view& X, const vector_view& y,
-                                     const row_ids& groups = {}) {
-  if (!cv.empty()) return cv.splits(X.rows(), y, groups);
-  if constexpr (classifier<Spec>) return stratified_kfold{}.splits(X.rows(), y);
-  else return kfold{}.splits(X.rows(), y);
-}
-
-// The same from a spec: one whose role is known only at run time (any_pipeline) is asked for its roles().
+// classifiers (which ignore the groups); whether spec is one, is_classifier says (its roles() at run time).
 template <class Spec>
 std::vector<split> splits_or_default(const Spec& spec, const any_splitter& cv, const matrix_view& X,
                                      const vector_view& y, const row_ids& groups = {}) {
-  if constexpr (dynamic_roles<Spec>) {
-    if (!cv.empty()) return cv.splits(X.rows(), y, groups);
-    if (spec.roles().classifier) return stratified_kfold{}.splits(X.rows(), y);
-    return kfold{}.splits(X.rows(), y);
-  } else {
-    return splits_or_default<Spec>(cv, X, y, groups);
-  }
+  if (!cv.empty()) return cv.splits(X.rows(), y, groups);
+  if (mlpipe::is_classifier(spec)) return stratified_kfold{}.splits(X.rows(), y);
+  return kfold{}.splits(X.rows(), y);
 }
 
 }  // namespace detail
