@@ -5,8 +5,6 @@
 // DATA.X holds X column by column, DATA.y the labels. Prints one JSON object: the process CPU seconds and wall
 // seconds of each repetition's fit, the process's peak resident size (the same measurement compare_sklearn.py makes
 // of scikit-learn's process), and the results (best parameters, mean test scores) for a side-by-side check.
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -62,7 +60,5 @@ int main(int argc, char** argv) {
       results += "], \"fits_saved\": " + std::to_string(fitted.results().fits_saved());
     }
   }
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  std::cout << "], \"peak_rss_mb\": " << static_cast<double>(usage.ru_maxrss) / 1024.0 << ", " << results << "}\n";
+  std::cout << "], \"peak_rss_mb\": " << mlpipe::bench::peak_resident_mib() << ", " << results << "}\n";
 }

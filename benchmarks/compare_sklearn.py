@@ -195,9 +195,18 @@ def write_scaling_data(rows, path):
     y.astype(np.float64).tofile(path + ".y")
 
 
+def peak_resident_mib():
+    """This process's peak resident size in MiB: VmHWM of /proc/self/status, as mlpipe_bench_scaling reads it (it
+    starts afresh at exec; getrusage's ru_maxrss would count the peak of the parent that started the process)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    return -1.0
+
+
 def sklearn_scaling(path, rows, repetitions):
     """Runs in its own process (compare_sklearn.py --sklearn-scaling): the scaling workload in scikit-learn."""
-    import resource
     import warnings
     warnings.filterwarnings("ignore")
     import numpy as np
@@ -216,7 +225,7 @@ def sklearn_scaling(path, rows, repetitions):
         cpu, wall = time.process_time(), time.perf_counter()
         search = GridSearchCV(pipe, grid, cv=cv, n_jobs=1, refit=False).fit(X, y)
         times.append([time.process_time() - cpu, time.perf_counter() - wall])
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    peak = peak_resident_mib()
     print(json.dumps({"cpu_seconds": times, "peak_rss_mb": peak,
                       "best_params": str(search.best_params_),
                       "mean_test_score": [float(v) for v in search.cv_results_["mean_test_score"]]}))

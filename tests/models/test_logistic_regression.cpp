@@ -441,6 +441,34 @@ TEST_CASE("the Newton step's Cholesky kernel solves positive definite systems an
   CHECK_FALSE(mp::detail::cholesky_in_place(nan_pivot));
 }
 
+TEST_CASE("the Newton Hessian's weighted Gram kernel sums A^T diag(w) A on the lower triangle for every tile shape",
+          "[models][logistic_regression][linalg]") {
+  // Widths 1-10 cover every tile shape and edge (4 x 2 tiles, the ragged last ones); odd and even row counts cover
+  // the packet loop's scalar tail. The kernel adds into G's lower triangle and leaves the strict upper one alone.
+  for (mp::index p = 1; p <= 10; ++p) {
+    for (const mp::index rows : {mp::index{1}, mp::index{2}, mp::index{7}, mp::index{64}, mp::index{131}}) {
+      mp::matrix A(rows, p);
+      mp::vector w(rows);
+      for (mp::index i = 0; i < rows; ++i) {
+        w(i) = 0.25 + std::abs(std::sin(0.7 * static_cast<double>(i)));
+        for (mp::index j = 0; j < p; ++j) A(i, j) = std::cos(0.31 * static_cast<double>(i * 11 + j * 5) + 0.2);
+      }
+      std::vector<const double*> cols;
+      for (mp::index j = 0; j < p; ++j) cols.push_back(A.col(j).data());
+      mp::matrix G = mp::matrix::Constant(p, p, 3.0);
+      mp::detail::add_weighted_gram_lower(G, cols.data(), w.data(), rows);
+      const mp::matrix expected = (A.transpose() * w.asDiagonal() * A).array() + 3.0;
+      for (mp::index j = 0; j < p; ++j) {
+        for (mp::index k = 0; k < p; ++k) {
+          INFO("p = " << p << ", rows = " << rows << ", G(" << j << ", " << k << ")");
+          if (k <= j) CHECK(std::abs(G(j, k) - expected(j, k)) <= 1e-13 * static_cast<double>(rows));
+          else CHECK(G(j, k) == 3.0);
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("logistic_regression starts from a model fitted on more features, as recursive elimination does",
           "[models][logistic][warm_start]") {
   const auto& d = mp::test::load("breast_cancer.csv");

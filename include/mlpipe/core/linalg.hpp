@@ -1,6 +1,7 @@
 #pragma once
 
-#include <cmath>    // std::sqrt
+#include <algorithm>  // std::min
+#include <cmath>      // std::sqrt
 #include <cstddef>
 
 #include "mlpipe/core/types.hpp"
@@ -68,11 +69,63 @@ void multiply_transposed(Eigen::Ref<matrix> C, const matrix_view& A, const matri
   C.noalias() = alpha * (A.transpose() * B);
 }
 
-// add_gram_lower -- G += alpha * A^T A on G's lower triangle (the strict upper triangle is neither read nor
-// written): a symmetric rank-k update, half the work of the full product.
+// weighted_gram_tile -- the NJ x NK dot products sum_i cols[j][i] w[i] cols[k][i] of columns j in [j0, j0 + NJ)
+// and k in [k0, k0 + NK), added into G(j, k) where k <= j; a packet of rows at a time, each product in its own
+// accumulator (NJ x NK registers).
+template <int NJ, int NK>
+void weighted_gram_tile(Eigen::Ref<matrix> G, const double* const* cols, const double* w, index rows, index j0,
+                        index k0) {
+  namespace ei = Eigen::internal;
+  using packet = ei::packet_traits<double>::type;
+  constexpr index width = ei::packet_traits<double>::size;
+  packet acc[NJ][NK];
+  for (int a = 0; a < NJ; ++a)
+    for (int b = 0; b < NK; ++b) acc[a][b] = ei::pset1<packet>(0.0);
+  index i = 0;
+  for (; i + width <= rows; i += width) {
+    const packet wi = ei::ploadu<packet>(w + i);
+    packet wk[NK];
+    for (int b = 0; b < NK; ++b) wk[b] = ei::pmul(wi, ei::ploadu<packet>(cols[k0 + b] + i));
+    for (int a = 0; a < NJ; ++a) {
+      const packet xj = ei::ploadu<packet>(cols[j0 + a] + i);
+      for (int b = 0; b < NK; ++b) acc[a][b] = ei::pmadd(xj, wk[b], acc[a][b]);
+    }
+  }
+  for (int a = 0; a < NJ; ++a) {
+    for (int b = 0; b < NK; ++b) {
+      if (k0 + b > j0 + a) continue;  // the strict upper triangle
+      double sum = ei::predux(acc[a][b]);
+      for (index r = i; r < rows; ++r) sum += cols[j0 + a][r] * (w[r] * cols[k0 + b][r]);
+      G(j0 + a, k0 + b) += sum;
+    }
+  }
+}
+
+// add_weighted_gram_lower -- G += A^T diag(w) A on G's lower triangle (the strict upper triangle is neither read nor
+// written), where A's columns are given as pointers to `rows` contiguous values each (a column of ones makes an
+// intercept's row): the weighted products read where the columns lie, without the packed or scaled copies a
+// general matrix product makes; for the small p x p Gram matrices of Newton's method on a block of rows.
 template <class Deferred = void>
-void add_gram_lower(Eigen::Ref<matrix> G, const matrix_view& A, double alpha = 1.0) {
-  G.selfadjointView<Eigen::Lower>().rankUpdate(A.transpose(), alpha);
+void add_weighted_gram_lower(Eigen::Ref<matrix> G, const double* const* cols, const double* w, index rows) {
+  const index p = G.rows();
+  constexpr index tile_j = 4;
+  constexpr index tile_k = 2;
+  for (index j0 = 0; j0 < p; j0 += tile_j) {
+    const index nj = std::min(tile_j, p - j0);
+    for (index k0 = 0; k0 < j0 + nj; k0 += tile_k) {
+      const bool pair = k0 + 1 < j0 + nj;  // a second column k0 + 1 within the lower triangle's reach
+      switch (nj * 2 + (pair ? 1 : 0)) {
+        case 2: weighted_gram_tile<1, 1>(G, cols, w, rows, j0, k0); break;
+        case 3: weighted_gram_tile<1, 2>(G, cols, w, rows, j0, k0); break;
+        case 4: weighted_gram_tile<2, 1>(G, cols, w, rows, j0, k0); break;
+        case 5: weighted_gram_tile<2, 2>(G, cols, w, rows, j0, k0); break;
+        case 6: weighted_gram_tile<3, 1>(G, cols, w, rows, j0, k0); break;
+        case 7: weighted_gram_tile<3, 2>(G, cols, w, rows, j0, k0); break;
+        case 8: weighted_gram_tile<4, 1>(G, cols, w, rows, j0, k0); break;
+        default: weighted_gram_tile<4, 2>(G, cols, w, rows, j0, k0); break;
+      }
+    }
+  }
 }
 
 }  // namespace mlpipe::detail

@@ -356,7 +356,7 @@ class logistic_objective {
       if (fit_intercept_) {
         H.row(p).head(p) = C_ * hessian_sums_.row(p).head(p);
         H.col(p).head(p) = H.row(p).head(p).transpose();
-        H(p, p) = C_ * weight_.sum();
+        H(p, p) = C_ * hessian_sums_(p, p);
       }
       H.topLeftCorner(p, p).diagonal().array() += l2_;  // the penalty l2 ||w||^2 / 2
       return;
@@ -391,30 +391,32 @@ class logistic_objective {
   }
 
   // Newton's solvers call this: evaluate() with a gradient then also sums the Hessian (binary problems), while each
-  // block of rows is in cache, so hessian() needs no pass over X of its own.
-  void sum_hessian_in_evaluate() { fuse_hessian_ = !multinomial(); }
+  // block of rows is in cache, so hessian() needs no pass over X of its own. Off (on = false) for the evaluations of
+  // a last step, whose Hessian no one reads.
+  void sum_hessian_in_evaluate(bool on = true) { fuse_hessian_ = on && !multinomial(); }
 
  private:
   static constexpr index rows_per_block = 2048;  // rows whose products stay in cache between two passes
 
-  // hessian_sums_ += [rows^T D rows; 1^T D rows] on its lower triangle and last row, D = diag(weights): a symmetric
-  // rank-k update of sqrt(D) rows, half the work of the full product.
+  // hessian_sums_ += [rows 1]^T D [rows 1] on its lower triangle, D = diag(weights): each weighted product of two
+  // columns read where the block lies (a column of ones for the intercept), half the work of the full product.
   template <class Rows, class Weights>
   void add_hessian_block(const Rows& rows, const Weights& weights) {
     const index p = X_.cols();
-    const index b = rows.rows();
-    root_.resize(rows_per_block);
-    scaled_.resize(rows_per_block, p);
-    root_.head(b) = weights.cwiseSqrt();
-    scaled_.topRows(b).noalias() = root_.head(b).asDiagonal() * rows;
-    add_gram_lower(hessian_sums_.topLeftCorner(p, p), scaled_.topRows(b));
-    if (fit_intercept_) hessian_sums_.row(p).head(p) += root_.head(b).transpose() * scaled_.topRows(b);
+    columns_.resize(static_cast<std::size_t>(p + 1));
+    for (index j = 0; j < p; ++j) columns_[static_cast<std::size_t>(j)] = rows.col(j).data();
+    if (fit_intercept_) {
+      if (ones_.size() < rows.rows()) ones_ = vector::Ones(rows_per_block);
+      columns_[static_cast<std::size_t>(p)] = ones_.data();
+    }
+    const index m = fit_intercept_ ? p + 1 : p;
+    add_weighted_gram_lower(hessian_sums_.topLeftCorner(m, m), columns_.data(), weights.data(), rows.rows());
   }
 
   // Two classes: the scores, the loss, the residuals, the Hessian's weights and the gradient, a block of rows at a
   // time, so X is read from memory once (its block stays in cache from the scores to the gradient). One exponential
   // per row, e = exp(-|z|), gives the loss softplus(+-z) = max(+-z, 0) + log1p(e), sigmoid(z), sigmoid(-z) and the
-  // weight; exp and log1p run over each block's column (Eigen's vectorized versions).
+  // weight; exp and log1p run over each block's column (exp vectorized by Eigen).
   double evaluate_binary(const vector& theta, vector* grad) {
     const index p = X_.cols();
     const index n = X_.rows();
@@ -490,9 +492,9 @@ class logistic_objective {
   vector near_zero_;  // sigmoid(-|z|) on a block of rows
   bool fuse_hessian_ = false;   // evaluate() with a gradient also sums the Hessian (binary only)
   bool hessian_ready_ = false;  // hessian_sums_ holds the sums at the last evaluated point
-  matrix hessian_sums_;  // lower triangle of X^T D X and, in row p, 1^T D X (binary only; without the factor C)
-  vector root_;          // sqrt(D) on a block of rows
-  matrix scaled_;        // sqrt(D) times a block of rows
+  matrix hessian_sums_;  // lower triangle of [X 1]^T D [X 1] (binary only; without the factor C)
+  std::vector<const double*> columns_;  // the columns of a block of rows, then a column of ones (the intercept)
+  vector ones_;                         // that column of ones
 };
 
 // What the solvers return: the parameters in logistic_objective's layout, iterations taken, and convergence.
@@ -602,6 +604,7 @@ logistic_solution newton_logistic(Objective& f, vector theta, double C, double t
     // -g.d is the squared Newton decrement, twice the predicted distance to the optimal objective: at rounding level
     // the objective cannot improve any more, even if rounding keeps the gradient above tol. Take this last step.
     if (newton_direction && -g.dot(d) <= 32.0 * std::numeric_limits<double>::epsilon() * std::abs(value)) met = true;
+    if (met) f.sum_hessian_in_evaluate(false);  // the last step: no Hessian at its end
     double value_new = 0.0;
     if (!armijo_step(f, theta, value, g, d, theta_new, value_new, g_new)) {
       out.converged = met;
@@ -761,6 +764,7 @@ logistic_solution proximal_newton_logistic(Objective& f, vector theta, double l1
       break;
     }
     if (-predicted <= 32.0 * std::numeric_limits<double>::epsilon() * std::abs(value)) met = true;
+    if (met) f.sum_hessian_in_evaluate(false);  // the last step: no Hessian at its end
     const double rounding = 16.0 * std::numeric_limits<double>::epsilon() * std::abs(value);
     bool accepted = false;
     double t = 1.0;
@@ -910,8 +914,9 @@ logistic_regression::fitted fit_logistic(const logistic_regression& spec, const 
   logistic_solution solution;
   try {
     if (l1 > 0.0) {
-      solution = use_lbfgs ? proximal_gradient_logistic(objective, std::move(theta), l1, spec.C, spec.tol, spec.max_iter)
-                           : proximal_newton_logistic(objective, std::move(theta), l1, spec.C, spec.tol, spec.max_iter);
+      const double C = spec.C;
+      solution = use_lbfgs ? proximal_gradient_logistic(objective, std::move(theta), l1, C, spec.tol, spec.max_iter)
+                           : proximal_newton_logistic(objective, std::move(theta), l1, C, spec.tol, spec.max_iter);
     } else {
       solution = use_lbfgs ? lbfgs_logistic(objective, std::move(theta), spec.C, spec.tol, spec.max_iter)
                            : newton_logistic(objective, std::move(theta), spec.C, spec.tol, spec.max_iter);

@@ -278,8 +278,9 @@ class search_evaluator {
     split_state& state = *states_[s];
     std::lock_guard<std::mutex> lock(state.mutex);
     if (!state.train) {
-      state.train = std::make_shared<matrix>(gather_rows(X_, splits_[s].train));
-      state.test = std::make_shared<matrix>(gather_rows(X_, splits_[s].test));
+      state.train = std::make_shared<matrix>();
+      state.test = std::make_shared<matrix>();
+      gather_split_rows(X_, splits_[s], *state.train, *state.test);
     }
     own_rows out{state.train, state.test};
     if (state.raw_readers_left > 0 && --state.raw_readers_left == 0) {

@@ -54,15 +54,29 @@ struct fold_data {
   std::vector<index> train_rows, test_rows;  // row i of X_train is row train_rows[i] of the user's X
 };
 
+// Column j of X at the given rows, into out's column j.
+inline void gather_column(const matrix_view& X, index j, const std::vector<index>& rows, matrix& out) {
+  const double* in = X.col(j).data();
+  double* o = out.col(j).data();
+  for (std::size_t i = 0; i < rows.size(); ++i) o[i] = in[rows[i]];
+}
+
 // X's rows in the order given, as a new matrix (one column at a time: X is column-major).
 inline matrix gather_rows(const matrix_view& X, const std::vector<index>& rows) {
   matrix out = new_matrix(static_cast<index>(rows.size()), X.cols());
-  for (index j = 0; j < X.cols(); ++j) {
-    const double* in = X.col(j).data();
-    double* o = out.col(j).data();
-    for (std::size_t i = 0; i < rows.size(); ++i) o[i] = in[rows[i]];
-  }
+  for (index j = 0; j < X.cols(); ++j) gather_column(X, j, rows, out);
   return out;
+}
+
+// A split's training and test rows of X, both gathered from each column while it is in cache (X is read from
+// memory once, not once per side).
+inline void gather_split_rows(const matrix_view& X, const split& s, matrix& train, matrix& test) {
+  train = new_matrix(static_cast<index>(s.train.size()), X.cols());
+  test = new_matrix(static_cast<index>(s.test.size()), X.cols());
+  for (index j = 0; j < X.cols(); ++j) {
+    gather_column(X, j, s.train, train);
+    gather_column(X, j, s.test, test);
+  }
 }
 
 inline vector gather_rows(const vector_view& y, const std::vector<index>& rows) {
@@ -75,8 +89,7 @@ inline vector gather_rows(const vector_view& y, const std::vector<index>& rows) 
 inline fold_data make_fold(const matrix_view& X, const vector_view& y, const split& s, bool with_features = true) {
   fold_data fold;
   if (with_features) {
-    fold.X_train = gather_rows(X, s.train);
-    fold.X_test = gather_rows(X, s.test);
+    gather_split_rows(X, s, fold.X_train, fold.X_test);
   }
   fold.y_train = gather_rows(y, s.train);
   fold.y_test = gather_rows(y, s.test);
