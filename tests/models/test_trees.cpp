@@ -429,7 +429,7 @@ TEST_CASE("a forest is bit-identical for any n_jobs", "[models][trees][forests][
   CHECK(saved_state(other.fit(c.X_train, c.y_train)) != saved_state(a));
 }
 
-TEST_CASE("a forest warm-started along n_estimators is the forest fit grows", "[models][trees][forests]") {
+TEST_CASE("a forest warm-started along n_estimators is the forest fit grows", "[models][trees][forests][parallel]") {
   const split_data c = split("breast_cancer.csv");
   static_assert(mp::warm_startable_stage<mp::random_forest_classifier>);
   const mp::random_forest_classifier small{.n_estimators = 4, .oob_score = true, .seed = 2};
@@ -464,7 +464,7 @@ TEST_CASE("a one-tree forest without bootstrap considering every feature is the 
   CHECK(f.predict(d.X) == tree.predict(d.X));
 }
 
-TEST_CASE("forests keep the stage contract", "[models][trees][forests]") {
+TEST_CASE("forests keep the stage contract", "[models][trees][forests][parallel]") {
   const data c = dataset("synthetic_classes");
   const data r = dataset("synthetic_values");
   const mp::matrix X = c.X.topRows(90);

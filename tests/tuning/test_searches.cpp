@@ -184,7 +184,7 @@ TEST_CASE("a trial's parameters read as a member and as a call", "[searches][spa
   CHECK(mp::format_params(t.params()) == "model.C = 0.5");
 }
 
-TEST_CASE("random_search draws scikit-learn's candidates and gives RandomizedSearchCV's table", "[searches][random]") {
+TEST_CASE("random_search draws scikit-learn's candidates and gives RandomizedSearchCV's table", "[searches][random][parallel]") {
   const auto& d = mp::test::load("breast_cancer.csv");
   const auto& ref = mp::test::test_reference("tuning");
   const auto space = mp::space{{"model.C", mp::loguniform(1e-3, 1e3)}, {"select.k", mp::int_uniform(2, 30)}};
@@ -236,7 +236,7 @@ TEST_CASE("halving schedules are scikit-learn's for every setting", "[searches][
   }
 }
 
-TEST_CASE("halving_grid_search gives HalvingGridSearchCV's iterations, resources and table", "[searches][halving]") {
+TEST_CASE("halving_grid_search gives HalvingGridSearchCV's iterations, resources and table", "[searches][halving][parallel]") {
   const auto& d = mp::test::load("breast_cancer.csv");
   const auto& ref = mp::test::test_reference("tuning");
   const auto g = mp::grid{{"model.C", {0.01, 0.1, 1.0, 10.0}}, {"select.k", {5, 10, 20}}};
@@ -254,7 +254,7 @@ TEST_CASE("halving_grid_search gives HalvingGridSearchCV's iterations, resources
   CHECK(r.to_csv().starts_with("param_model.C,param_model.max_iter,param_select.k,iter,n_resources,mean_fit_time"));
 }
 
-TEST_CASE("halving_random_search and hyperband run their brackets and are the same for any n_jobs", "[searches][halving][hyperband]") {
+TEST_CASE("halving_random_search and hyperband run their brackets and are the same for any n_jobs", "[searches][halving][hyperband][parallel]") {
   const auto& d = mp::test::load("breast_cancer.csv");
   const auto space = mp::space{{"model.C", mp::loguniform(1e-3, 1e3)}, {"select.k", mp::int_uniform(2, 30)}};
   const auto cv = mp::stratified_kfold{.n_splits = 3, .shuffle = true, .seed = 0};
@@ -288,7 +288,7 @@ TEST_CASE("halving_random_search and hyperband run their brackets and are the sa
   CHECK(mp::format_params(one.best_params()).find("model.max_iter = 27") != std::string::npos);
 }
 
-TEST_CASE("a sampler-driven search asks, evaluates and tells in a fixed order for any n_jobs", "[searches][sampler]") {
+TEST_CASE("a sampler-driven search asks, evaluates and tells in a fixed order for any n_jobs", "[searches][sampler][parallel]") {
   const auto& d = mp::test::load("breast_cancer.csv");
   const auto space = mp::space{{"model.C", mp::loguniform(1e-3, 1e3)}, {"select.k", mp::int_uniform(2, 30)}};
   const auto cv = mp::stratified_kfold{.n_splits = 3, .shuffle = true, .seed = 0};
@@ -535,7 +535,7 @@ TEST_CASE("max_time stops a search after its running tasks and marks the table p
   CHECK(r.to_json().find("\"partial\": true") != std::string::npos);
 }
 
-TEST_CASE("the median pruner stops trials below the completed trials' median and marks them", "[searches][sampler][pruning]") {
+TEST_CASE("the median pruner stops trials below the completed trials' median and marks them", "[searches][sampler][pruning][parallel]") {
   const auto& d = mp::test::load("breast_cancer.csv");
   const auto space = mp::space{{"model.C", mp::loguniform(1e-4, 1e2)}, {"select.k", mp::int_uniform(1, 30)}};
   const auto cv = mp::stratified_kfold{.n_splits = 4, .shuffle = true, .seed = 0};

@@ -115,7 +115,7 @@ TEST_CASE("cross_val_predict gives the same predictions for any n_jobs", "[valid
 }
 
 TEST_CASE("learning_curve gives scikit-learn's sizes and scores, shuffled or not, from fractions or counts",
-          "[validation][curves]") {
+          "[validation][curves][parallel]") {
   const auto& ref = reference("learning_curve");
   {
     const auto lc = mp::learning_curve(ridge(), diabetes().X, diabetes().y,
@@ -163,7 +163,7 @@ TEST_CASE("learning_curve rejects sizes outside the training set", "[validation]
   CHECK(run({.scoring = "acuracy"}).find("unknown scorer 'acuracy'") == 0);
 }
 
-TEST_CASE("validation_curve gives scikit-learn's scores over one parameter path", "[validation][curves]") {
+TEST_CASE("validation_curve gives scikit-learn's scores over one parameter path", "[validation][curves][parallel]") {
   const auto& ref = reference("validation_curve");
   const auto vc = mp::validation_curve(ridge(), diabetes().X, diabetes().y, "model.alpha",
                                        {0.01, 0.1, 1.0, 10.0, 100.0}, {.cv = mp::kfold{}, .scoring = "r2"});
@@ -187,7 +187,7 @@ TEST_CASE("validation_curve gives scikit-learn's scores over one parameter path"
 }
 
 TEST_CASE("permutation_test_score gives scikit-learn's scores and p-value (C + 1) / (n_permutations + 1)",
-          "[validation][curves]") {
+          "[validation][curves][parallel]") {
   const auto& ref = reference("permutation_test_score");
   {
     const auto pt = mp::permutation_test_score(ridge(), diabetes().X, diabetes().y,
@@ -225,7 +225,7 @@ TEST_CASE("permutation_test_score gives scikit-learn's scores and p-value (C + 1
         }) == "permutation_test_score: n_permutations = 0 is out of range; expected n_permutations >= 1");
 }
 
-TEST_CASE("permutation_importance gives scikit-learn's importances for several scorers", "[validation][curves]") {
+TEST_CASE("permutation_importance gives scikit-learn's importances for several scorers", "[validation][curves][parallel]") {
   const auto& ref = reference("permutation_importance");
   const auto model = ridge().fit(diabetes().X, diabetes().y);
   const auto pi = mp::permutation_importance(model, diabetes().X, diabetes().y,
@@ -266,7 +266,7 @@ TEST_CASE("permutation_importance gives scikit-learn's importances for several s
 }
 
 TEST_CASE("cross_val_predict, the curves and permutation_test_score pass .groups to the splitter, as scikit-learn",
-          "[validation][curves][groups]") {
+          "[validation][curves][groups][parallel]") {
   const auto& ref = reference("groups");
   const std::vector<mp::index> groups = ref["diabetes_groups"].get<std::vector<mp::index>>();
   const mp::vector by_group = mp::cross_val_predict(ridge(2.0), diabetes().X, diabetes().y,
