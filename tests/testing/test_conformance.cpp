@@ -541,7 +541,7 @@ TEST_CASE("every feature selector keeps the stage contract", "[testing][conforma
 
 namespace test_conformance_tests {
 
-TEST_CASE("random, halving, Hyperband and TPE searches keep the stage contract", "[testing][conformance]") {
+TEST_CASE("random, halving, Hyperband, TPE and random-sampler searches keep the stage contract", "[testing][conformance]") {
   const auto pipe = mp::step<"scale">(mp::standard_scaler{}) | mp::step<"model">(mp::ridge{});
   const auto space = mp::space{{"model.alpha", mp::loguniform(0.01, 10.0)}};
   const auto cv = mp::kfold{.n_splits = 3};
@@ -559,6 +559,9 @@ TEST_CASE("random, halving, Hyperband and TPE searches keep the stage contract",
                     sample().labels);
   // tpe_search: sampler_search with tpe_sampler (past its 10 random startup trials, so TPE proposes too).
   expect_conformant(mp::tpe_search{pipe, space, {.n_trials = 12, .seed = 0, .cv = cv}}, sample().values);
+  // sampler_search driven by random_sampler (random_sampler itself is an ask/tell sampler, not a stage).
+  expect_conformant(mp::sampler_search{pipe, mp::random_sampler{space, {.seed = 0}}, {.n_trials = 4, .cv = cv}},
+                    sample().values);
 }
 
 }  // namespace test_conformance_tests

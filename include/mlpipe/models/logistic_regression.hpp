@@ -912,14 +912,14 @@ logistic_regression::fitted fit_logistic(const logistic_regression& spec, const 
   const bool use_lbfgs = solver == logistic_solver::lbfgs ||
                          (solver == logistic_solver::automatic && objective.size() > logistic_newton_max_unknowns);
   logistic_solution solution;
+  const double C = spec.C;
   try {
     if (l1 > 0.0) {
-      const double C = spec.C;
       solution = use_lbfgs ? proximal_gradient_logistic(objective, std::move(theta), l1, C, spec.tol, spec.max_iter)
                            : proximal_newton_logistic(objective, std::move(theta), l1, C, spec.tol, spec.max_iter);
     } else {
-      solution = use_lbfgs ? lbfgs_logistic(objective, std::move(theta), spec.C, spec.tol, spec.max_iter)
-                           : newton_logistic(objective, std::move(theta), spec.C, spec.tol, spec.max_iter);
+      solution = use_lbfgs ? lbfgs_logistic(objective, std::move(theta), C, spec.tol, spec.max_iter)
+                           : newton_logistic(objective, std::move(theta), C, spec.tol, spec.max_iter);
     }
   } catch (const logistic_overflow&) {
     throw_logistic_overflow(X);

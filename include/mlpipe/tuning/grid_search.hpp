@@ -222,13 +222,6 @@ class fitted_search {
 
 namespace detail {
 
-// A search's splits: its cv, or cross_validate's default for the estimator (detail::splits_or_default).
-template <class Spec>
-std::vector<split> search_splits(const Spec& estimator, const search_options& options, const matrix_view& X,
-                                 const vector_view& y) {
-  return splits_or_default(estimator, options.cv, X, y, options.groups);
-}
-
 // Scores every candidate (specs[c], whose parameters are results.params()[c]) on every split into results: with
 // prefix reuse and warm starts through search_evaluator, or each whole pipeline cold (options.reuse = false). hooks
 // (optional) may skip tasks, stop starting them and hear of each finished one. Every search strategy runs its
@@ -273,7 +266,7 @@ typename grid_search<Spec>::fitted grid_search<Spec>::fit(const matrix_view& X, 
   const std::vector<scorer> scorers = detail::resolve_scoring(estimator, options.scoring);
   resolve_n_jobs(options.n_jobs);
   detail::check_target_rows(kind, X, y);
-  const std::vector<split> splits = detail::search_splits(estimator, options, X, y);
+  const std::vector<split> splits = detail::splits_or_default(estimator, options.cv, X, y, options.groups);
   search_results results(space.candidates(), detail::scorer_names_of(scorers), splits.size(),
                          options.return_train_score);
   detail::evaluate_candidates(specs, results, X, y, splits, scorers, options);

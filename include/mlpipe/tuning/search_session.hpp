@@ -94,7 +94,7 @@ class search_session {
       throw;
     }
     check_target_rows(kind_, X, y);
-    splits_ = search_splits(estimator_, options_, X, y);
+    splits_ = splits_or_default(estimator_, options_.cv, X, y, options_.groups);
     if (!budget_.journal.empty()) {
       fingerprint search;
       search.add(kind).add(description);

@@ -61,13 +61,6 @@ inline void gather_column(const matrix_view& X, index j, const std::vector<index
   for (std::size_t i = 0; i < rows.size(); ++i) o[i] = in[rows[i]];
 }
 
-// X's rows in the order given, as a new matrix (one column at a time: X is column-major).
-inline matrix gather_rows(const matrix_view& X, const std::vector<index>& rows) {
-  matrix out = new_matrix(static_cast<index>(rows.size()), X.cols());
-  for (index j = 0; j < X.cols(); ++j) gather_column(X, j, rows, out);
-  return out;
-}
-
 // A split's training and test rows of X, both gathered from each column while it is in cache (X is read from
 // memory once, not once per side).
 inline void gather_split_rows(const matrix_view& X, const split& s, matrix& train, matrix& test) {
