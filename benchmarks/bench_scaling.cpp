@@ -12,6 +12,7 @@
 #include <iostream>
 #include <string>
 
+#include <mlpipe/core/allocate.hpp>
 #include <mlpipe/feature_selection/select_k_best.hpp>
 #include <mlpipe/models/logistic_regression.hpp>
 #include <mlpipe/preprocessing/standard_scaler.hpp>
@@ -34,7 +35,7 @@ int main(int argc, char** argv) {
   const mp::index cols = std::stol(argv[3]);
   const int n_jobs = std::stoi(argv[4]);
   const int repetitions = std::stoi(argv[5]);
-  mp::matrix X(rows, cols);
+  mp::matrix X = mp::detail::new_matrix(rows, cols);  // as numpy gives scikit-learn its large arrays
   mp::vector y(rows);
   read_doubles(data + ".X", X.data(), static_cast<std::size_t>(X.size()));
   read_doubles(data + ".y", y.data(), static_cast<std::size_t>(y.size()));

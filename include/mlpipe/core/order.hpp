@@ -24,15 +24,18 @@ inline std::vector<index> sorted_order(std::span<const double> key) {
 }
 
 // sorted_distinct(values) -- the distinct values, ascending (class labels from a target). Labels are few, so each
-// value is looked up in the short sorted list found so far, without copying or sorting all n values; past 64
-// distinct values it sorts a copy instead.
+// value is compared with every value found so far (no branch that depends on the value: labels in random order
+// would defeat a binary search's branch prediction), without copying or sorting all n values; past 64 distinct
+// values it sorts a copy instead.
 inline std::vector<double> sorted_distinct(const Eigen::Ref<const vector>& values) {
   constexpr std::size_t few = 64;
   std::vector<double> out;
   for (index i = 0; i < values.size(); ++i) {
     const double x = values(i);
+    bool seen = false;
+    for (const double v : out) seen |= v == x;
+    if (seen) continue;
     const auto at = std::lower_bound(out.begin(), out.end(), x);
-    if (at != out.end() && *at == x) continue;
     if (out.size() == few) {
       out.assign(values.data(), values.data() + values.size());
       std::sort(out.begin(), out.end());
@@ -42,6 +45,15 @@ inline std::vector<double> sorted_distinct(const Eigen::Ref<const vector>& value
     out.insert(at, x);
   }
   return out;
+}
+
+// position_in(sorted, x) -- the index of x in sorted distinct values (sorted_distinct's), where x is one of them:
+// for a few values, the count of those below x (no branch on x, as above), else a binary search.
+inline index position_in(const std::vector<double>& sorted, double x) {
+  if (sorted.size() > 16) return std::lower_bound(sorted.begin(), sorted.end(), x) - sorted.begin();
+  index below = 0;
+  for (const double v : sorted) below += v < x ? 1 : 0;
+  return below;
 }
 
 }  // namespace mlpipe::detail

@@ -115,8 +115,7 @@ inline label_codes encode_class_labels(std::string_view kind, const vector_view&
   }
   label_codes out{Eigen::Map<const vector>(values.data(), static_cast<index>(values.size())),
                   std::vector<index>(static_cast<std::size_t>(y.size()))};
-  for (index i = 0; i < y.size(); ++i)
-    out.codes[static_cast<std::size_t>(i)] = std::lower_bound(values.begin(), values.end(), y(i)) - values.begin();
+  for (index i = 0; i < y.size(); ++i) out.codes[static_cast<std::size_t>(i)] = position_in(values, y(i));
   return out;
 }
 

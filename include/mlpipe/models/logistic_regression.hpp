@@ -16,7 +16,7 @@
 #include "mlpipe/core/error.hpp"
 #include "mlpipe/core/invariants.hpp"
 #include "mlpipe/core/linalg.hpp"  // cholesky_in_place
-#include "mlpipe/core/order.hpp"   // sorted_distinct
+#include "mlpipe/core/order.hpp"   // sorted_distinct, position_in
 #include "mlpipe/core/param_value.hpp"  // format_double
 #include "mlpipe/core/params.hpp"
 #include "mlpipe/core/types.hpp"
@@ -287,13 +287,19 @@ class logistic_objective {
                      double l2 = 1.0, std::vector<double> weights = {})
       : X_(X.data(), X.rows(), X.cols(), Eigen::OuterStride<>(X.outerStride())), labels_(std::move(labels)),
         weights_(std::move(weights)), n_classes_(n_classes), C_(C), fit_intercept_(fit_intercept), l2_(l2),
-        scores_(X.rows(), n_outputs()), residual_(X.rows(), n_outputs()),
-        proba_(multinomial() ? X.rows() : 0, n_outputs()), weight_(multinomial() ? 0 : X.rows()) {
-    if (!multinomial() && weights_.empty()) {
+        scores_(multinomial() ? X.rows() : 0, n_outputs()), residual_(multinomial() ? X.rows() : 0, n_outputs()),
+        proba_(multinomial() ? X.rows() : 0, n_outputs()) {
+    if (multinomial()) return;
+    const index b = std::min(X.rows(), rows_per_block);
+    block_scores_.resize(b);
+    block_weight_.resize(b);
+    block_residual_.resize(b);
+    if (weights_.empty()) {
       sign_.resize(X.rows());
-      for (index i = 0; i < X.rows(); ++i) sign_(i) = labels_[static_cast<std::size_t>(i)] == 1 ? -1.0 : 1.0;
-      near_one_.resize(std::min(X.rows(), rows_per_block));
-      near_zero_.resize(std::min(X.rows(), rows_per_block));
+      for (index i = 0; i < X.rows(); ++i)  // arithmetic, not a branch on the label (exact: 1 - 2 = -1)
+        sign_(i) = 1.0 - 2.0 * static_cast<double>(labels_[static_cast<std::size_t>(i)] == 1);
+      near_one_.resize(b);
+      near_zero_.resize(b);
     }
   }
 
@@ -342,14 +348,14 @@ class logistic_objective {
     H.setZero(size(), size());
     if (!multinomial()) {
       // C [X 1]^T diag(weight) [X 1] plus the penalty. The sums over the rows are usually ready: evaluate() adds
-      // them up while each block of rows is in cache (when Newton asked for it); else one more pass over X here.
+      // them up while each block of rows is in cache (when Newton asked for it); else one more evaluation at the
+      // last point sums them (the weights are kept a block at a time, not for every row).
       if (!hessian_ready_) {
-        hessian_sums_.setZero(p + 1, p + 1);
-        for (index start = 0; start < n; start += rows_per_block) {
-          const index b = std::min(rows_per_block, n - start);
-          add_hessian_block(X_.middleRows(start, b), weight_.segment(start, b));
-        }
-        hessian_ready_ = true;
+        const bool fused = fuse_hessian_;
+        fuse_hessian_ = true;
+        vector unused;
+        evaluate_binary(vector(last_theta_), &unused);
+        fuse_hessian_ = fused;
       }
       H.topLeftCorner(p, p).template triangularView<Eigen::Lower>() = C_ * hessian_sums_.topLeftCorner(p, p);
       H.topLeftCorner(p, p).template triangularView<Eigen::StrictlyUpper>() = H.topLeftCorner(p, p).transpose();
@@ -420,6 +426,7 @@ class logistic_objective {
   double evaluate_binary(const vector& theta, vector* grad) {
     const index p = X_.cols();
     const index n = X_.rows();
+    last_theta_ = theta;
     const auto w = theta.head(p);
     const double intercept = fit_intercept_ ? theta(p) : 0.0;
     vector part(p);
@@ -430,9 +437,9 @@ class logistic_objective {
     for (index start = 0; start < n; start += rows_per_block) {
       const index b = std::min(rows_per_block, n - start);
       const auto rows = X_.middleRows(start, b);
-      auto z = scores_.col(0).segment(start, b);
-      auto e = weight_.segment(start, b);
-      auto r = residual_.col(0).segment(start, b);
+      auto z = block_scores_.head(b);
+      auto e = block_weight_.head(b);
+      auto r = block_residual_.head(b);
       multiply(z, rows, w);
       z.array() += intercept;
       e = (-z.array().abs()).exp();
@@ -483,10 +490,13 @@ class logistic_objective {
   double C_;
   bool fit_intercept_;
   double l2_;
-  matrix scores_;    // X W^T + b at the last evaluated point
-  matrix residual_;  // probabilities minus one-hot targets there
-  matrix proba_;     // the class probabilities there (multinomial only; binary ones come from scores_)
-  vector weight_;    // p (1 - p) per row there (binary only): the Hessian's weights
+  matrix scores_;    // X W^T + b at the last evaluated point (multinomial only)
+  matrix residual_;  // probabilities minus one-hot targets there (multinomial only)
+  matrix proba_;     // the class probabilities there (multinomial only)
+  // Two classes: the scores, the Hessian's weights p (1 - p) and the residuals p - y of one block of rows at a time,
+  // so a pass over X writes no n-long arrays (at 200,000 rows they would be as much memory traffic as X itself).
+  vector block_scores_, block_weight_, block_residual_;
+  vector last_theta_;  // the last evaluated point (binary only)
   vector sign_;       // +1 for class 0, -1 for class 1 (binary, without weights)
   vector near_one_;   // sigmoid(|z|) on a block of rows
   vector near_zero_;  // sigmoid(-|z|) on a block of rows
@@ -864,18 +874,8 @@ logistic_regression::fitted fit_logistic(const logistic_regression& spec, const 
   validate_params(spec);
   check_fit_input(kind, X, y);
   if (sample_weight != nullptr) check_fit_sample_weight(kind, X, *sample_weight);
-  check_class_labels(kind, y);
-
-  const std::vector<double> values = sorted_distinct(y);
-  if (values.size() < 2) {
-    throw invalid_input("y has a single class (" + format_double(values[0]) + "); expected at least two classes",
-                        kind);
-  }
-  std::vector<index> labels(static_cast<std::size_t>(y.size()));
-  for (index i = 0; i < y.size(); ++i)
-    labels[static_cast<std::size_t>(i)] = std::lower_bound(values.begin(), values.end(), y(i)) - values.begin();
-  const auto n_classes = static_cast<index>(values.size());
-  const vector classes = Eigen::Map<const vector>(values.data(), n_classes);
+  auto [classes, labels] = encode_class_labels(kind, y);
+  const index n_classes = classes.size();
 
   // The penalty as the weights of ||W||^2 / 2 (in the smooth objective) and of ||W||_1 (for the proximal solvers).
   double l2 = 1.0;

@@ -926,8 +926,7 @@ inline std::pair<vector, std::vector<double>> encode_classes(std::string_view ki
                         kind);
   std::vector<double> encoded(static_cast<std::size_t>(y.size()));
   for (index i = 0; i < y.size(); ++i)
-    encoded[static_cast<std::size_t>(i)] =
-        static_cast<double>(std::lower_bound(values.begin(), values.end(), y(i)) - values.begin());
+    encoded[static_cast<std::size_t>(i)] = static_cast<double>(position_in(values, y(i)));
   return {Eigen::Map<const vector>(values.data(), static_cast<index>(values.size())), std::move(encoded)};
 }
 
