@@ -256,6 +256,7 @@ class search_evaluator {
     std::mutex mutex;
     std::optional<fold_data> fold;              // its targets and row numbers (and its features until taken)
     std::shared_ptr<matrix> train, test;        // its own rows, gathered for the first reader, handed to the last
+    bool finite = false;                        // whether those rows are all finite (found while gathering them)
     std::size_t raw_readers_left = 0;           // steps (or groups, for a bare stage) still to read its own rows
     std::size_t tasks_left = 0;
     std::map<std::string, std::shared_ptr<slot>> slots;
@@ -264,8 +265,18 @@ class search_evaluator {
   // The split's own rows for one reader; the last reader gets them with no other owner, so it may overwrite them.
   struct own_rows {
     std::shared_ptr<matrix> train, test;
+    bool finite = false;
     bool sole_owner() const { return train.use_count() == 1 && test.use_count() == 1; }
   };
+
+  // Marks a step's input finite on this thread while the scope lives, when it is: a previous step's checked output,
+  // or the split's own rows found finite while gathered (so the first step's fit and transform need not scan them
+  // again; end the scope before rows overwritten in place are checked anew).
+  static known_finite_scope input_finite_scope(const split_rows* in, const own_rows& own) {
+    if (in != nullptr) return finite_scope(in);
+    if (own.train && own.finite) return known_finite_scope{own.train.get(), own.test.get()};
+    return known_finite_scope{};
+  }
 
   const fold_data& fold_of(std::size_t s) {
     split_state& state = *states_[s];
@@ -280,9 +291,9 @@ class search_evaluator {
     if (!state.train) {
       state.train = std::make_shared<matrix>();
       state.test = std::make_shared<matrix>();
-      gather_split_rows(X_, splits_[s], *state.train, *state.test);
+      state.finite = gather_split_rows(X_, splits_[s], *state.train, *state.test);
     }
-    own_rows out{state.train, state.test};
+    own_rows out{state.train, state.test, state.finite};
     if (state.raw_readers_left > 0 && --state.raw_readers_left == 0) {
       state.train.reset();  // the last reader: the split no longer holds them
       state.test.reset();
@@ -387,37 +398,39 @@ class search_evaluator {
     }
     const matrix& train = in ? in->train : *own.train;
     const matrix& test = in ? in->test : *own.test;
-    const auto checked = finite_scope(in.get());
-    guarded(chain::template name<I>(), stage_type::kind, [&] {
-      if constexpr (precomputing_stage<stage_type>) {
-        const auto fitted = on_rows(fold.train_rows, [&] {
-          const auto pre = precomputed<I>(stage, c, s, train);
-          auto f = stage.fit_precomputed(*pre, train, fold.y_train);
-          out->train = f.transform(train);
-          return f;
-        });
-        out->test = on_rows(fold.test_rows, [&] { return fitted.transform(test); });
-      } else if constexpr (in_place_transformer<typename stage_type::fitted> &&
-                           !requires { stage.fit_transform(train, fold.y_train); }) {
-        const auto fitted = on_rows(fold.train_rows, [&] { return stage.fit(train, fold.y_train); });
-        if (!in && own.sole_owner()) {  // the split's own rows, read by no one else: overwrite them
-          on_rows(fold.train_rows, [&] { fitted.transform_in_place(*own.train); });
-          on_rows(fold.test_rows, [&] { fitted.transform_in_place(*own.test); });
-          out->train = std::move(*own.train);
-          out->test = std::move(*own.test);
+    {
+      const auto checked = input_finite_scope(in.get(), own);  // ends before the output is checked below
+      guarded(chain::template name<I>(), stage_type::kind, [&] {
+        if constexpr (precomputing_stage<stage_type>) {
+          const auto fitted = on_rows(fold.train_rows, [&] {
+            const auto pre = precomputed<I>(stage, c, s, train);
+            auto f = stage.fit_precomputed(*pre, train, fold.y_train);
+            out->train = f.transform(train);
+            return f;
+          });
+          out->test = on_rows(fold.test_rows, [&] { return fitted.transform(test); });
+        } else if constexpr (in_place_transformer<typename stage_type::fitted> &&
+                             !requires { stage.fit_transform(train, fold.y_train); }) {
+          const auto fitted = on_rows(fold.train_rows, [&] { return stage.fit(train, fold.y_train); });
+          if (!in && own.sole_owner()) {  // the split's own rows, read by no one else: overwrite them
+            on_rows(fold.train_rows, [&] { fitted.transform_in_place(*own.train); });
+            on_rows(fold.test_rows, [&] { fitted.transform_in_place(*own.test); });
+            out->train = std::move(*own.train);
+            out->test = std::move(*own.test);
+          } else {
+            out->train = on_rows(fold.train_rows, [&] { return fitted.transform(train); });
+            out->test = on_rows(fold.test_rows, [&] { return fitted.transform(test); });
+          }
         } else {
-          out->train = on_rows(fold.train_rows, [&] { return fitted.transform(train); });
+          auto fitted = on_rows(fold.train_rows, [&] {
+            auto [f, train_out] = mlpipe::fit_transform(stage, train, fold.y_train);
+            out->train = std::move(train_out);
+            return std::move(f);
+          });
           out->test = on_rows(fold.test_rows, [&] { return fitted.transform(test); });
         }
-      } else {
-        auto fitted = on_rows(fold.train_rows, [&] {
-          auto [f, train_out] = mlpipe::fit_transform(stage, train, fold.y_train);
-          out->train = std::move(train_out);
-          return std::move(f);
-        });
-        out->test = on_rows(fold.test_rows, [&] { return fitted.transform(test); });
-      }
-    });
+      });
+    }  // own rows transformed in place are out->train now: they are scanned for real
     out->finite = all_finite(out->train) && all_finite(out->test);
     in.reset();
     if constexpr (I > 0) release<I - 1>(c, s);
@@ -482,7 +495,7 @@ class search_evaluator {
     const fold_data& fold = fold_of(s);
     const matrix& train = rows ? rows->train : *own.train;
     const matrix& test = rows ? rows->test : *own.test;
-    const auto checked = finite_scope(rows.get());
+    const auto checked = input_finite_scope(rows.get(), own);
     std::optional<typename last_stage::fitted> previous;
     for (const std::size_t c : group) {
       try {

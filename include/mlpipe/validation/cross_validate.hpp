@@ -54,22 +54,32 @@ struct fold_data {
   std::vector<index> train_rows, test_rows;  // row i of X_train is row train_rows[i] of the user's X
 };
 
-// Column j of X at the given rows, into out's column j.
-inline void gather_column(const matrix_view& X, index j, const std::vector<index>& rows, matrix& out) {
+// Column j of X at the given rows, into out's column j; returns whether those values are all finite (checked a
+// chunk at a time while the chunk is in cache, so the check costs no pass over memory of its own).
+inline bool gather_column(const matrix_view& X, index j, const std::vector<index>& rows, matrix& out) {
+  constexpr std::size_t chunk = 1024;
   const double* in = X.col(j).data();
   double* o = out.col(j).data();
-  for (std::size_t i = 0; i < rows.size(); ++i) o[i] = in[rows[i]];
+  double zero = 0.0;  // x * 0 is 0 for finite x, NaN for NaN or infinity (as all_finite)
+  for (std::size_t start = 0; start < rows.size(); start += chunk) {
+    const std::size_t end = std::min(rows.size(), start + chunk);
+    for (std::size_t i = start; i < end; ++i) o[i] = in[rows[i]];
+    zero += (Eigen::Map<const vector>(o + start, static_cast<index>(end - start)).array() * 0.0).sum();
+  }
+  return zero == 0.0;
 }
 
 // A split's training and test rows of X, both gathered from each column while it is in cache (X is read from
-// memory once, not once per side).
-inline void gather_split_rows(const matrix_view& X, const split& s, matrix& train, matrix& test) {
+// memory once, not once per side); returns whether they are all finite.
+inline bool gather_split_rows(const matrix_view& X, const split& s, matrix& train, matrix& test) {
   train = new_matrix(static_cast<index>(s.train.size()), X.cols());
   test = new_matrix(static_cast<index>(s.test.size()), X.cols());
+  bool finite = true;
   for (index j = 0; j < X.cols(); ++j) {
-    gather_column(X, j, s.train, train);
-    gather_column(X, j, s.test, test);
+    finite = gather_column(X, j, s.train, train) && finite;
+    finite = gather_column(X, j, s.test, test) && finite;
   }
+  return finite;
 }
 
 inline vector gather_rows(const vector_view& y, const std::vector<index>& rows) {
