@@ -1,9 +1,11 @@
 // Writes the load fuzzer's seed corpus: real saved models of both fuzz pipelines, and the corrupted files of every
-// loader bug found so far, each in JSON, CBOR and MessagePack. Usage: make_seeds <folder>; writes <folder>/json,
-// <folder>/cbor and <folder>/msgpack.
+// loader bug found so far, each in JSON, CBOR and MessagePack; and .npy files (every dtype, order and version
+// read_npy takes, and broken ones). Usage: make_seeds <folder>; writes <folder>/json, <folder>/cbor,
+// <folder>/msgpack and <folder>/npy.
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>      // std::memcpy
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -61,6 +63,69 @@ std::string repeated(const std::string& unit, int n) {
   return out;
 }
 
+// A .npy file: the magic string, the version, the header's length (2 bytes in version 1, 4 in 2 and 3), the header
+// dictionary padded with spaces to a multiple of 64 bytes and ended by a newline, then the payload.
+std::string npy_file(const std::string& dict, const std::string& payload, int major = 1) {
+  const std::size_t prefix = major == 1 ? 10 : 12;
+  std::string header = dict;
+  while ((prefix + header.size() + 1) % 64 != 0) header += ' ';
+  header += '\n';
+  std::string out = "\x93NUMPY";
+  out += static_cast<char>(major);
+  out += '\0';
+  const std::size_t length = header.size();
+  for (std::size_t b = 0; b < (major == 1 ? 2u : 4u); ++b) out += static_cast<char>((length >> (8 * b)) & 0xff);
+  return out + header + payload;
+}
+
+std::string npy_dict(const std::string& descr, bool fortran, const std::string& shape) {
+  return "{'descr': '" + descr + "', 'fortran_order': " + (fortran ? "True" : "False") + ", 'shape': " + shape +
+         ", }";
+}
+
+// The bytes of n values of type T: 0.5, 1.5, ... (or their integer parts).
+template <class T>
+std::string npy_values(int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) {
+    const T v = static_cast<T>(0.5 + i);
+    char bytes[sizeof(T)];
+    std::memcpy(bytes, &v, sizeof(T));
+    out.append(bytes, sizeof(T));
+  }
+  return out;
+}
+
+void npy_seed(const std::string& name, const std::string& bytes) { write(out_dir / "npy" / (name + ".npy"), bytes); }
+
+void npy_seeds() {
+  fs::create_directories(out_dir / "npy");
+  npy_seed("f8_c_3x2", npy_file(npy_dict("<f8", false, "(3, 2)"), npy_values<double>(6)));
+  npy_seed("f8_fortran_3x2", npy_file(npy_dict("<f8", true, "(3, 2)"), npy_values<double>(6)));
+  npy_seed("f4_c_2x3", npy_file(npy_dict("<f4", false, "(2, 3)"), npy_values<float>(6)));
+  npy_seed("i8_c_2x2", npy_file(npy_dict("<i8", false, "(2, 2)"), npy_values<std::int64_t>(4)));
+  npy_seed("i4_fortran_4x1", npy_file(npy_dict("<i4", true, "(4, 1)"), npy_values<std::int32_t>(4)));
+  npy_seed("f8_v2_2x2", npy_file(npy_dict("<f8", false, "(2, 2)"), npy_values<double>(4), 2));
+  npy_seed("f8_v3_2x2", npy_file(npy_dict("<f8", true, "(2, 2)"), npy_values<double>(4), 3));
+  npy_seed("f8_1d", npy_file(npy_dict("<f8", false, "(3,)"), npy_values<double>(3)));
+  npy_seed("f8_0d", npy_file(npy_dict("<f8", false, "()"), npy_values<double>(1)));
+  std::string with_nan = npy_values<double>(4);
+  const double nan = std::nan("");
+  std::memcpy(with_nan.data() + 8, &nan, sizeof nan);
+  npy_seed("f8_nan", npy_file(npy_dict("<f8", false, "(2, 2)"), with_nan));
+  npy_seed("truncated_payload", npy_file(npy_dict("<f8", false, "(3, 2)"), npy_values<double>(5)));
+  npy_seed("huge_shape", npy_file(npy_dict("<f8", false, "(4611686018427387904, 4)"), npy_values<double>(4)));
+  npy_seed("shape_overflow", npy_file(npy_dict("<f8", false, "(4294967296, 4294967296)"), npy_values<double>(4)));
+  npy_seed("big_endian", npy_file(npy_dict(">f8", false, "(2, 2)"), npy_values<double>(4)));
+  npy_seed("object_dtype", npy_file(npy_dict("|O", false, "(2, 2)"), npy_values<double>(4)));
+  npy_seed("no_shape", npy_file("{'descr': '<f8', 'fortran_order': False, }", npy_values<double>(4)));
+  npy_seed("empty_rows", npy_file(npy_dict("<f8", false, "(0, 3)"), ""));
+  std::string long_header = npy_file(npy_dict("<f8", false, "(2, 2)"), npy_values<double>(4));
+  long_header[8] = '\xff';  // a header length past the end of the file
+  long_header[9] = '\x7f';
+  npy_seed("header_past_end", long_header);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -70,6 +135,7 @@ int main(int argc, char** argv) {
   }
   out_dir = argv[1];
   for (const char* format : {"json", "cbor", "msgpack"}) fs::create_directories(out_dir / format);
+  npy_seeds();
 
   // Small deterministic data: 40 rows, 6 features; classes follow the first three features.
   const mp::index n = 40;
