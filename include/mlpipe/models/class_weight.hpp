@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "mlpipe/core/error.hpp"
-#include "mlpipe/core/order.hpp"        // sorted_distinct
+#include "mlpipe/core/order.hpp"        // sorted_distinct, position_in
 #include "mlpipe/core/param_value.hpp"
 #include "mlpipe/core/check.hpp"
 #include "mlpipe/core/types.hpp"

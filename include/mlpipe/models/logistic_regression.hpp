@@ -1,6 +1,6 @@
 #pragma once
 
-#include <algorithm>    // std::sort, std::unique, std::lower_bound, std::max
+#include <algorithm>    // std::max, std::min
 #include <cmath>        // std::exp, std::log, std::log1p, std::abs, std::isfinite
 #include <cstddef>
 #include <limits>
@@ -16,7 +16,6 @@
 #include "mlpipe/core/error.hpp"
 #include "mlpipe/core/invariants.hpp"
 #include "mlpipe/core/linalg.hpp"  // cholesky_in_place
-#include "mlpipe/core/order.hpp"   // sorted_distinct, position_in
 #include "mlpipe/core/param_value.hpp"  // format_double
 #include "mlpipe/core/params.hpp"
 #include "mlpipe/core/types.hpp"
@@ -274,7 +273,8 @@ inline constexpr index logistic_newton_max_unknowns = 1000;
 
 // The objective C * sum log_loss + ||W||^2 / 2 over a parameter vector theta made of one block per coefficient
 // row, [w_k (n_features values), b_k (when fit_intercept)]. Binary problems have one block (scores for class 1);
-// multinomial ones have one per class. evaluate() keeps the scores and probabilities for hessian(). It views X's
+// multinomial ones have one per class. evaluate() keeps what hessian() needs: the scores and probabilities
+// (multinomial), the last point (binary, whose Hessian sums are usually made during the evaluation). It views X's
 // memory, which must outlive it. Design is the type of that view (a template, so the objective is compiled only
 // where a logistic regression is fitted).
 template <class Design = Eigen::Map<const matrix, 0, Eigen::OuterStride<>>>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <algorithm>    // std::sort, std::max, std::min, std::lower_bound, std::unique
+#include <algorithm>    // std::sort, std::max, std::min, std::unique
 #include <array>
 #include <bit>          // std::bit_cast
 #include <cmath>        // std::sqrt, std::log, std::log2, std::isfinite, std::floor
