@@ -614,10 +614,12 @@ logistic_solution newton_logistic(Objective& f, vector theta, double C, double t
     // -g.d is the squared Newton decrement, twice the predicted distance to the optimal objective: at rounding level
     // the objective cannot improve any more, even if rounding keeps the gradient above tol. Take this last step.
     if (newton_direction && -g.dot(d) <= 32.0 * std::numeric_limits<double>::epsilon() * std::abs(value)) met = true;
-    if (met && newton_direction && shift == 0.0) {
-      // The last step, a full Newton step from within the gradient test's tolerance: the quadratic model is exact
-      // to rounding there and the unit step is the one a line search accepts, so take it without the pass over X
-      // that would evaluate the objective at its end (nothing reads that value or gradient).
+    if (met && newton_direction && shift == 0.0 &&
+        d.cwiseAbs().maxCoeff() <= 1e-3 * std::max(1.0, theta.cwiseAbs().maxCoeff())) {
+      // The last step, a short full Newton step from within the gradient test's tolerance: the quadratic model is
+      // exact to rounding there and the unit step is the one a line search accepts, so take it without the pass
+      // over X that would evaluate the objective at its end (nothing reads that value or gradient). A long step
+      // (a nearly flat direction of a saturated, unpenalized fit) still goes through the line search.
       theta += d;
       ++out.n_iter;
       out.converged = true;
