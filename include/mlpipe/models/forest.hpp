@@ -439,7 +439,6 @@ typename Forest::fitted fit_forest(const Forest& spec, const matrix_view& X, con
   std::vector<double> base;
   bool per_tree_classes = false;
   if constexpr (Forest::classification) {
-    check_class_labels(kind, y);
     std::tie(classes, targets) = encode_classes(kind, y);
     class_of = class_indices(targets);
     per_tree_classes = spec.class_weight.how == class_weight::rule::balanced_subsample && spec.bootstrap;

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <algorithm>    // std::sort, std::max, std::min, std::unique
+#include <algorithm>    // std::max, std::min
 #include <array>
 #include <bit>          // std::bit_cast
 #include <cmath>        // std::sqrt, std::log, std::log2, std::isfinite, std::floor
@@ -916,18 +916,12 @@ tree_settings tree_settings_of(const Spec& spec, index n_features, index n_class
   return s;
 }
 
-// Sorted distinct labels of y and each row's class index (as a double, what tree_grower reads).
+// Sorted distinct labels of y and each row's class index (as a double, what tree_grower reads): encode_class_labels
+// (which checks y's labels), with the codes as doubles.
 inline std::pair<vector, std::vector<double>> encode_classes(std::string_view kind, const vector_view& y) {
-  std::vector<double> values(y.data(), y.data() + y.size());
-  std::sort(values.begin(), values.end());
-  values.erase(std::unique(values.begin(), values.end()), values.end());
-  if (values.size() < 2)
-    throw invalid_input("y has a single class (" + format_double(values[0]) + "); expected at least two classes",
-                        kind);
-  std::vector<double> encoded(static_cast<std::size_t>(y.size()));
-  for (index i = 0; i < y.size(); ++i)
-    encoded[static_cast<std::size_t>(i)] = static_cast<double>(position_in(values, y(i)));
-  return {Eigen::Map<const vector>(values.data(), static_cast<index>(values.size())), std::move(encoded)};
+  label_codes labels = encode_class_labels(kind, y);
+  std::vector<double> encoded(labels.codes.begin(), labels.codes.end());
+  return {std::move(labels.classes), std::move(encoded)};
 }
 
 // The class indices of encode_classes's targets, as class_weight's helpers read them.
@@ -1247,7 +1241,6 @@ std::pair<tree_structure, vector> grow_decision_tree(const Spec& spec, const mat
   std::vector<double> targets;
   std::vector<double> weights;
   if constexpr (classification) {
-    check_class_labels(Spec::kind, y);
     std::tie(classes, targets) = encode_classes(Spec::kind, y);
     weights = row_weights(Spec::kind, spec.class_weight, classes, class_indices(targets), sample_weight);
   } else {

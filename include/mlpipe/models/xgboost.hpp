@@ -475,7 +475,6 @@ typename Spec::fitted fit_xgboost(const Spec& spec, const matrix_view& X, const 
   vector classes;
   std::vector<float> labels(static_cast<std::size_t>(y.size()));
   if constexpr (Spec::classification) {
-    check_class_labels(kind, y);
     std::vector<double> encoded;
     std::tie(classes, encoded) = encode_classes(kind, y);
     for (std::size_t i = 0; i < labels.size(); ++i) labels[i] = static_cast<float>(encoded[i]);
