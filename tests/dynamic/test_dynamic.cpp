@@ -588,6 +588,24 @@ TEST_CASE("searches are registered kinds: from_json builds them as the static co
   }
 }
 
+TEST_CASE("a saved hyperband search loads through load_any as the model it saved", "[dynamic][search]") {
+  const auto& data = mp::test::load("iris.csv");
+  const auto pipe = mp::step<"scale">(mp::standard_scaler{}) | mp::step<"model">(mp::logistic_regression{});
+  const auto fitted = mp::hyperband{pipe, mp::space{{"model.C", mp::loguniform(0.01, 10.0)}},
+                                    {.resource = "model.max_iter", .max_resource = 9, .factor = 3.0, .seed = 0,
+                                     .cv = mp::stratified_kfold{.n_splits = 3}}}
+                          .fit(data.X, data.y);
+  const std::string path = own_path("test_dynamic_hyperband", ".json");
+  mp::save(fitted, path);
+  const mp::any_model loaded = mp::load_any(path);
+  std::remove(path.c_str());
+  CHECK(loaded.wrapped_kind() == "hyperband");
+  CHECK(loaded.is_classifier());
+  CHECK((loaded.predict(data.X).array() == fitted.predict(data.X).array()).all());
+  CHECK((loaded.predict_proba(data.X).array() == fitted.predict_proba(data.X).array()).all());
+  CHECK(saved(loaded) == saved_static(fitted));  // the same file: table, brackets, best model
+}
+
 TEST_CASE("a search over a regressor's spec has a regressor's roles and defaults", "[dynamic][search]") {
   const auto& diabetes = mp::test::load("diabetes.csv");
   const auto reg = mp::step<"scale">(mp::standard_scaler{}) | mp::step<"model">(mp::ridge{});
