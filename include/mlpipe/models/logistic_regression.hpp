@@ -887,24 +887,24 @@ vector logistic_presolve(const matrix_view& X, const std::vector<index>& labels,
   if (n < logistic_presolve_min_rows || !(l2 > 0.0)) return {};
   constexpr index stride = logistic_presolve_stride;
   const index m = (n + stride - 1) / stride;
-  matrix Xs = X(Eigen::seqN(0, m, stride), Eigen::all);
-  std::vector<index> ls(static_cast<std::size_t>(m));
-  std::vector<double> ws(weights.empty() ? 0 : static_cast<std::size_t>(m));
+  matrix X_sub = X(Eigen::seqN(0, m, stride), Eigen::all);
+  std::vector<index> labels_sub(static_cast<std::size_t>(m));
+  std::vector<double> weights_sub(weights.empty() ? 0 : static_cast<std::size_t>(m));
   std::vector<char> present(static_cast<std::size_t>(n_classes), 0);
   for (index i = 0; i < m; ++i) {
     const auto row = static_cast<std::size_t>(i * stride);
-    ls[static_cast<std::size_t>(i)] = labels[row];
+    labels_sub[static_cast<std::size_t>(i)] = labels[row];
     present[static_cast<std::size_t>(labels[row])] = 1;
-    if (!weights.empty()) ws[static_cast<std::size_t>(i)] = weights[row];
+    if (!weights.empty()) weights_sub[static_cast<std::size_t>(i)] = weights[row];
   }
   for (const char p : present)
     if (p == 0) return {};
-  const double Cs = C * static_cast<double>(n) / static_cast<double>(m);
-  vector start = logistic_presolve(Xs, ls, ws, n_classes, Cs, fit_intercept, l2, tol, max_iter);
-  logistic_objective<> sub(Xs, std::move(ls), n_classes, Cs, fit_intercept, l2, std::move(ws));
+  const double C_sub = C * static_cast<double>(n) / static_cast<double>(m);
+  vector start = logistic_presolve(X_sub, labels_sub, weights_sub, n_classes, C_sub, fit_intercept, l2, tol, max_iter);
+  logistic_objective<> sub(X_sub, std::move(labels_sub), n_classes, C_sub, fit_intercept, l2, std::move(weights_sub));
   if (start.size() != sub.size()) start = vector::Zero(sub.size());
   try {
-    vector theta = newton_logistic(sub, std::move(start), Cs, tol, max_iter).theta;
+    vector theta = newton_logistic(sub, std::move(start), C_sub, tol, max_iter).theta;
     if (theta.allFinite()) return theta;
   } catch (const logistic_overflow&) {
   }
