@@ -130,6 +130,48 @@ TEST_CASE("pipelines, unions and column routing keep the stage contract", "[test
                     sample().values);
 }
 
+TEST_CASE("a pipeline that imputes first accepts NaN; composites take allows_nan and allocates_per_row from steps",
+          "[testing][conformance]") {
+  const auto imputed = mp::step<"impute">(mp::simple_imputer{}) | mp::step<"model">(mp::logistic_regression{});
+  static_assert(decltype(imputed)::allows_nan);
+  const mp::testing::report report = mp::testing::check_stage(imputed, sample().X, sample().labels, counted());
+  INFO(report.to_string());
+  CHECK(report.ok());
+  CHECK(report.find("fit_rejects_nan")->status == mp::testing::rule_status::skipped);
+  CHECK(report.find("fit_rejects_nan")->message == "the stage declares allows_nan");
+  expect_conformant(mp::step<"impute">(mp::simple_imputer{}) | mp::step<"scale">(mp::standard_scaler{}) |
+                        mp::step<"model">(mp::ridge{}),
+                    sample().values);
+
+  // A scaler first rejects NaN, and check_stage checks that it does.
+  const auto scaled = mp::step<"scale">(mp::standard_scaler{}) | mp::step<"impute">(mp::simple_imputer{});
+  static_assert(!decltype(scaled)::allows_nan);
+  CHECK(mp::testing::check_stage(scaled, sample().X, sample().values).find("fit_rejects_nan")->status ==
+        mp::testing::rule_status::passed);
+
+  // A row of NaN reaches every branch of a union or a column_transformer: accepted when every branch accepts it.
+  static_assert(decltype(mp::union_of(mp::simple_imputer{}, mp::min_max_scaler{}))::allows_nan);
+  static_assert(!decltype(mp::union_of(mp::simple_imputer{}, mp::standard_scaler{}))::allows_nan);
+  static_assert(decltype(mp::column_transformer(
+      mp::step<"a">(mp::columns({0}, mp::simple_imputer{})),
+      mp::step<"b">(mp::columns({1}, mp::variance_threshold{}))))::allows_nan);
+  static_assert(!decltype(mp::column_transformer(mp::step<"a">(mp::columns({0}, mp::simple_imputer{})),
+                                                 mp::step<"b">(mp::columns({1}, mp::standard_scaler{}))))::allows_nan);
+  static_assert(decltype(mp::columns({0}, mp::simple_imputer{}))::allows_nan);
+  expect_conformant(mp::union_of(mp::simple_imputer{}, mp::min_max_scaler{}), sample().values);
+  expect_conformant(mp::column_transformer(mp::step<"a">(mp::columns({0, 1}, mp::simple_imputer{})),
+                                           mp::step<"b">(mp::columns({2, 3}, mp::variance_threshold{}))),
+                    sample().values);
+
+  // A step whose row calls allocate makes the whole composite's row calls allocate.
+  static_assert(
+      decltype(mp::step<"f">(mp::transform_fn(square{})) | mp::step<"model">(mp::ridge{}))::allocates_per_row);
+  static_assert(
+      !decltype(mp::step<"scale">(mp::standard_scaler{}) | mp::step<"model">(mp::ridge{}))::allocates_per_row);
+  static_assert(decltype(mp::union_of(mp::standard_scaler{}, mp::transform_fn(square{})))::allocates_per_row);
+  expect_conformant(mp::step<"f">(mp::transform_fn(square{})) | mp::step<"model">(mp::ridge{}), sample().values);
+}
+
 TEST_CASE("grid_search keeps the stage contract", "[testing][conformance]") {
   expect_conformant(mp::grid_search{mp::step<"scale">(mp::standard_scaler{}) | mp::step<"model">(mp::ridge{}),
                                     mp::grid{{"model.alpha", {0.1, 1.0}}}, {.cv = mp::kfold{.n_splits = 3}}},

@@ -51,6 +51,9 @@ struct column_transformer : detail::path_access<column_transformer<Steps...>> {
                 "mlpipe: every branch of column_transformer must wrap a transformer");
 
   static constexpr std::string_view kind = "column_transformer";
+  // NaN across a row reaches every branch: it gets through only when every branch accepts NaN.
+  static constexpr bool allows_nan = (detail::stage_allows_nan<typename Steps::stage_type>() && ...);
+  static constexpr bool allocates_per_row = (detail::stage_allocates_per_row<typename Steps::stage_type>() || ...);
   using steps_type = std::tuple<Steps...>;
   using fitted =
       detail::fitted_concat<"column_transformer", fitted_step<Steps::name, typename Steps::stage_type::fitted>...>;

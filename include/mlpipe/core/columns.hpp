@@ -65,6 +65,8 @@ template <class Stage>
 struct column_subset {
   static_assert(stage<Stage>, "mlpipe: columns({...}, x) needs a stage as x");
   static constexpr std::string_view kind = "columns";
+  static constexpr bool allows_nan = detail::stage_allows_nan<Stage>();  // as the stage it wraps
+  static constexpr bool allocates_per_row = detail::stage_allocates_per_row<Stage>();
   using wrapped_type = Stage;
   using fitted = fitted_column_subset<typename Stage::fitted>;
 

@@ -49,6 +49,23 @@ void predicting_step_of(stage_roles& roles, std::string path) {
   }
 }
 
+
+// Whether a stage accepts NaN in X (declares `static constexpr bool allows_nan = true`: an imputer, a scaler that
+// passes NaN through); check_stage then skips its NaN rules. Composites derive theirs from their steps.
+template <class S>
+constexpr bool stage_allows_nan() {
+  if constexpr (requires { S::allows_nan; }) return S::allows_nan;
+  else return false;
+}
+
+// Whether a stage's row calls may allocate (declares `static constexpr bool allocates_per_row = true`, as
+// transform_fn); check_stage then skips its allocation rule. Composites allocate when any step does.
+template <class S>
+constexpr bool stage_allocates_per_row() {
+  if constexpr (requires { S::allocates_per_row; }) return S::allocates_per_row;
+  else return false;
+}
+
 }  // namespace detail
 
 // dynamic_roles -- a type that says its role at run time (any_pipeline, any_model).

@@ -63,18 +63,6 @@ inline std::size_t alternative_position(std::span<const std::string_view> names,
                           "one_of");
 }
 
-template <class S>
-constexpr bool stage_allows_nan() {
-  if constexpr (requires { S::allows_nan; }) return S::allows_nan;
-  else return false;
-}
-
-template <class S>
-constexpr bool stage_allocates_per_row() {
-  if constexpr (requires { S::allocates_per_row; }) return S::allocates_per_row;
-  else return false;
-}
-
 template <class F>
 concept one_of_decision_function = requires(const F& f, const matrix_view& X) {
   { f.decision_function(X) } -> std::convertible_to<matrix>;

@@ -53,6 +53,10 @@ struct pipeline : detail::path_access<pipeline<Steps...>> {
                 "(its fitted type has transform(X)); move the model to the end of the pipeline");
 
   static constexpr std::string_view kind = "pipeline";
+  // NaN in X goes to the first step: the pipeline accepts it when that step does (an imputer first).
+  static constexpr bool allows_nan = detail::stage_allows_nan<
+      typename std::tuple_element_t<0, std::tuple<Steps...>>::stage_type>();
+  static constexpr bool allocates_per_row = (detail::stage_allocates_per_row<typename Steps::stage_type>() || ...);
   static constexpr auto params = std::tuple<>{};
   using steps_type = std::tuple<Steps...>;
   using fitted = fitted_pipeline<fitted_step<Steps::name, typename Steps::stage_type::fitted>...>;

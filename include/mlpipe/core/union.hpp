@@ -212,6 +212,9 @@ struct feature_union : detail::path_access<feature_union<Steps...>> {
                 "mlpipe: every branch of union_of must be a transformer (its fitted type has transform(X))");
 
   static constexpr std::string_view kind = "feature_union";
+  // Every branch reads all of X: NaN gets through only when every branch accepts it.
+  static constexpr bool allows_nan = (detail::stage_allows_nan<typename Steps::stage_type>() && ...);
+  static constexpr bool allocates_per_row = (detail::stage_allocates_per_row<typename Steps::stage_type>() || ...);
   static constexpr auto params = std::tuple<>{};
   using steps_type = std::tuple<Steps...>;
   using fitted =

@@ -353,18 +353,6 @@ const fitted_ops* dynamic_fitted_ops(const F& f) {
   return &tables[bits];
 }
 
-template <class S>
-constexpr bool declares_allows_nan() {
-  if constexpr (requires { S::allows_nan; }) return S::allows_nan;
-  else return false;
-}
-
-template <class S>
-constexpr bool declares_allocates_per_row() {
-  if constexpr (requires { S::allocates_per_row; }) return S::allocates_per_row;
-  else return false;
-}
-
 // For each parameter with an interval range: the values just below and just above it that its type can hold.
 template <class S>
 std::vector<std::pair<std::string, param_value>> outside_values(const S& spec) {
@@ -402,8 +390,8 @@ template <class S>
 constexpr stage_ops make_stage_ops() {
   stage_ops ops{};
   ops.kind = S::kind;
-  ops.allows_nan = declares_allows_nan<S>();
-  ops.allocates_per_row = declares_allocates_per_row<S>();
+  ops.allows_nan = mlpipe::detail::stage_allows_nan<S>();
+  ops.allocates_per_row = mlpipe::detail::stage_allocates_per_row<S>();
   ops.clone = [](const void* p) -> std::shared_ptr<void> { return std::make_shared<S>(as<S>(p)); };
   ops.fit = [](const void* p, const matrix_view& X, const vector_view& y) -> model {
     auto fitted = std::make_shared<const typename S::fitted>(as<S>(p).fit(X, y));
