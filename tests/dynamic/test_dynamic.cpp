@@ -36,6 +36,7 @@
 #include "mlpipe/validation/permutation.hpp"
 #include "mlpipe/validation/splitters.hpp"
 #include "mlpipe/preprocessing/min_max_scaler.hpp"
+#include "mlpipe/preprocessing/simple_imputer.hpp"
 #include "mlpipe/preprocessing/standard_scaler.hpp"
 #include "support.hpp"
 
@@ -461,6 +462,38 @@ TEST_CASE("register_stage adds a user's stage to from_json and load_any with one
     CHECK(saved(mp::load_any(path)) == saved(m));
     std::remove(path.c_str());
   }
+}
+
+TEST_CASE("check_stage asks any_pipeline whether the stage it holds accepts NaN", "[dynamic]") {
+  const auto& data = mp::test::load("breast_cancer.csv");
+  const auto imputed = mp::any_pipeline::from_json(R"({"steps": [{"name": "impute", "kind": "simple_imputer"},
+                                                                 {"name": "model", "kind": "logistic_regression"}]})");
+  CHECK(imputed.roles().allows_nan);
+  CHECK(mp::any_pipeline(mp::step<"impute">(mp::simple_imputer{}) | mp::step<"model">(mp::logistic_regression{}))
+            .roles()
+            .allows_nan);
+  const mp::testing::report report = mp::testing::check_stage(imputed, data.X, data.y);
+  INFO(report.to_string());
+  CHECK(report.ok());
+  CHECK(report.find("fit_rejects_nan")->status == mp::testing::rule_status::skipped);
+
+  // A scaler first rejects NaN, and check_stage checks that it does.
+  const auto scaled = mp::any_pipeline::from_json(R"({"steps": [{"name": "scale", "kind": "standard_scaler"},
+                                                                {"name": "impute", "kind": "simple_imputer"}]})");
+  CHECK_FALSE(scaled.roles().allows_nan);
+  CHECK(mp::testing::check_stage(scaled, data.X, data.y).find("fit_rejects_nan")->status ==
+        mp::testing::rule_status::passed);
+
+  // A row of NaN reaches every branch of a union: accepted when every branch accepts it, as feature_union.
+  const auto union_of = [](const char* second) {
+    return mp::any_pipeline::from_json(std::string(R"({"steps": [{"name": "u", "kind": "feature_union", "steps": [
+                                                       {"name": "i", "kind": "simple_imputer"},
+                                                       {"name": "b", "kind": ")") +
+                                       second + R"("}]}]})");
+  };
+  CHECK(union_of("min_max_scaler").roles().allows_nan);
+  CHECK_FALSE(union_of("standard_scaler").roles().allows_nan);
+  mp::test::expect_conformant(union_of("min_max_scaler"), data.X, data.y);
 }
 
 TEST_CASE("any_pipeline and any_model keep the stage contract (check_stage)", "[dynamic]") {

@@ -21,6 +21,8 @@ struct stage_roles {
   bool predict_proba = false;      // class probabilities
   bool decision_function = false;  // decision values
   bool row_calls = false;          // predict_one / transform_one work (every step has its row call)
+  bool allows_nan = false;         // the stage accepts NaN in X (an imputer first): check_stage skips its NaN rules
+  bool allocates_per_row = false;  // the stage's row calls may allocate (a transform_fn step)
   std::string step_path;           // the last (predicting) step's path inside the stage: "model", "" for a lone stage
   std::string step_kind;           // that step's kind: "ridge"
 

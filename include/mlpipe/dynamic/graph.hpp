@@ -269,6 +269,9 @@ class dynamic_chain final : public dynamic_stage {
     roles_.step_path = steps_.back().name + (last.step_path.empty() ? "" : "." + last.step_path);
     for (std::size_t i = 0; i + 1 < steps_.size(); ++i)
       roles_.row_calls = roles_.row_calls && steps_[i].stage->roles().row_calls;
+    roles_.allows_nan = steps_.front().stage->roles().allows_nan;  // as pipeline: NaN goes to the first step
+    for (const auto& s : steps_)
+      roles_.allocates_per_row = roles_.allocates_per_row || s.stage->roles().allocates_per_row;
   }
 
   std::string_view kind() const override { return "pipeline"; }
@@ -499,7 +502,12 @@ inline stage_roles concat_roles(const std::vector<dynamic_step>& steps) {
   stage_roles roles;
   roles.transformer = true;
   roles.row_calls = true;
-  for (const auto& s : steps) roles.row_calls = roles.row_calls && s.stage->roles().row_calls;
+  roles.allows_nan = true;  // as feature_union and column_transformer: a row of NaN reaches every branch
+  for (const auto& s : steps) {
+    roles.row_calls = roles.row_calls && s.stage->roles().row_calls;
+    roles.allows_nan = roles.allows_nan && s.stage->roles().allows_nan;
+    roles.allocates_per_row = roles.allocates_per_row || s.stage->roles().allocates_per_row;
+  }
   const stage_roles& last = steps.back().stage->roles();
   roles.step_path = steps.back().name + (last.step_path.empty() ? "" : "." + last.step_path);
   roles.step_kind = last.step_kind;

@@ -1112,7 +1112,14 @@ inline report run_checks(const stage_ops& ops, const void* spec, const matrix_vi
 template <class Spec>
 report check_stage(const Spec& spec, const matrix_view& X, const vector_view& y, const check_options& options = {}) {
   static_assert(stage<Spec>, "mlpipe: check_stage needs a stage: a spec with kind, fitted and a const fit");
-  return detail::run_checks(detail::stage_ops_for<Spec>, &spec, X, y, options);
+  if constexpr (dynamic_roles<Spec>) {  // any_pipeline: what it wraps says whether it accepts NaN
+    detail::stage_ops ops = detail::stage_ops_for<Spec>;
+    ops.allows_nan = spec.roles().allows_nan;
+    ops.allocates_per_row = spec.roles().allocates_per_row;
+    return detail::run_checks(ops, &spec, X, y, options);
+  } else {
+    return detail::run_checks(detail::stage_ops_for<Spec>, &spec, X, y, options);
+  }
 }
 
 // require_conformance(spec, X, y) -- check_stage, throwing conformance_error that lists every broken rule.
