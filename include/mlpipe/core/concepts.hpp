@@ -51,7 +51,6 @@ void predicting_step_of(stage_roles& roles, std::string path) {
   }
 }
 
-
 // Whether a stage accepts NaN in X (declares `static constexpr bool allows_nan = true`: an imputer, a scaler that
 // passes NaN through); check_stage then skips its NaN rules. Composites derive theirs from their steps.
 template <class S>

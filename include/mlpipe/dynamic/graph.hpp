@@ -267,11 +267,12 @@ class dynamic_chain final : public dynamic_stage {
     const stage_roles& last = steps_.back().stage->roles();
     roles_ = last;
     roles_.step_path = steps_.back().name + (last.step_path.empty() ? "" : "." + last.step_path);
-    for (std::size_t i = 0; i + 1 < steps_.size(); ++i)
-      roles_.row_calls = roles_.row_calls && steps_[i].stage->roles().row_calls;
+    for (std::size_t i = 0; i + 1 < steps_.size(); ++i) {  // the last step's roles are roles_ already
+      const stage_roles& step = steps_[i].stage->roles();
+      roles_.row_calls = roles_.row_calls && step.row_calls;
+      roles_.allocates_per_row = roles_.allocates_per_row || step.allocates_per_row;
+    }
     roles_.allows_nan = steps_.front().stage->roles().allows_nan;  // as pipeline: NaN goes to the first step
-    for (const auto& s : steps_)
-      roles_.allocates_per_row = roles_.allocates_per_row || s.stage->roles().allocates_per_row;
   }
 
   std::string_view kind() const override { return "pipeline"; }

@@ -95,10 +95,12 @@ stage_roles fitted_roles_of(const F& fitted) {
 // it accepts NaN and allocates in row calls, the stage's type says (as check_stage reads it of a static stage).
 template <class S>
 stage_roles stage_roles_of(const S& s) {
-  stage_roles roles = fitted_roles<typename S::fitted>();
-  if constexpr (fitted_dynamic_search<typename S::fitted> && requires { s.estimator.roles(); }) {
-    if (!s.estimator.empty()) roles = s.estimator.roles();
-  }
+  stage_roles roles = [&] {
+    if constexpr (fitted_dynamic_search<typename S::fitted> && requires { s.estimator.roles(); }) {
+      if (!s.estimator.empty()) return s.estimator.roles();
+    }
+    return fitted_roles<typename S::fitted>();
+  }();
   roles.allows_nan = stage_allows_nan<S>();
   roles.allocates_per_row = stage_allocates_per_row<S>();
   return roles;

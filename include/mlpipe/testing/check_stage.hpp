@@ -1113,9 +1113,10 @@ template <class Spec>
 report check_stage(const Spec& spec, const matrix_view& X, const vector_view& y, const check_options& options = {}) {
   static_assert(stage<Spec>, "mlpipe: check_stage needs a stage: a spec with kind, fitted and a const fit");
   if constexpr (dynamic_roles<Spec>) {  // any_pipeline: what it wraps says whether it accepts NaN
+    const stage_roles roles = spec.roles();
     detail::stage_ops ops = detail::stage_ops_for<Spec>;
-    ops.allows_nan = spec.roles().allows_nan;
-    ops.allocates_per_row = spec.roles().allocates_per_row;
+    ops.allows_nan = roles.allows_nan;
+    ops.allocates_per_row = roles.allocates_per_row;
     return detail::run_checks(ops, &spec, X, y, options);
   } else {
     return detail::run_checks(detail::stage_ops_for<Spec>, &spec, X, y, options);
