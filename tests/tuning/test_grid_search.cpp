@@ -2,6 +2,7 @@
 
 #include <algorithm>   // std::stable_sort
 #include <cmath>       // std::isnan
+#include <cstdint>     // SIZE_MAX
 #include <filesystem>
 #include <limits>
 #include <numeric>     // std::iota
@@ -374,6 +375,138 @@ TEST_CASE("a search runs its tasks a wave of splits at a time, the costliest gro
   CHECK(mp::detail::task_order(2, 5, 2) ==
         tasks{{1, 0}, {1, 1}, {0, 0}, {0, 1}, {1, 2}, {1, 3}, {1, 4}, {0, 2}, {0, 3}, {0, 4}});
   CHECK(mp::detail::task_order(1, 2, 8) == tasks{{0, 0}, {0, 1}});
+}
+
+namespace {
+// Sets the matrix pool's limits while it lives, then restores them.
+struct pool_limits_scope {
+  mp::detail::matrix_pool_limits saved = mp::detail::pool_limits();
+  explicit pool_limits_scope(mp::detail::matrix_pool_limits limits) { mp::detail::pool_limits() = limits; }
+  ~pool_limits_scope() { mp::detail::pool_limits() = saved; }
+};
+
+constexpr std::size_t MB = std::size_t{1} << 20;
+}  // namespace
+
+TEST_CASE("a matrix pool hands a kept matrix's memory to the next request of about its size, within its capacity",
+          "[tuning][scaling]") {
+  REQUIRE(mp::detail::pool_limits().min_matrix_bytes == MB);
+  const auto bytes = [](mp::index rows, mp::index cols) { return static_cast<std::size_t>(rows * cols) * 8; };
+  mp::detail::matrix_pool pool(4 * MB);
+  CHECK(pool.enabled());
+
+  mp::matrix a = pool.take(20000, 10);  // 1.6 MB: none kept, so new
+  CHECK(a.rows() == 20000);
+  CHECK(a.cols() == 10);
+  const double* memory = a.data();
+  pool.give(std::move(a));
+  CHECK(pool.kept_bytes() == bytes(20000, 10));
+  const mp::matrix b = pool.take(20000, 10);
+  CHECK(b.data() == memory);  // the same memory again
+  CHECK(pool.kept_bytes() == 0);
+
+  // A split a row shorter takes it too (reshaped); one much smaller leaves it for a request it fits.
+  pool.give(mp::matrix(b));
+  const mp::matrix shorter = pool.take(19999, 10);
+  CHECK(shorter.rows() == 19999);
+  CHECK(shorter.cols() == 10);
+  CHECK(pool.kept_bytes() == 0);
+  pool.give(mp::matrix(shorter));
+  const mp::matrix half = pool.take(10000, 10);
+  CHECK(half.size() == 100000);
+  CHECK(pool.kept_bytes() == bytes(19999, 10));
+  CHECK(pool.take(20000, 10).size() == 200000);  // none holds it: new, and the kept one stays
+  CHECK(pool.kept_bytes() == bytes(19999, 10));
+
+  // Small matrices are left to malloc; to stay within capacity a larger one evicts smaller ones, never the reverse.
+  pool.give(mp::matrix(100, 100));
+  CHECK(pool.kept_bytes() == bytes(19999, 10));
+  pool.give(mp::matrix(20000, 15));  // 2.4 MB: 1.6 + 2.4 fits in 4 MB
+  CHECK(pool.kept_bytes() == bytes(19999, 10) + bytes(20000, 15));
+  pool.give(mp::matrix(20000, 12));  // 1.92 MB: only the 1.6 MB one is smaller, and evicting it is not enough
+  CHECK(pool.kept_bytes() == bytes(19999, 10) + bytes(20000, 15));
+  pool.give(mp::matrix(20000, 20));  // 3.2 MB: evicts both
+  CHECK(pool.kept_bytes() == bytes(20000, 20));
+  pool.give(mp::matrix(20000, 30));  // 4.8 MB: more than the whole capacity
+  CHECK(pool.kept_bytes() == bytes(20000, 20));
+  pool.clear();
+  CHECK(pool.kept_bytes() == 0);
+
+  // A search pools only on data of 32 MB or more, up to the data's size beyond its cache budget.
+  CHECK(mp::detail::matrix_pool::capacity_for(32 * MB - 1, 100 * MB) == 0);
+  CHECK(mp::detail::matrix_pool::capacity_for(32 * MB, 100 * MB) == 132 * MB);
+  CHECK(mp::detail::matrix_pool::capacity_for(32 * MB, SIZE_MAX) == SIZE_MAX);
+  CHECK_FALSE(mp::detail::matrix_pool(0).enabled());
+}
+
+TEST_CASE("new_matrix takes from the pool in scope on this thread, and recycle_matrix gives back to it",
+          "[tuning][scaling]") {
+  mp::detail::matrix_pool outer(16 * MB), inner(16 * MB);
+  mp::matrix plain = mp::detail::new_matrix(20000, 10);
+  mp::detail::recycle_matrix(std::move(plain));  // no pool in scope: freed
+  CHECK(mp::detail::matrix_pool_scope::current() == nullptr);
+  {
+    const mp::detail::matrix_pool_scope scope(&outer);
+    mp::matrix a = mp::detail::new_matrix(20000, 10);
+    const double* memory = a.data();
+    mp::detail::recycle_matrix(std::move(a));
+    CHECK(outer.kept_bytes() == 1600000);
+    {
+      const mp::detail::matrix_pool_scope nested(&inner);
+      CHECK(mp::detail::matrix_pool_scope::current() == &inner);
+      mp::detail::recycle_matrix(mp::detail::new_matrix(20000, 10));  // new: the inner pool is empty
+      CHECK(inner.kept_bytes() == 1600000);
+      CHECK(outer.kept_bytes() == 1600000);
+    }
+    CHECK(mp::detail::matrix_pool_scope::current() == &outer);
+    const mp::matrix b = mp::detail::new_matrix(20000, 10);
+    CHECK(b.data() == memory);
+    CHECK(outer.kept_bytes() == 0);
+    const mp::matrix small = mp::detail::new_matrix(10, 10);  // under 1 MB: malloc's
+    CHECK(small.size() == 100);
+  }
+  CHECK(mp::detail::matrix_pool_scope::current() == nullptr);
+}
+
+TEST_CASE("a search on large data reuses its matrices' memory through a pool, with the same scores",
+          "[tuning][reuse][scaling][parallel]") {
+  const auto& d = mp::test::load("breast_cancer.csv");
+  // A scorer that reads, while the search scores a candidate, the memory its pool keeps (-1: no pool in scope).
+  static const bool registered = [] {
+    mp::register_scorer(mp::make_scorer("pool_kept_bytes_test", [](const mp::vector_view&, const mp::matrix_view&,
+                                                                    const mp::vector_view&) {
+      const auto* pool = mp::detail::matrix_pool_scope::current();
+      return pool == nullptr ? -1.0 : static_cast<double>(pool->kept_bytes());
+    }));
+    return true;
+  }();
+  CHECK(registered);
+  const mp::grid g{{"select.k", {5, 10, 20}}, {"model.C", {0.1, 1.0}}};
+  auto run = [&](int n_jobs) {
+    return mp::grid_search{scale_select_logistic(), g,
+                           {.cv = sklearn_folds(), .scoring = {"neg_log_loss", "pool_kept_bytes_test"},
+                            .n_jobs = n_jobs, .refit = false}}
+        .fit(d.X, d.y);
+  };
+  const auto plain = run(1);  // 569 rows: no pool
+  const pool_limits_scope everything({.min_data_bytes = 0, .min_matrix_bytes = 0});
+  const auto pooled = run(1);
+  const auto pooled2 = run(2);
+  double most_kept = 0.0;
+  for (std::size_t c = 0; c < 6; ++c) {
+    for (std::size_t s = 0; s < 5; ++s) {
+      CAPTURE(c, s);
+      CHECK(pooled.results().split_test_score(c, s, "neg_log_loss") ==
+            plain.results().split_test_score(c, s, "neg_log_loss"));
+      CHECK(pooled2.results().split_test_score(c, s, "neg_log_loss") ==
+            plain.results().split_test_score(c, s, "neg_log_loss"));
+      CHECK(plain.results().split_test_score(c, s, "pool_kept_bytes_test") == -1.0);
+      CHECK(pooled.results().split_test_score(c, s, "pool_kept_bytes_test") >= 0.0);
+      most_kept = std::max(most_kept, pooled.results().split_test_score(c, s, "pool_kept_bytes_test"));
+    }
+  }
+  CHECK(most_kept > 0.0);  // later splits find earlier splits' matrices kept
+  CHECK(pooled.results().stage_fits() == plain.results().stage_fits());
 }
 
 namespace {

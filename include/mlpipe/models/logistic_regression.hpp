@@ -12,6 +12,7 @@
 #include <utility>      // std::move, std::pair
 #include <vector>
 
+#include "mlpipe/core/allocate.hpp"  // new_matrix, recycle_matrix
 #include "mlpipe/core/check.hpp"
 #include "mlpipe/core/error.hpp"
 #include "mlpipe/core/invariants.hpp"
@@ -887,7 +888,6 @@ vector logistic_presolve(const matrix_view& X, const std::vector<index>& labels,
   if (n < logistic_presolve_min_rows || !(l2 > 0.0)) return {};
   constexpr index stride = logistic_presolve_stride;
   const index m = (n + stride - 1) / stride;
-  matrix X_sub = X(Eigen::seqN(0, m, stride), Eigen::all);
   std::vector<index> labels_sub(static_cast<std::size_t>(m));
   std::vector<double> weights_sub(weights.empty() ? 0 : static_cast<std::size_t>(m));
   std::vector<char> present(static_cast<std::size_t>(n_classes), 0);
@@ -900,14 +900,21 @@ vector logistic_presolve(const matrix_view& X, const std::vector<index>& labels,
   for (const char p : present)
     if (p == 0) return {};
   const double C_sub = C * static_cast<double>(n) / static_cast<double>(m);
+  matrix X_sub = new_matrix(m, X.cols());  // a search's matrix pool, on large data
+  X_sub = X(Eigen::seqN(0, m, stride), Eigen::all);
   vector start = logistic_presolve(X_sub, labels_sub, weights_sub, n_classes, C_sub, fit_intercept, l2, tol, max_iter);
-  logistic_objective<> sub(X_sub, std::move(labels_sub), n_classes, C_sub, fit_intercept, l2, std::move(weights_sub));
-  if (start.size() != sub.size()) start = vector::Zero(sub.size());
-  try {
-    vector theta = newton_logistic(sub, std::move(start), C_sub, tol, max_iter).theta;
-    if (theta.allFinite()) return theta;
-  } catch (const logistic_overflow&) {
+  vector theta;
+  {
+    logistic_objective<> sub(X_sub, std::move(labels_sub), n_classes, C_sub, fit_intercept, l2, std::move(weights_sub));
+    if (start.size() != sub.size()) start = vector::Zero(sub.size());
+    try {
+      theta = newton_logistic(sub, std::move(start), C_sub, tol, max_iter).theta;
+    } catch (const logistic_overflow&) {
+      theta = vector();
+    }
   }
+  recycle_matrix(std::move(X_sub));
+  if (theta.size() > 0 && theta.allFinite()) return theta;
   return {};
 }
 

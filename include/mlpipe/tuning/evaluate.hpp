@@ -18,6 +18,7 @@
 #include <utility>      // std::index_sequence, std::move
 #include <vector>
 
+#include "mlpipe/core/allocate.hpp"
 #include "mlpipe/core/check.hpp"
 #include "mlpipe/core/error.hpp"
 #include "mlpipe/core/fit_transform.hpp"
@@ -47,7 +48,9 @@
 // where the stage can (in_place_transformer); a prefix output is cached only while some task of its split will still
 // read it, within max_cache_bytes (beyond it, a step is fitted again rather than cached); a split's cache is freed
 // when its last task ends. Tasks run a few splits at a time (as many as threads), every group of a split before the
-// next splits, so at most about n_jobs splits are in memory at once.
+// next splits, so at most about n_jobs splits are in memory at once. On data of 32 MB or more, the split's rows and
+// the steps' outputs go to a matrix pool when they are freed, and later splits' rows and outputs reuse that memory
+// instead of fresh pages from the kernel (see matrix_pool).
 
 namespace mlpipe::detail {
 
@@ -131,11 +134,23 @@ inline void order_group(std::vector<std::size_t>& group, const std::vector<doubl
 }
 
 // The rows a step sees on one split: the split's own rows for the first step, else the previous step's outputs.
-// finite: checked once when computed, so the steps and models that read them need not scan them again.
+// finite: checked once when computed, so the steps and models that read them need not scan them again. pool: where
+// the rows' memory goes when they are no longer read (the search's matrix pool), if anywhere.
 struct split_rows {
   matrix train;
   matrix test;
   bool finite = false;
+  matrix_pool* pool = nullptr;
+
+  split_rows() = default;
+  explicit split_rows(matrix_pool* p) : pool(p != nullptr && p->enabled() ? p : nullptr) {}
+  split_rows(const split_rows&) = delete;
+  split_rows& operator=(const split_rows&) = delete;
+  ~split_rows() {
+    if (pool == nullptr) return;
+    pool->give(std::move(train));
+    pool->give(std::move(test));
+  }
 };
 
 // Marks a split's rows finite on this thread while the returned scope lives, when they are (else marks nothing, and
@@ -202,7 +217,7 @@ class search_evaluator {
                    bool train_score, bool warm_start, std::size_t max_cache_bytes)
       : specs_(specs), candidates_(candidates), X_(X), y_(y), splits_(splits), scorers_(scorers),
         train_score_(train_score), warm_start_(warm_start), max_cache_bytes_(max_cache_bytes),
-        plan_(plan_candidates(candidates, chain::step_names())) {
+        plan_(plan_candidates(candidates, chain::step_names())), pool_(matrix_pool::capacity_for(static_cast<std::size_t>(X.size()) * sizeof(double), max_cache_bytes)) {
     if constexpr (warm_startable_stage<last_stage>) {
       if (warm_start_) {
         for (auto& group : plan_.groups) {
@@ -230,12 +245,15 @@ class search_evaluator {
     }
     const auto tasks = task_order(groups.size(), n_splits, n_threads);
     parallel_for(tasks.size(), n_jobs, [&](std::size_t t) {
+      // the tasks' data-sized matrices reuse each other's memory (on large data)
+      const matrix_pool_scope pooled(pool_.enabled() ? &pool_ : matrix_pool_scope::current());
       const auto [g, s] = tasks[t];
       const bool run_task = hooks == nullptr || hooks->run(groups[g], s);
       if (run_task) evaluate(groups[g], s, results);
       finish_task(s);
       if (run_task && hooks != nullptr && hooks->finished) hooks->finished(groups[g], s);
     });
+    pool_.clear();
     const auto naive = static_cast<long>(candidates_.size() * n_splits * n_steps);
     results.set_stage_fits(stage_fits_.load(), naive);
   }
@@ -289,8 +307,12 @@ class search_evaluator {
     split_state& state = *states_[s];
     std::lock_guard<std::mutex> lock(state.mutex);
     if (!state.train) {
-      state.train = std::make_shared<matrix>();
-      state.test = std::make_shared<matrix>();
+      const auto to_pool = [this](matrix* m) {
+        pool_.give(std::move(*m));
+        delete m;
+      };
+      state.train = std::shared_ptr<matrix>(new matrix(), to_pool);
+      state.test = std::shared_ptr<matrix>(new matrix(), to_pool);
       state.finite = gather_split_rows(X_, splits_[s], *state.train, *state.test);
     }
     own_rows out{state.train, state.test, state.finite};
@@ -388,7 +410,7 @@ class search_evaluator {
     const fold_data& fold = fold_of(s);
     const auto& stage = chain::template stage<I>(specs_[c]);
     using stage_type = std::remove_cvref_t<decltype(stage)>;
-    auto out = std::make_shared<split_rows>();
+    auto out = std::make_shared<split_rows>(&pool_);
     own_rows own;
     std::shared_ptr<const split_rows> in;
     if constexpr (I == 0) {
@@ -544,6 +566,8 @@ class search_evaluator {
   bool warm_start_;
   std::size_t max_cache_bytes_;
   candidate_plan plan_;
+  matrix_pool pool_;  // memory of rows no longer read, for later splits' (bounded by max_cache_bytes; before states_,
+                      // whose rows return to it as they are destroyed)
   std::vector<std::map<std::string, std::size_t>> readers_;  // per step: its prefix outputs' reader counts
   std::size_t raw_readers_ = 0;
   std::vector<std::unique_ptr<split_state>> states_;
