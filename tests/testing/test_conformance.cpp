@@ -606,6 +606,44 @@ TEST_CASE("random, halving, Hyperband, TPE and random-sampler searches keep the 
                     sample().values);
 }
 
+TEST_CASE("a search accepts NaN when its estimator does, and its row calls allocate when the estimator's do",
+          "[testing][conformance]") {
+  const auto imputed = mp::step<"impute">(mp::simple_imputer{}) | mp::step<"model">(mp::ridge{});
+  const auto scaled = mp::step<"scale">(mp::standard_scaler{}) | mp::step<"model">(mp::ridge{});
+  const auto space = mp::space{{"model.alpha", mp::loguniform(0.01, 10.0)}};
+  const auto cv = mp::kfold{.n_splits = 3};
+  const auto search = mp::grid_search{imputed, mp::grid{{"model.alpha", {0.1, 1.0}}}, {.cv = cv}};
+  static_assert(decltype(search)::allows_nan);
+  static_assert(!decltype(mp::grid_search{scaled, mp::grid{{"model.alpha", {0.1, 1.0}}}})::allows_nan);
+  static_assert(decltype(mp::random_search{imputed, space})::allows_nan);
+  static_assert(decltype(mp::halving_grid_search{imputed, mp::grid{{"model.alpha", {0.1, 1.0}}}})::allows_nan);
+  static_assert(decltype(mp::halving_random_search{imputed, space})::allows_nan);
+  static_assert(decltype(mp::hyperband{imputed, space})::allows_nan);
+  static_assert(decltype(mp::tpe_search{imputed, space})::allows_nan);
+  static_assert(decltype(mp::sampler_search{imputed, mp::random_sampler{space}})::allows_nan);
+  static_assert(!decltype(mp::tpe_search{scaled, space})::allows_nan);
+  static_assert(
+      decltype(mp::grid_search{mp::step<"f">(mp::transform_fn(square{})) | mp::step<"model">(mp::ridge{}),
+                               mp::grid{{"model.alpha", {0.1, 1.0}}}})::allocates_per_row);
+  static_assert(!decltype(mp::grid_search{scaled, mp::grid{{"model.alpha", {0.1, 1.0}}}})::allocates_per_row);
+
+  // A search fits its imputing pipeline on rows with NaN (before, check_stage reported fit_rejects_nan and
+  // predict_rejects_bad_input as broken for it), and a scaling one still has its NaN rules checked.
+  const mp::testing::report report = mp::testing::check_stage(search, sample().X, sample().values, counted());
+  INFO(report.to_string());
+  CHECK(report.ok());
+  CHECK(report.find("fit_rejects_nan")->status == mp::testing::rule_status::skipped);
+  CHECK(report.find("predict_rejects_bad_input")->status == mp::testing::rule_status::passed);
+  CHECK(mp::testing::check_stage(mp::tpe_search{scaled, space, {.n_trials = 3, .seed = 0, .cv = cv}}, sample().X,
+                                 sample().values)
+            .find("fit_rejects_nan")
+            ->status == mp::testing::rule_status::passed);
+  mp::matrix X = sample().X;
+  X(3, 1) = std::numeric_limits<double>::quiet_NaN();
+  const auto fitted = search.fit(X, sample().values);
+  CHECK(fitted.predict(X).allFinite());
+}
+
 }  // namespace test_conformance_tests
 
 #include "mlpipe/core/one_of.hpp"

@@ -51,6 +51,8 @@ template <class Spec>
 struct grid_search {
   static_assert(stage<Spec>, "mlpipe: grid_search{spec, grid, options} needs a stage or pipeline as spec");
   static constexpr std::string_view kind = "grid_search";
+  static constexpr bool allows_nan = detail::stage_allows_nan<Spec>();  // as its estimator, which X reaches first
+  static constexpr bool allocates_per_row = detail::stage_allocates_per_row<Spec>();  // as its estimator's row calls
   static constexpr auto params = std::tuple<>{};
   using fitted = fitted_search<typename Spec::fitted>;
 

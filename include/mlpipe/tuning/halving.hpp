@@ -343,6 +343,8 @@ template <class Spec>
 struct halving_grid_search {
   static_assert(stage<Spec>, "mlpipe: halving_grid_search{spec, grid, options} needs a stage or pipeline as spec");
   static constexpr std::string_view kind = "halving_grid_search";
+  static constexpr bool allows_nan = detail::stage_allows_nan<Spec>();  // as its estimator, which X reaches first
+  static constexpr bool allocates_per_row = detail::stage_allocates_per_row<Spec>();  // as its estimator's row calls
   static constexpr auto params = std::tuple<>{};
   using fitted = fitted_search<typename Spec::fitted, "halving_grid_search">;
 
@@ -370,6 +372,8 @@ template <class Spec>
 struct halving_random_search {
   static_assert(stage<Spec>, "mlpipe: halving_random_search{spec, space, options} needs a stage or pipeline as spec");
   static constexpr std::string_view kind = "halving_random_search";
+  static constexpr bool allows_nan = detail::stage_allows_nan<Spec>();  // as its estimator, which X reaches first
+  static constexpr bool allocates_per_row = detail::stage_allocates_per_row<Spec>();  // as its estimator's row calls
   static constexpr auto params = std::tuple<>{};
   using fitted = fitted_search<typename Spec::fitted, "halving_random_search">;
 
@@ -451,6 +455,8 @@ template <class Spec>
 struct hyperband {
   static_assert(stage<Spec>, "mlpipe: hyperband{spec, space, options} needs a stage or pipeline as spec");
   static constexpr std::string_view kind = "hyperband";
+  static constexpr bool allows_nan = detail::stage_allows_nan<Spec>();  // as its estimator, which X reaches first
+  static constexpr bool allocates_per_row = detail::stage_allocates_per_row<Spec>();  // as its estimator's row calls
   static constexpr auto params = std::tuple<>{};
   using fitted = fitted_search<typename Spec::fitted, "hyperband">;
 

@@ -46,6 +46,8 @@ template <class Spec>
 struct random_search {
   static_assert(stage<Spec>, "mlpipe: random_search{spec, space, options} needs a stage or pipeline as spec");
   static constexpr std::string_view kind = "random_search";
+  static constexpr bool allows_nan = detail::stage_allows_nan<Spec>();  // as its estimator, which X reaches first
+  static constexpr bool allocates_per_row = detail::stage_allocates_per_row<Spec>();  // as its estimator's row calls
   static constexpr auto params = std::tuple<>{};
   using fitted = fitted_search<typename Spec::fitted, "random_search">;
 
@@ -118,6 +120,8 @@ template <class Spec, sampler Sampler, fixed_string Kind = "sampler_search">
 struct sampler_search {
   static_assert(stage<Spec>, "mlpipe: sampler_search{spec, sampler, options} needs a stage or pipeline as spec");
   static constexpr std::string_view kind = Kind.view();
+  static constexpr bool allows_nan = detail::stage_allows_nan<Spec>();  // as its estimator, which X reaches first
+  static constexpr bool allocates_per_row = detail::stage_allocates_per_row<Spec>();  // as its estimator's row calls
   static constexpr auto params = std::tuple<>{};
   using fitted = fitted_search<typename Spec::fitted, Kind>;
 
