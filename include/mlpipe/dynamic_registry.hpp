@@ -268,7 +268,8 @@ inline const std::vector<std::pair<std::string, std::string>>& search_kinds() {
       {"random_search", "random"},
       {"tpe_search", "tpe"},
       {"halving_grid_search", "halving_grid"},
-      {"halving_random_search", "halving_random"}};
+      {"halving_random_search", "halving_random"},
+      {"hyperband", "hyperband"}};
   return kinds;
 }
 
@@ -455,6 +456,36 @@ const detail::dynamic_model& any_model::model() const {
   return *impl_;
 }
 
+namespace detail {
+
+// A saved hyperband's resource, as its spec's keys: the parameter whose value is every candidate's n_resources (else
+// "n_samples"), taken out of the space, and the least and most resource given. The file does not keep the factor.
+inline void hyperband_resource_spec(const nlohmann::json& state, nlohmann::json& params, nlohmann::json& space) {
+  const auto& names = state["column_names"];
+  const auto column = std::find(names.begin(), names.end(), "n_resources");
+  if (column == names.end()) return;
+  const auto& resources = state["columns"][static_cast<std::size_t>(column - names.begin())];
+  if (resources.empty()) return;
+  std::string resource = "n_samples";
+  for (auto it = space.begin(); it != space.end(); ++it) {
+    const std::string path = it.key();
+    bool every = true;
+    for (std::size_t c = 0; c < state["params"].size() && every; ++c) {
+      const auto& candidate = state["params"][c];
+      const auto pair = std::find_if(candidate.begin(), candidate.end(), [&](const auto& kv) { return kv[0] == path; });
+      every = pair != candidate.end() && (*pair)[1].is_number() && (*pair)[1].template get<double>() == resources[c];
+    }
+    if (every) resource = path;
+  }
+  if (resource != "n_samples") space.erase(resource);
+  params["resource"] = resource;
+  const auto [least, most] = std::minmax_element(resources.begin(), resources.end());
+  params["max_resource"] = static_cast<std::int64_t>(most->get<double>());
+  params["min_resource"] = static_cast<std::int64_t>(least->get<double>());
+}
+
+}  // namespace detail
+
 std::string any_model::spec_json() const {
   nlohmann::json node;
   model().encode(node);
@@ -473,7 +504,8 @@ std::string any_model::spec_json() const {
     if (auto state = n.find("state"); state != n.end() && state->contains("best_model") &&
                                       state->contains("scorer_names") && state->contains("params")) {
       // A search: its best model's spec as the estimator, the candidates it tried as lists (the file keeps
-      // neither the space's distributions nor the splitter: the refit searches these values with the default cv).
+      // neither the space's distributions nor the splitter: the refit searches these values with the default cv;
+      // nor a hyperband's factor, whose refit takes the default 3).
       nlohmann::json params = nlohmann::json::object();
       params["estimator"] = (*state)["best_model"];
       nlohmann::json space = nlohmann::json::object();
@@ -483,6 +515,7 @@ std::string any_model::spec_json() const {
           if (values.is_null()) values = nlohmann::json::array();
           if (std::find(values.begin(), values.end(), pair[1]) == values.end()) values.push_back(pair[1]);
         }
+      if (n["kind"] == "hyperband") detail::hyperband_resource_spec((*state), params, space);
       params["space"] = std::move(space);
       if (!(*state)["scorer_names"].empty()) params["scoring"] = (*state)["scorer_names"][0];
       const auto n_candidates = static_cast<std::int64_t>((*state)["params"].size());
@@ -624,5 +657,6 @@ template struct random_search<any_pipeline>;
 template struct halving_grid_search<any_pipeline>;
 template struct halving_random_search<any_pipeline>;
 template struct sampler_search<any_pipeline, tpe_sampler, "tpe_search">;
+template struct hyperband<any_pipeline>;
 
 }  // namespace mlpipe

@@ -619,6 +619,17 @@ TEST_CASE("searches are registered kinds: from_json builds them as the static co
             cv + "}}",
         data.X, data.y);
   }
+  SECTION("hyperband") {
+    check_search_agreement(
+        mp::hyperband{pipe, mp::space{{"model.C", mp::loguniform(0.01, 10.0)}},
+                      {.resource = "model.max_iter", .max_resource = 9, .min_resource = 1, .factor = 3.0, .seed = 2,
+                       .cv = folds}},
+        R"({"kind": "hyperband", "params": {"estimator": )" + estimator +
+            R"(, "space": {"model.C": {"loguniform": [0.01, 10.0]}}, "resource": "model.max_iter", "max_resource": 9,
+                "min_resource": 1, "factor": 3.0, "seed": 2, "cv": )" +
+            cv + "}}",
+        data.X, data.y);
+  }
 }
 
 TEST_CASE("a saved hyperband search loads through load_any as the model it saved", "[dynamic][search]") {
@@ -637,6 +648,13 @@ TEST_CASE("a saved hyperband search loads through load_any as the model it saved
   CHECK((loaded.predict(data.X).array() == fitted.predict(data.X).array()).all());
   CHECK((loaded.predict_proba(data.X).array() == fitted.predict_proba(data.X).array()).all());
   CHECK(saved(loaded) == saved_static(fitted));  // the same file: table, brackets, best model
+  // Its spec searches the values it tried with the resource it used, which the table's n_resources tells.
+  const auto spec = nlohmann::json::parse(loaded.spec_json());
+  CHECK(spec["params"]["resource"] == "model.max_iter");
+  CHECK(spec["params"]["max_resource"] == 9);
+  CHECK(spec["params"]["min_resource"] == 1);
+  CHECK(spec["params"]["space"].contains("model.C"));
+  CHECK_FALSE(spec["params"]["space"].contains("model.max_iter"));
 }
 
 TEST_CASE("a search over a regressor's spec has a regressor's roles and defaults", "[dynamic][search]") {
@@ -677,8 +695,14 @@ TEST_CASE("bad search specs are precise errors", "[dynamic][search]") {
         "spec: params.n_trials: 'n_trials' is an option of strategy tpe, not of 'random'. Expected keys: strategy, "
         "space, cv, scoring, seed, n_jobs, n_iter, max_time");
   CHECK(message(R"({"kind": "hyperband"})") ==
-        "spec: stage kind 'hyperband' loads from files but is not built from a spec; expected a stage, a pipeline or "
-        "one of the searches grid_search, random_search, tpe_search, halving_grid_search, halving_random_search");
+        "spec: a hyperband needs \"params\": {\"estimator\": a spec, \"space\": {...}, ...}, found none");
+  CHECK(message(R"({"kind": "hyperband", "params": {"estimator": {"kind": "ridge"}, "space": {"alpha": [1]},
+                    "n_iter": 3}})") ==
+        "spec: params.n_iter: 'n_iter' is an option of strategy random, halving_random, not of 'hyperband'. Expected "
+        "keys: strategy, space, cv, scoring, seed, n_jobs, factor, resource, max_resource, min_resource, max_time");
+  CHECK(message(R"({"kind": "hyperband", "params": {"estimator": {"kind": "ridge"}, "space": {"alpha": [1]},
+                    "min_resource": 0}})") ==
+        "spec: params.min_resource: expected an integer >= 1, found 0 (number)");
 }
 
 TEST_CASE("one_of is a run-time choice that agrees with the static one_of", "[dynamic][one_of]") {

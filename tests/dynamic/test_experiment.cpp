@@ -100,7 +100,11 @@ TEST_CASE("each search strategy of a spec is that search wrapped as a stage, in 
       {R"({"strategy": "halving_random", "space": {"model.C": {"choice": [0.1, 1.0, 10.0]}}, "n_iter": 3})",
        mp::any_pipeline(mp::halving_random_search(
            p, mp::space_list(mp::space{{"model.C", mp::choice({0.1, 1.0, 10.0})}}),
-           {.n_candidates = std::int64_t{3}, .cv = inner, .scoring = "accuracy"}))}};
+           {.n_candidates = std::int64_t{3}, .cv = inner, .scoring = "accuracy"}))},
+      {R"({"strategy": "hyperband", "space": {"model.C": {"loguniform": [0.01, 10]}}, "resource": "model.max_iter",
+           "max_resource": 9, "seed": 1})",
+       mp::any_pipeline(mp::hyperband<mp::any_pipeline>(
+           p, sp, {.resource = "model.max_iter", .max_resource = 9, .seed = 1, .cv = inner, .scoring = "accuracy"}))}};
   const auto& iris = mp::test::load("iris.csv");
   for (const auto& c : cases) {
     INFO(c.search);
@@ -220,7 +224,7 @@ TEST_CASE("every error of a bad experiment spec names its location, the value an
                          "registered; did you mean 'logistic_regression'?"));
   CHECK(error_of(with([](auto& j) { j["pipelines"][1]["search"]["strategy"] = "randm"; })) ==
         "spec.json: pipelines[1].search.strategy: unknown strategy 'randm'; did you mean 'random'? Expected one "
-        "of: grid, random, tpe, halving_grid, halving_random");
+        "of: grid, random, tpe, halving_grid, halving_random, hyperband");
   CHECK(error_of(with([](auto& j) { j["pipelines"][1]["search"]["n_trials"] = 5; })) ==
         "spec.json: pipelines[1].search.n_trials: 'n_trials' is an option of strategy tpe, not of 'random'. Expected "
         "keys: strategy, space, cv, scoring, seed, n_jobs, n_iter, max_time");
@@ -269,7 +273,7 @@ TEST_CASE("every error of a bad experiment spec names its location, the value an
           j["pipelines"][1]["search"] = {{"strategy", "grid"}, {"space", {{"model.C", {1.0}}}}, {"max_time", 5}};
         })) ==
         "spec.json: pipelines[1].search.max_time: 'max_time' is an option of strategy random, tpe, halving_grid, "
-        "halving_random, not of 'grid'. Expected keys: strategy, space, cv, scoring, seed, n_jobs");
+        "halving_random, hyperband, not of 'grid'. Expected keys: strategy, space, cv, scoring, seed, n_jobs");
   CHECK(error_of(with([](auto& j) { j["datasets"][0]["groups"] = "sepal_lenght"; })).starts_with(
         "spec.json: datasets[0].groups: no column 'sepal_lenght'"));
   CHECK(error_of(with([](auto& j) { j["datasets"][0]["groups"] = j["datasets"][0]["target"]; })).starts_with(

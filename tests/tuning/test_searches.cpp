@@ -252,6 +252,16 @@ TEST_CASE("halving_grid_search gives HalvingGridSearchCV's iterations, resources
   CHECK(r.column("n_resources") == ref["halving_grid_search_max_iter"]["n_resources"].get<std::vector<double>>());
   CHECK(mp::format_params(by_iter.best_params()).find("model.max_iter = 40") != std::string::npos);
   CHECK(r.to_csv().starts_with("param_model.C,param_model.max_iter,param_select.k,iter,n_resources,mean_fit_time"));
+  // max_iter caps each candidate's own solver steps: no candidate starts from another's solution, so the table is
+  // the one without warm starts (with them, a C started from its neighbour's solution would score differently).
+  const auto cold = mp::halving_grid_search{scale_select_logistic(), g,
+                                            {.factor = 2, .resource = "model.max_iter", .min_resources = 5,
+                                             .max_resources = 40, .cv = sklearn_folds(), .warm_start = false}}
+                        .fit(d.X, d.y);
+  REQUIRE(cold.results().n_candidates() == r.n_candidates());
+  for (std::size_t c = 0; c < r.n_candidates(); ++c)
+    for (std::size_t s = 0; s < r.n_splits(); ++s)
+      CHECK(cold.results().split_test_score(c, s) == r.split_test_score(c, s));
 }
 
 TEST_CASE("halving_random_search and hyperband run their brackets and are the same for any n_jobs", "[searches][halving][hyperband][parallel]") {

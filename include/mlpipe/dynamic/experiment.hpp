@@ -289,12 +289,16 @@ struct search_settings {
   any_splitter cv{};
   scoring_list scoring{};
   int n_jobs = 1;
-  double factor = 3.0;   // halving
-  double max_time = 0.0;  // random, tpe, halving: seconds; past them no task starts (a partial table). 0: no limit
+  double factor = 3.0;   // halving, hyperband
+  double max_time = 0.0;  // random, tpe, halving, hyperband: seconds; past them no task starts (a partial table)
+  std::string resource = "n_samples";  // hyperband: rows, or the path of an integer parameter ("model.max_iter")
+  std::int64_t max_resource = 0;       // hyperband: the most resource a candidate gets; 0: the number of rows
+  std::int64_t min_resource = 1;       // hyperband: the least resource a candidate gets
 };
 
 inline const std::vector<std::string>& strategies() {
-  static const std::vector<std::string> names = {"grid", "random", "tpe", "halving_grid", "halving_random"};
+  static const std::vector<std::string> names = {"grid", "random", "tpe", "halving_grid", "halving_random",
+                                                  "hyperband"};
   return names;
 }
 
@@ -303,8 +307,9 @@ inline std::vector<std::string> search_keys(const std::string& strategy) {
   std::vector<std::string> keys = {"strategy", "space", "cv", "scoring", "seed", "n_jobs"};
   if (strategy == "random") keys.push_back("n_iter");
   if (strategy == "tpe") keys.push_back("n_trials");
-  if (strategy == "halving_grid" || strategy == "halving_random") keys.push_back("factor");
+  if (strategy == "halving_grid" || strategy == "halving_random" || strategy == "hyperband") keys.push_back("factor");
   if (strategy == "halving_random") keys.push_back("n_iter");
+  if (strategy == "hyperband") keys.insert(keys.end(), {"resource", "max_resource", "min_resource"});
   if (strategy != "grid") keys.push_back("max_time");
   return keys;
 }
@@ -336,6 +341,17 @@ inline any_pipeline tuned(const any_pipeline& p, const search_settings& s) {
                                .scoring = s.scoring,
                                .n_jobs = s.n_jobs,
                                .max_time = s.max_time}));
+  if (s.strategy == "hyperband")
+    return any_pipeline(hyperband<any_pipeline>(p, spaces,
+                                                hyperband_options{.resource = s.resource,
+                                                                  .max_resource = s.max_resource,
+                                                                  .min_resource = s.min_resource,
+                                                                  .factor = s.factor,
+                                                                  .seed = s.seed,
+                                                                  .cv = s.cv,
+                                                                  .scoring = s.scoring,
+                                                                  .n_jobs = s.n_jobs,
+                                                                  .max_time = s.max_time}));
   halving_options h{.factor = s.factor,
                     .seed = s.seed,
                     .cv = s.cv,
@@ -409,6 +425,9 @@ inline any_pipeline read_search(const reader& r, const json& j, const any_pipeli
     s.factor = r.number(*v, member_at(where, "factor"));
     if (!(s.factor > 1.0)) r.fail(member_at(where, "factor"), "expected a number > 1, found " + reader::found(*v));
   }
+  if (const json* v = r.member(j, "resource")) s.resource = r.string(*v, member_at(where, "resource"));
+  if (const json* v = r.member(j, "max_resource")) s.max_resource = r.integer(*v, member_at(where, "max_resource"), 0);
+  if (const json* v = r.member(j, "min_resource")) s.min_resource = r.integer(*v, member_at(where, "min_resource"), 1);
   if (const json* v = r.member(j, "cv")) s.cv = read_splitter(r, *v, seed, member_at(where, "cv"));
   if (const json* v = r.member(j, "scoring")) {
     const std::string name = r.string(*v, member_at(where, "scoring"));

@@ -53,7 +53,7 @@ struct halving_options {
   bool refit = true;                           // refit the best candidate of the last iteration on all rows
   bool return_train_score = false;             // also score each model on its training rows
   bool reuse = true;                           // fit a pipeline prefix shared by several candidates once per split
-  bool warm_start = true;                      // fit along the last step's warm_start_param from the previous solution
+  bool warm_start = true;                      // fit along the last step's warm_start_param (resource "n_samples" only)
   std::optional<std::size_t> max_cache_bytes{};  // memory for shared prefix outputs (see search_options)
   std::string journal{};                       // a file recording each finished task, to resume from
   progress_callback on_progress{};             // called after each finished task
@@ -272,6 +272,15 @@ inline void check_factor(double factor, std::string_view kind) {
     throw invalid_parameter("factor = " + format_double(factor) + " is out of range; expected factor > 1", kind);
 }
 
+// The grid_search options of a halving search. A parameter as the resource caps each candidate's own work
+// (max_iter: its solver's steps), which a fit started from another candidate's solution would exceed, so such a
+// search fits every candidate from scratch: warm starts apply only to the resource "n_samples".
+inline search_options halving_common_options(const halving_options& o) {
+  search_options common = common_options(o);
+  common.warm_start = o.warm_start && o.resource == "n_samples";
+  return common;
+}
+
 template <class Spec, fixed_string Kind>
 fitted_search<typename Spec::fitted, Kind> fit_halving(const Spec& estimator, const space_list& spaces,
                                                        std::optional<std::vector<param_set>> grid_candidates,
@@ -279,7 +288,7 @@ fitted_search<typename Spec::fitted, Kind> fit_halving(const Spec& estimator, co
                                                        const vector_view& y) {
   constexpr std::string_view kind = Kind.view();
   check_factor(o.factor, kind);
-  const search_options common = common_options(o);
+  const search_options common = halving_common_options(o);
   const search_budget budget = budget_of(o);
   check_common(kind, o.seed, common, budget);
   check_space(estimator, spaces, kind);
@@ -409,7 +418,7 @@ struct hyperband_options {
   bool refit = true;                   // refit the best candidate evaluated with the most resource on all rows
   bool return_train_score = false;     // also score each model on its training rows
   bool reuse = true;                   // fit a pipeline prefix shared by several candidates once per split
-  bool warm_start = true;              // fit along the last step's warm_start_param from the previous solution
+  bool warm_start = true;              // fit along the last step's warm_start_param (resource "n_samples" only)
   std::optional<std::size_t> max_cache_bytes{};  // memory for shared prefix outputs (see search_options)
   std::string journal{};               // a file recording each finished task, to resume from
   progress_callback on_progress{};     // called after each finished task
@@ -492,7 +501,7 @@ struct hyperband {
       throw invalid_parameter("min_resource = " + std::to_string(options.min_resource) +
                                   " is out of range; expected 1 <= min_resource <= max_resource = " + std::to_string(R),
                               kind);
-    const search_options common = detail::common_options(o);
+    const search_options common = detail::halving_common_options(o);
     const search_budget budget = detail::budget_of(o);
     detail::check_common(kind, o.seed, common, budget);
     check_space(estimator, space, kind);
