@@ -461,17 +461,20 @@ namespace detail {
 // A saved hyperband's resource, as its spec's keys: the parameter whose value is every candidate's n_resources (else
 // "n_samples"), taken out of the space, and the least and most resource given. The file does not keep the factor.
 inline void hyperband_resource_spec(const nlohmann::json& state, nlohmann::json& params, nlohmann::json& space) {
-  const auto& names = state["column_names"];
-  const auto column = std::find(names.begin(), names.end(), "n_resources");
-  if (column == names.end()) return;
-  const auto& resources = state["columns"][static_cast<std::size_t>(column - names.begin())];
-  if (resources.empty()) return;
+  const auto names = state.find("column_names");
+  const auto columns = state.find("columns");
+  if (names == state.end() || columns == state.end()) return;
+  const auto column = std::find(names->begin(), names->end(), "n_resources");
+  if (column == names->end()) return;
+  const auto& resources = (*columns)[static_cast<std::size_t>(column - names->begin())];
+  const auto& candidates = state["params"];
+  if (resources.empty() || resources.size() != candidates.size()) return;
   std::string resource = "n_samples";
   for (auto it = space.begin(); it != space.end(); ++it) {
     const std::string path = it.key();
     bool every = true;
-    for (std::size_t c = 0; c < state["params"].size() && every; ++c) {
-      const auto& candidate = state["params"][c];
+    for (std::size_t c = 0; c < candidates.size() && every; ++c) {
+      const auto& candidate = candidates[c];
       const auto pair = std::find_if(candidate.begin(), candidate.end(), [&](const auto& kv) { return kv[0] == path; });
       every = pair != candidate.end() && (*pair)[1].is_number() && (*pair)[1].template get<double>() == resources[c];
     }
