@@ -458,9 +458,12 @@ const detail::dynamic_model& any_model::model() const {
 
 namespace detail {
 
-// A saved hyperband's resource, as its spec's keys: the parameter whose value is every candidate's n_resources (else
-// "n_samples"), taken out of the space, and the least and most resource given. The file does not keep the factor.
-inline void hyperband_resource_spec(const nlohmann::json& state, nlohmann::json& params, nlohmann::json& space) {
+// A saved hyperband's or halving search's resource, as its spec's keys: the parameter whose value is every
+// candidate's n_resources (else "n_samples"), taken out of the space, and the least and most resource given
+// (hyperband's min_resource and max_resource; a halving search's min_resources and max_resources, for a parameter
+// only: on rows its defaults plan from the data). The file does not keep the factor.
+inline void search_resource_spec(const std::string& kind, const nlohmann::json& state, nlohmann::json& params,
+                                 nlohmann::json& space) {
   const auto names = state.find("column_names");
   const auto columns = state.find("columns");
   if (names == state.end() || columns == state.end()) return;
@@ -481,10 +484,27 @@ inline void hyperband_resource_spec(const nlohmann::json& state, nlohmann::json&
     if (every) resource = path;
   }
   if (resource != "n_samples") space.erase(resource);
+  const bool halving = kind != "hyperband";
+  if (halving && resource == "n_samples") return;
   params["resource"] = resource;
   const auto [least, most] = std::minmax_element(resources.begin(), resources.end());
-  params["max_resource"] = static_cast<std::int64_t>(most->get<double>());
-  params["min_resource"] = static_cast<std::int64_t>(least->get<double>());
+  params[halving ? "max_resources" : "max_resource"] = static_cast<std::int64_t>(most->get<double>());
+  params[halving ? "min_resources" : "min_resource"] = static_cast<std::int64_t>(least->get<double>());
+}
+
+// The candidates a saved search drew: its table's rows, or a halving search's first iteration (the later ones
+// repeat the best of them).
+inline std::int64_t first_round_candidates(const nlohmann::json& state) {
+  const auto rows = static_cast<std::int64_t>(state["params"].size());
+  const auto names = state.find("column_names");
+  const auto columns = state.find("columns");
+  if (names == state.end() || columns == state.end()) return rows;
+  const auto column = std::find(names->begin(), names->end(), "iter");
+  if (column == names->end()) return rows;
+  const auto& iter = (*columns)[static_cast<std::size_t>(column - names->begin())];
+  const auto first = static_cast<std::int64_t>(std::count_if(
+      iter.begin(), iter.end(), [](const auto& v) { return v.is_number() && v.template get<double>() == 0.0; }));
+  return first > 0 ? first : rows;
 }
 
 }  // namespace detail
@@ -508,7 +528,7 @@ std::string any_model::spec_json() const {
                                       state->contains("scorer_names") && state->contains("params")) {
       // A search: its best model's spec as the estimator, the candidates it tried as lists (the file keeps
       // neither the space's distributions nor the splitter: the refit searches these values with the default cv;
-      // nor a hyperband's factor, whose refit takes the default 3).
+      // nor a halving search's or hyperband's factor, whose refit takes the default 3).
       nlohmann::json params = nlohmann::json::object();
       params["estimator"] = (*state)["best_model"];
       nlohmann::json space = nlohmann::json::object();
@@ -518,10 +538,12 @@ std::string any_model::spec_json() const {
           if (values.is_null()) values = nlohmann::json::array();
           if (std::find(values.begin(), values.end(), pair[1]) == values.end()) values.push_back(pair[1]);
         }
-      if (n["kind"] == "hyperband") detail::hyperband_resource_spec((*state), params, space);
+      const std::string kind = n["kind"].get<std::string>();
+      if (kind == "hyperband" || kind == "halving_grid_search" || kind == "halving_random_search")
+        detail::search_resource_spec(kind, *state, params, space);
       params["space"] = std::move(space);
       if (!(*state)["scorer_names"].empty()) params["scoring"] = (*state)["scorer_names"][0];
-      const auto n_candidates = static_cast<std::int64_t>((*state)["params"].size());
+      const auto n_candidates = detail::first_round_candidates(*state);
       if (n["kind"] == "random_search" || n["kind"] == "halving_random_search") params["n_iter"] = n_candidates;
       if (n["kind"] == "tpe_search") params["n_trials"] = n_candidates;
       n.erase("state");

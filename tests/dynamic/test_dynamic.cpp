@@ -610,6 +610,21 @@ TEST_CASE("searches are registered kinds: from_json builds them as the static co
             R"(, "space": {"model.C": [0.01, 0.1, 1.0, 10.0]}, "factor": 2.0, "cv": )" + cv + "}}",
         data.X, data.y);
   }
+  SECTION("halving_grid_search with a parameter as its resource") {
+    check_search_agreement(
+        mp::halving_grid_search(pipe, mp::grid{{"model.C", {0.01, 0.1, 1.0, 10.0}}},
+                                {.factor = 2.0,
+                                 .resource = "model.max_iter",
+                                 .min_resources = mp::resource_amount{std::int64_t{2}},
+                                 .max_resources = std::int64_t{8},
+                                 .aggressive_elimination = true,
+                                 .cv = folds}),
+        R"({"kind": "halving_grid_search", "params": {"estimator": )" + estimator +
+            R"(, "space": {"model.C": [0.01, 0.1, 1.0, 10.0]}, "factor": 2.0, "resource": "model.max_iter",
+                "min_resources": 2, "max_resources": 8, "aggressive_elimination": true, "cv": )" +
+            cv + "}}",
+        data.X, data.y);
+  }
   SECTION("halving_random_search") {
     check_search_agreement(
         mp::halving_random_search(pipe, mp::space{{"model.C", mp::loguniform(0.01, 10.0)}},
@@ -655,6 +670,54 @@ TEST_CASE("a saved hyperband search loads through load_any as the model it saved
   CHECK(spec["params"]["min_resource"] == 1);
   CHECK(spec["params"]["space"].contains("model.C"));
   CHECK_FALSE(spec["params"]["space"].contains("model.max_iter"));
+}
+
+TEST_CASE("a saved halving search's spec carries the parameter it used as its resource", "[dynamic][search]") {
+  const auto& data = mp::test::load("iris.csv");
+  const auto pipe = mp::step<"scale">(mp::standard_scaler{}) | mp::step<"model">(mp::logistic_regression{});
+  const mp::halving_options options{.resource = "model.max_iter",
+                                    .min_resources = mp::resource_amount{std::int64_t{1}},
+                                    .max_resources = std::int64_t{9},
+                                    .cv = mp::stratified_kfold{.n_splits = 3}};
+  const auto on_parameter = mp::halving_grid_search(pipe, mp::grid{{"model.C", {0.01, 0.1, 1.0}}}, options).fit(
+      data.X, data.y);
+  const std::string path = own_path("test_dynamic_halving", ".json");
+  mp::save(on_parameter, path);
+  const mp::any_model loaded = mp::load_any(path);
+  std::remove(path.c_str());
+  const auto spec = nlohmann::json::parse(loaded.spec_json());
+  CHECK(spec["params"]["resource"] == "model.max_iter");
+  CHECK(spec["params"]["min_resources"] == 1);
+  CHECK(spec["params"]["max_resources"] == 3);  // the most a candidate got: three candidates, factor 3, from 1
+  CHECK(spec["params"]["space"] == nlohmann::json::parse(R"({"model.C": [0.01, 0.1, 1.0]})"));
+  // Refitted from its spec, it runs the same schedule on the same candidates: the same table.
+  const mp::any_model refit = loaded.spec().fit(data.X, data.y);
+  const auto again = mp::halving_grid_search(pipe, mp::grid{{"model.C", {0.01, 0.1, 1.0}}},
+                                             {.resource = "model.max_iter",
+                                              .min_resources = mp::resource_amount{std::int64_t{1}},
+                                              .max_resources = std::int64_t{9}})
+                         .fit(data.X, data.y);
+  CHECK(without_times(saved_static(refit)) == without_times(saved_static(again)));
+  // On rows, the spec leaves the resource to its defaults, which plan from the data.
+  const auto on_rows = mp::halving_grid_search(pipe, mp::grid{{"model.C", {0.01, 0.1, 1.0}}},
+                                               {.cv = mp::stratified_kfold{.n_splits = 3}})
+                           .fit(data.X, data.y);
+  mp::save(on_rows, path);
+  const auto rows_spec = nlohmann::json::parse(mp::load_any(path).spec_json());
+  std::remove(path.c_str());
+  CHECK_FALSE(rows_spec["params"].contains("resource"));
+  CHECK_FALSE(rows_spec["params"].contains("min_resources"));
+  CHECK(rows_spec["params"]["space"] == nlohmann::json::parse(R"({"model.C": [0.01, 0.1, 1.0]})"));
+  // A halving random search's n_iter is its first iteration's candidates, not its table's rows.
+  const auto drawn = mp::halving_random_search(pipe, mp::space{{"model.C", mp::loguniform(0.01, 10.0)}},
+                                               {.n_candidates = std::int64_t{4}, .factor = 2.0,
+                                                .cv = mp::stratified_kfold{.n_splits = 3}})
+                         .fit(data.X, data.y);
+  REQUIRE(drawn.results().n_candidates() == 4 + 2 + 1);
+  mp::save(drawn, path);
+  const auto drawn_spec = nlohmann::json::parse(mp::load_any(path).spec_json());
+  std::remove(path.c_str());
+  CHECK(drawn_spec["params"]["n_iter"] == 4);
 }
 
 TEST_CASE("a search over a regressor's spec has a regressor's roles and defaults", "[dynamic][search]") {
@@ -703,6 +766,38 @@ TEST_CASE("bad search specs are precise errors", "[dynamic][search]") {
   CHECK(message(R"({"kind": "hyperband", "params": {"estimator": {"kind": "ridge"}, "space": {"alpha": [1]},
                     "min_resource": 0}})") ==
         "spec: params.min_resource: expected an integer >= 1, found 0 (number)");
+  const std::string logreg = R"({"steps": [{"name": "scale", "kind": "standard_scaler"},
+                                           {"name": "model", "kind": "logistic_regression"}]})";
+  const auto halving = [&](const std::string& options) {
+    return message(R"({"kind": "halving_grid_search", "params": {"estimator": )" + logreg +
+                   R"(, "space": {"model.C": [0.1, 1.0]}, )" + options + "}}");
+  };
+  CHECK(halving(R"("resource": "model.max_ite", "max_resources": 9)") ==
+        "spec: params.resource: search: unknown parameter path 'model.max_ite'; did you mean 'model.max_iter'? "
+        "Valid paths: scale.with_mean, scale.with_std, model.penalty, model.C, model.l1_ratio, model.fit_intercept, "
+        "model.max_iter, model.tol, model.class_weight (resource; expected \"n_samples\" or an integer parameter's "
+        "path)");
+  CHECK(halving(R"("resource": "model.tol", "max_resources": 9)") ==
+        "spec: params.resource: search: resource = 'model.tol' is a real number parameter; expected \"n_samples\" or "
+        "the path of an integer parameter, such as a model's max_iter");
+  CHECK(halving(R"("resource": "model.max_iter")") ==
+        "spec: params.resource: resource 'model.max_iter' needs \"max_resources\", a number (\"auto\" means the "
+        "number of rows, for resource \"n_samples\" only)");
+  CHECK(halving(R"("min_resources": "all")") ==
+        "spec: params.min_resources: expected an integer >= 1 or \"exhaust\", \"smallest\", found \"all\" (string)");
+  CHECK(halving(R"("max_resources": 0)") ==
+        "spec: params.max_resources: expected an integer >= 1, found 0 (number)");
+  CHECK(halving(R"("aggressive_elimination": 1)") ==
+        "spec: params.aggressive_elimination: expected true or false, found 1 (number)");
+  CHECK(message(R"({"kind": "hyperband", "params": {"estimator": )" + logreg +
+                R"(, "space": {"model.C": [0.1, 1.0]}, "resource": "model.max_iter"}})") ==
+        "spec: params.resource: resource 'model.max_iter' needs \"max_resource\", the most a candidate gets (0 means "
+        "the number of rows, for resource \"n_samples\" only)");
+  CHECK(message(R"({"kind": "hyperband", "params": {"estimator": )" + logreg +
+                R"(, "space": {"model.C": [0.1, 1.0]}, "max_resources": 9}})") ==
+        "spec: params.max_resources: 'max_resources' is an option of strategy halving_grid, halving_random, not of "
+        "'hyperband'. Expected keys: strategy, space, cv, scoring, seed, n_jobs, factor, resource, max_resource, "
+        "min_resource, max_time");
 }
 
 TEST_CASE("one_of is a run-time choice that agrees with the static one_of", "[dynamic][one_of]") {

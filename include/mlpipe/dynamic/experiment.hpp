@@ -13,6 +13,7 @@
 #include <string_view>
 #include <tuple>
 #include <utility>
+#include <variant>      // std::holds_alternative
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -279,6 +280,19 @@ inline distribution read_distribution(const reader& r, const json& j, bool lists
   });
 }
 
+// A halving search's amount of resource: an integer >= 1 or one of the named rules.
+inline resource_amount read_amount(const reader& r, const json& j, std::initializer_list<std::string_view> rules,
+                                   const std::string& where) {
+  std::vector<std::string> quoted;
+  for (const auto rule : rules) {
+    if (j.is_string() && j.get_ref<const std::string&>() == rule) return std::string(rule);
+    quoted.push_back("\"" + std::string(rule) + "\"");
+  }
+  if (!j.is_number_integer())
+    r.fail(where, "expected an integer >= 1 or " + join(quoted, quoted.size()) + ", found " + reader::found(j));
+  return r.integer(j, where, 1);
+}
+
 // A search's settings as the spec gives them.
 struct search_settings {
   std::string strategy;
@@ -291,9 +305,12 @@ struct search_settings {
   int n_jobs = 1;
   double factor = 3.0;   // halving, hyperband
   double max_time = 0.0;  // random, tpe, halving, hyperband: seconds; past them no task starts (a partial table)
-  std::string resource = "n_samples";  // hyperband: rows, or the path of an integer parameter ("model.max_iter")
+  std::string resource = "n_samples";  // halving, hyperband: rows, or an integer parameter's path ("model.max_iter")
   std::int64_t max_resource = 0;       // hyperband: the most resource a candidate gets; 0: the number of rows
   std::int64_t min_resource = 1;       // hyperband: the least resource a candidate gets
+  std::optional<resource_amount> min_resources{};       // halving: a number, "exhaust" or "smallest"
+  resource_amount max_resources = std::string("auto");  // halving: a number, or "auto" (the number of rows)
+  bool aggressive_elimination = false;                  // halving
 };
 
 inline const std::vector<std::string>& strategies() {
@@ -309,6 +326,8 @@ inline std::vector<std::string> search_keys(const std::string& strategy) {
   if (strategy == "tpe") keys.push_back("n_trials");
   if (strategy == "halving_grid" || strategy == "halving_random" || strategy == "hyperband") keys.push_back("factor");
   if (strategy == "halving_random") keys.push_back("n_iter");
+  if (strategy == "halving_grid" || strategy == "halving_random")
+    keys.insert(keys.end(), {"resource", "min_resources", "max_resources", "aggressive_elimination"});
   if (strategy == "hyperband") keys.insert(keys.end(), {"resource", "max_resource", "min_resource"});
   if (strategy != "grid") keys.push_back("max_time");
   return keys;
@@ -353,6 +372,10 @@ inline any_pipeline tuned(const any_pipeline& p, const search_settings& s) {
                                                                   .n_jobs = s.n_jobs,
                                                                   .max_time = s.max_time}));
   halving_options h{.factor = s.factor,
+                    .resource = s.resource,
+                    .min_resources = s.min_resources,
+                    .max_resources = s.max_resources,
+                    .aggressive_elimination = s.aggressive_elimination,
                     .seed = s.seed,
                     .cv = s.cv,
                     .scoring = s.scoring,
@@ -428,6 +451,30 @@ inline any_pipeline read_search(const reader& r, const json& j, const any_pipeli
   if (const json* v = r.member(j, "resource")) s.resource = r.string(*v, member_at(where, "resource"));
   if (const json* v = r.member(j, "max_resource")) s.max_resource = r.integer(*v, member_at(where, "max_resource"), 0);
   if (const json* v = r.member(j, "min_resource")) s.min_resource = r.integer(*v, member_at(where, "min_resource"), 1);
+  if (const json* v = r.member(j, "min_resources"))
+    s.min_resources = read_amount(r, *v, {"exhaust", "smallest"}, member_at(where, "min_resources"));
+  if (const json* v = r.member(j, "max_resources"))
+    s.max_resources = read_amount(r, *v, {"auto"}, member_at(where, "max_resources"));
+  if (const json* v = r.member(j, "aggressive_elimination")) {
+    if (!v->is_boolean())
+      r.fail(member_at(where, "aggressive_elimination"), "expected true or false, found " + reader::found(*v));
+    s.aggressive_elimination = v->get<bool>();
+  }
+  if (s.resource != "n_samples") {
+    // The resource is an integer parameter the space does not set, checked before anything is fitted; its amounts
+    // must be numbers ("auto" means rows).
+    const std::string here = member_at(where, "resource");
+    r.at(here, [&] {
+      mlpipe::detail::check_resource(p, s.resource, space_list(space(s.axes)), "search");
+      return 0;
+    });
+    if (s.strategy == "hyperband" && s.max_resource == 0)
+      r.fail(here, "resource '" + s.resource + "' needs \"max_resource\", the most a candidate gets (0 means the "
+                   "number of rows, for resource \"n_samples\" only)");
+    if (s.strategy != "hyperband" && std::holds_alternative<std::string>(s.max_resources))
+      r.fail(here, "resource '" + s.resource + "' needs \"max_resources\", a number (\"auto\" means the number "
+                   "of rows, for resource \"n_samples\" only)");
+  }
   if (const json* v = r.member(j, "cv")) s.cv = read_splitter(r, *v, seed, member_at(where, "cv"));
   if (const json* v = r.member(j, "scoring")) {
     const std::string name = r.string(*v, member_at(where, "scoring"));
