@@ -634,6 +634,16 @@ TEST_CASE("searches are registered kinds: from_json builds them as the static co
             cv + "}}",
         data.X, data.y);
   }
+  SECTION("halving_random_search with as many candidates as its last iteration can use") {
+    check_search_agreement(
+        mp::halving_random_search(pipe, mp::space{{"model.C", mp::loguniform(0.01, 10.0)}},
+                                  {.n_candidates = std::string("exhaust"), .factor = 2.0, .seed = 5, .cv = folds}),
+        R"({"kind": "halving_random_search", "params": {"estimator": )" + estimator +
+            R"(, "space": {"model.C": {"loguniform": [0.01, 10.0]}}, "n_iter": "exhaust", "factor": 2.0, "seed": 5,
+                "cv": )" +
+            cv + "}}",
+        data.X, data.y);
+  }
   SECTION("hyperband") {
     check_search_agreement(
         mp::hyperband{pipe, mp::space{{"model.C", mp::loguniform(0.01, 10.0)}},
@@ -787,6 +797,12 @@ TEST_CASE("bad search specs are precise errors", "[dynamic][search]") {
         "spec: params.min_resources: expected an integer >= 1 or \"exhaust\", \"smallest\", found \"all\" (string)");
   CHECK(halving(R"("max_resources": 0)") ==
         "spec: params.max_resources: expected an integer >= 1, found 0 (number)");
+  CHECK(message(R"({"kind": "halving_random_search", "params": {"estimator": )" + logreg +
+                R"(, "space": {"model.C": [0.1, 1.0]}, "n_iter": "all"}})") ==
+        "spec: params.n_iter: expected an integer >= 1 or \"exhaust\", found \"all\" (string)");
+  CHECK(message(R"({"kind": "random_search", "params": {"estimator": )" + logreg +
+                R"(, "space": {"model.C": [0.1, 1.0]}, "n_iter": "exhaust"}})") ==
+        "spec: params.n_iter: expected an integer >= 1, found \"exhaust\" (string)");
   CHECK(halving(R"("aggressive_elimination": 1)") ==
         "spec: params.aggressive_elimination: expected true or false, found 1 (number)");
   CHECK(message(R"({"kind": "hyperband", "params": {"estimator": )" + logreg +

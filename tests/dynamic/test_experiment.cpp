@@ -114,6 +114,10 @@ TEST_CASE("each search strategy of a spec is that search wrapped as a stage, in 
                                                    .seed = 2,
                                                    .cv = inner,
                                                    .scoring = "accuracy"}))},
+      {R"({"strategy": "halving_random", "space": {"model.C": {"loguniform": [0.01, 10]}}, "n_iter": "exhaust",
+           "seed": 3})",
+       mp::any_pipeline(mp::halving_random_search(
+           p, sp, {.n_candidates = std::string("exhaust"), .seed = 3, .cv = inner, .scoring = "accuracy"}))},
       {R"({"strategy": "halving_random", "space": {"model.C": {"choice": [0.1, 1.0, 10.0]}}, "n_iter": 3})",
        mp::any_pipeline(mp::halving_random_search(
            p, mp::space_list(mp::space{{"model.C", mp::choice({0.1, 1.0, 10.0})}}),

@@ -298,6 +298,7 @@ struct search_settings {
   std::string strategy;
   std::vector<space_axis> axes;
   int n_iter = 10;       // random, halving_random (its first iteration's candidates)
+  bool exhaust = false;  // halving_random: n_iter "exhaust" (as many candidates as the last iteration can use)
   int n_trials = 20;     // tpe
   std::int64_t seed = 0;
   any_splitter cv{};
@@ -386,7 +387,7 @@ inline any_pipeline tuned(const any_pipeline& p, const search_settings& s) {
     for (const auto& a : s.axes) axes.push_back({a.path, a.dist.values()});
     return any_pipeline(halving_grid_search<any_pipeline>(p, grid(std::move(axes)), std::move(h)));
   }
-  h.n_candidates = static_cast<std::int64_t>(s.n_iter);
+  h.n_candidates = s.exhaust ? resource_amount(std::string("exhaust")) : resource_amount(std::int64_t{s.n_iter});
   return any_pipeline(halving_random_search<any_pipeline>(p, spaces, std::move(h)));
 }
 
@@ -434,7 +435,12 @@ inline any_pipeline read_search(const reader& r, const json& j, const any_pipeli
     });
   if (seed) s.seed = *seed;
   if (const json* v = r.member(j, "seed")) s.seed = r.integer(*v, member_at(where, "seed"), 0);
-  if (const json* v = r.member(j, "n_iter")) s.n_iter = static_cast<int>(r.integer(*v, member_at(where, "n_iter"), 1));
+  if (const json* v = r.member(j, "n_iter")) {
+    if (s.strategy == "halving_random") {
+      s.exhaust = std::holds_alternative<std::string>(read_amount(r, *v, {"exhaust"}, member_at(where, "n_iter")));
+    }
+    if (!s.exhaust) s.n_iter = static_cast<int>(r.integer(*v, member_at(where, "n_iter"), 1));
+  }
   if (const json* v = r.member(j, "n_trials"))
     s.n_trials = static_cast<int>(r.integer(*v, member_at(where, "n_trials"), 1));
   if (const json* v = r.member(j, "n_jobs")) s.n_jobs = static_cast<int>(r.integer(*v, member_at(where, "n_jobs"), -1));
