@@ -458,18 +458,26 @@ const detail::dynamic_model& any_model::model() const {
 
 namespace detail {
 
+// A column of a saved search's table (state's column_names and columns), or null where the table has none of that
+// name.
+inline const nlohmann::json* saved_column(const nlohmann::json& state, std::string_view name) {
+  const auto names = state.find("column_names");
+  const auto columns = state.find("columns");
+  if (names == state.end() || columns == state.end()) return nullptr;
+  const auto column = std::find(names->begin(), names->end(), name);
+  if (column == names->end()) return nullptr;
+  return &(*columns)[static_cast<std::size_t>(column - names->begin())];
+}
+
 // A saved hyperband's or halving search's resource, as its spec's keys: the parameter whose value is every
 // candidate's n_resources (else "n_samples"), taken out of the space, and the least and most resource given
 // (hyperband's min_resource and max_resource; a halving search's min_resources and max_resources, for a parameter
 // only: on rows its defaults plan from the data). The file does not keep the factor.
 inline void search_resource_spec(const std::string& kind, const nlohmann::json& state, nlohmann::json& params,
                                  nlohmann::json& space) {
-  const auto names = state.find("column_names");
-  const auto columns = state.find("columns");
-  if (names == state.end() || columns == state.end()) return;
-  const auto column = std::find(names->begin(), names->end(), "n_resources");
-  if (column == names->end()) return;
-  const auto& resources = (*columns)[static_cast<std::size_t>(column - names->begin())];
+  const nlohmann::json* column = saved_column(state, "n_resources");
+  if (column == nullptr) return;
+  const auto& resources = *column;
   const auto& candidates = state["params"];
   if (resources.empty() || resources.size() != candidates.size()) return;
   std::string resource = "n_samples";
@@ -496,14 +504,10 @@ inline void search_resource_spec(const std::string& kind, const nlohmann::json& 
 // repeat the best of them).
 inline std::int64_t first_round_candidates(const nlohmann::json& state) {
   const auto rows = static_cast<std::int64_t>(state["params"].size());
-  const auto names = state.find("column_names");
-  const auto columns = state.find("columns");
-  if (names == state.end() || columns == state.end()) return rows;
-  const auto column = std::find(names->begin(), names->end(), "iter");
-  if (column == names->end()) return rows;
-  const auto& iter = (*columns)[static_cast<std::size_t>(column - names->begin())];
+  const nlohmann::json* iter = saved_column(state, "iter");
+  if (iter == nullptr) return rows;
   const auto first = static_cast<std::int64_t>(std::count_if(
-      iter.begin(), iter.end(), [](const auto& v) { return v.is_number() && v.template get<double>() == 0.0; }));
+      iter->begin(), iter->end(), [](const auto& v) { return v.is_number() && v.template get<double>() == 0.0; }));
   return first > 0 ? first : rows;
 }
 

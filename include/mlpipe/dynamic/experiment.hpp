@@ -436,10 +436,11 @@ inline any_pipeline read_search(const reader& r, const json& j, const any_pipeli
   if (seed) s.seed = *seed;
   if (const json* v = r.member(j, "seed")) s.seed = r.integer(*v, member_at(where, "seed"), 0);
   if (const json* v = r.member(j, "n_iter")) {
-    if (s.strategy == "halving_random") {
-      s.exhaust = std::holds_alternative<std::string>(read_amount(r, *v, {"exhaust"}, member_at(where, "n_iter")));
-    }
-    if (!s.exhaust) s.n_iter = static_cast<int>(r.integer(*v, member_at(where, "n_iter"), 1));
+    const resource_amount n_iter = s.strategy == "halving_random"
+                                       ? read_amount(r, *v, {"exhaust"}, member_at(where, "n_iter"))
+                                       : resource_amount(r.integer(*v, member_at(where, "n_iter"), 1));
+    s.exhaust = std::holds_alternative<std::string>(n_iter);
+    if (!s.exhaust) s.n_iter = static_cast<int>(std::get<std::int64_t>(n_iter));
   }
   if (const json* v = r.member(j, "n_trials"))
     s.n_trials = static_cast<int>(r.integer(*v, member_at(where, "n_trials"), 1));

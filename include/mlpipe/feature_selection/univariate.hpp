@@ -1,12 +1,13 @@
 #pragma once
 
-#include <algorithm>    // std::sort, std::unique, std::lower_bound, std::max, std::clamp
+#include <algorithm>    // std::max, std::clamp
 #include <array>
 #include <cmath>        // std::sqrt, std::isnan, std::isinf, std::isfinite
 #include <cstddef>
 #include <cstdint>      // std::int64_t, std::uint32_t
 #include <limits>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>      // std::get_if
@@ -15,6 +16,7 @@
 #include "mlpipe/core/check.hpp"
 #include "mlpipe/core/error.hpp"
 #include "mlpipe/core/invariants.hpp"
+#include "mlpipe/core/order.hpp"   // sorted_distinct, position_in
 #include "mlpipe/core/param_value.hpp"
 #include "mlpipe/core/special_functions.hpp"
 #include "mlpipe/core/types.hpp"
@@ -74,6 +76,10 @@ inline double ordered_sum(const vector_view& v) {
   return lane_sum(v.size(), [&](index i) { return v(i); });
 }
 
+inline double ordered_sum(std::span<const double> v) {
+  return lane_sum(static_cast<index>(v.size()), [&](index t) { return v[static_cast<std::size_t>(t)]; });
+}
+
 // The classes of y (sorted), and its rows grouped by class: class k's rows, in order, are at places start[k] ..
 // start[k + 1] of the grouping, and row i at place[i].
 struct class_groups {
@@ -85,14 +91,16 @@ struct class_groups {
   void group(const vector_view& x, std::vector<double>& grouped) const {
     for (std::size_t i = 0; i < place.size(); ++i) grouped[place[i]] = x(static_cast<index>(i));
   }
+  // Class k's values in grouped.
+  std::span<const double> of(const std::vector<double>& grouped, std::size_t k) const {
+    return std::span<const double>(grouped).subspan(start[k], start[k + 1] - start[k]);
+  }
 };
 
 // y's classes and rows by class, or an error naming kind when y has fewer than 2 classes.
 inline class_groups group_classes(const vector_view& y, std::string_view kind) {
   class_groups g;
-  g.classes.assign(y.data(), y.data() + y.size());
-  std::sort(g.classes.begin(), g.classes.end());
-  g.classes.erase(std::unique(g.classes.begin(), g.classes.end()), g.classes.end());
+  g.classes = sorted_distinct(y);
   if (g.classes.size() < 2) {
     throw invalid_input("y has a single class (" + format_double(g.classes.front()) +
                             "); expected at least 2 classes to compare",
@@ -101,8 +109,7 @@ inline class_groups group_classes(const vector_view& y, std::string_view kind) {
   g.place.resize(static_cast<std::size_t>(y.size()));
   g.start.assign(g.classes.size() + 1, 0);
   for (std::size_t i = 0; i < g.place.size(); ++i) {  // each row's class first, then its place
-    g.place[i] = static_cast<std::size_t>(std::lower_bound(g.classes.begin(), g.classes.end(), y(static_cast<index>(i))) -
-                                          g.classes.begin());
+    g.place[i] = static_cast<std::size_t>(position_in(g.classes, y(static_cast<index>(i))));
     ++g.start[g.place[i] + 1];
   }
   for (std::size_t k = 0; k < g.classes.size(); ++k) g.start[k + 1] += g.start[k];
@@ -140,31 +147,31 @@ inline univariate_scores f_classif_scores(const matrix_view& X, const vector_vie
     // First pass: class means and the grand mean.
     double total = 0.0;
     for (std::size_t k = 0; k < n_classes; ++k) {
-      const double* v = grouped.data() + g.start[k];
-      const double sum = lane_sum(static_cast<index>(g.start[k + 1] - g.start[k]), [&](index t) { return v[t]; });
+      const double sum = ordered_sum(g.of(grouped, k));
       total += sum;
       mean[k] = sum / g.count(k);
     }
     const double grand_first = total / static_cast<double>(n);
-    // Second pass: deviations from the first-pass means, per class, and from the grand mean.
+    // Second pass: deviations from the first-pass means, per class, and from the grand mean; each class mean is
+    // then corrected by its mean deviation.
     double ss_within = 0.0;
     double grand_deviation = 0.0;
-    std::vector<std::pair<double, double>> corrected(n_classes);  // each class's corrected mean and count
     for (std::size_t k = 0; k < n_classes; ++k) {
-      const double* v = grouped.data() + g.start[k];
+      const std::span<const double> v = g.of(grouped, k);
       const double m = mean[k];
       const auto [deviation, squares, from_grand] =  // sums of d, d^2 and x - grand_first
-          lane_sums<3>(static_cast<index>(g.start[k + 1] - g.start[k]), [&](index t) {
-            const double d = v[t] - m;
-            return std::array<double, 3>{d, d * d, v[t] - grand_first};
+          lane_sums<3>(static_cast<index>(v.size()), [&](index t) {
+            const double x_t = v[static_cast<std::size_t>(t)];
+            const double d = x_t - m;
+            return std::array<double, 3>{d, d * d, x_t - grand_first};
           });
       ss_within += squares - deviation * deviation / g.count(k);
       grand_deviation += from_grand;
-      corrected[k] = {mean[k] + deviation / g.count(k), g.count(k)};
+      mean[k] += deviation / g.count(k);
     }
     const double grand = grand_first + grand_deviation / static_cast<double>(n);
     double ss_between = 0.0;
-    for (const auto& [mean_k, count_k] : corrected) ss_between += count_k * (mean_k - grand) * (mean_k - grand);
+    for (std::size_t k = 0; k < n_classes; ++k) ss_between += g.count(k) * (mean[k] - grand) * (mean[k] - grand);
     ss_within = std::max(ss_within, 0.0);
     out.scores(j) = (ss_between / df_between) / (ss_within / df_within);
     out.pvalues(j) = special::f_sf(out.scores(j), df_between, df_within);
@@ -270,8 +277,7 @@ inline univariate_scores chi2_scores(const matrix_view& X, const vector_view& y)
     g.group(X.col(j), grouped);
     double total = 0.0;
     for (std::size_t c = 0; c < k; ++c) {
-      const double* v = grouped.data() + g.start[c];
-      observed[c] = lane_sum(static_cast<index>(g.start[c + 1] - g.start[c]), [&](index t) { return v[t]; });
+      observed[c] = ordered_sum(g.of(grouped, c));
       total += observed[c];
     }
     double chisq = 0.0;
