@@ -19,6 +19,7 @@
 #include "mlpipe/core/order.hpp"   // sorted_distinct, position_in
 #include "mlpipe/core/param_value.hpp"
 #include "mlpipe/core/special_functions.hpp"
+#include "mlpipe/core/sums.hpp"    // lane_sums, lane_sum, ordered_sum
 #include "mlpipe/core/types.hpp"
 #include "mlpipe/feature_selection/mutual_info.hpp"
 #include "mlpipe/feature_selection/score_func.hpp"
@@ -38,46 +39,6 @@ inline bool is_constant(const vector_view& v) {
   for (index i = 1; i < v.size(); ++i)
     if (v(i) != v(0)) return false;
   return true;
-}
-
-// N sums over count terms: term(t) for t = 0, 1, ... gives one value per sum, added to lane t % 4 of each; the
-// lanes are added up in a fixed order at the end. A feature's score depends only on its values this way: Eigen's
-// vectorized sums start their packets at the first aligned element, so the same values at another column of X
-// (another alignment) were added in another order, and two identical columns could score a rounding apart, which
-// breaks scikit-learn's tie rule in select_k_best. Four independent chains also run about four times as fast as one.
-template <std::size_t N, class Term>
-std::array<double, N> lane_sums(index count, const Term& term) {
-  std::array<double, N> a{}, b{}, c{}, d{};  // the lanes, named so that they stay in registers
-  const auto add = [](std::array<double, N>& lane, const std::array<double, N>& v) {
-    for (std::size_t s = 0; s < N; ++s) lane[s] += v[s];
-  };
-  index t = 0;
-  for (; t + 4 <= count; t += 4) {
-    add(a, term(t));
-    add(b, term(t + 1));
-    add(c, term(t + 2));
-    add(d, term(t + 3));
-  }
-  if (t < count) add(a, term(t));
-  if (t + 1 < count) add(b, term(t + 1));
-  if (t + 2 < count) add(c, term(t + 2));
-  std::array<double, N> out;
-  for (std::size_t s = 0; s < N; ++s) out[s] = (a[s] + b[s]) + (c[s] + d[s]);
-  return out;
-}
-
-// The sum of count terms term(t) (one value each), as lane_sums adds them.
-template <class Term>
-double lane_sum(index count, const Term& term) {
-  return lane_sums<1>(count, [&](index t) { return std::array<double, 1>{term(t)}; })[0];
-}
-
-inline double ordered_sum(const vector_view& v) {
-  return lane_sum(v.size(), [&](index i) { return v(i); });
-}
-
-inline double ordered_sum(std::span<const double> v) {
-  return lane_sum(static_cast<index>(v.size()), [&](index t) { return v[static_cast<std::size_t>(t)]; });
 }
 
 // The classes of y (sorted), and its rows grouped by class: class k's rows, in order, are at places start[k] ..

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cmath>        // std::sqrt, std::ldexp, std::ilogb, std::isfinite
 #include <limits>
 #include <span>
@@ -12,6 +13,7 @@
 #include "mlpipe/core/check.hpp"
 #include "mlpipe/core/invariants.hpp"
 #include "mlpipe/core/params.hpp"
+#include "mlpipe/core/sums.hpp"  // lane_sum, lane_sums
 #include "mlpipe/core/types.hpp"
 
 namespace mlpipe {
@@ -139,20 +141,25 @@ standard_scaler::fitted standard_scaler::fit(const matrix_view& X, const vector_
   detail::check_fit_input(kind, X);
   const auto n = static_cast<double>(X.rows());
   constexpr double eps = std::numeric_limits<double>::epsilon();
-  vector mean = X.colwise().mean().transpose();
+  vector mean(X.cols());
   vector var(X.cols());
   vector scale = vector::Ones(X.cols());
   for (index j = 0; j < X.cols(); ++j) {
+    const auto x = X.col(j);
     // Huge values are summed in units of 2^e, the power of two just below the column's largest magnitude: scaling
     // by a power of two is exact, so the statistics are those of the plain formulas without their overflow.
-    const double largest = X.col(j).cwiseAbs().maxCoeff();
+    const double largest = x.cwiseAbs().maxCoeff();
     const int e = largest > detail::large_magnitude ? std::ilogb(largest) : 0;
-    const auto x = (X.col(j).array() * std::ldexp(1.0, -e)).eval();  // x itself when e = 0
-    const double m = e == 0 ? mean(j) : x.mean();
-    // Two passes with the rounding correction of the second, as scikit-learn computes var_.
-    const auto centred = (x - m).eval();
-    const double correction = centred.sum();
-    const double v = (centred.square().sum() - correction * correction / n) / n;
+    const double unit = std::ldexp(1.0, -e);  // 1 when e = 0: x itself
+    // Two passes with the rounding correction of the second, as scikit-learn computes var_; the deviations are
+    // summed as they are computed (lane_sums), without a column-sized temporary: at 160,000 rows two such arrays
+    // per column were as much memory traffic as the column itself.
+    const double m = detail::lane_sum(x.size(), [&](index i) { return x(i) * unit; }) / n;
+    const auto [correction, squares] = detail::lane_sums<2>(x.size(), [&](index i) {
+      const double d = x(i) * unit - m;
+      return std::array<double, 2>{d, d * d};
+    });
+    const double v = (squares - correction * correction / n) / n;
     mean(j) = std::ldexp(m, e);
     var(j) = std::ldexp(v, 2 * e);
     if (!std::isfinite(var(j)))
