@@ -356,6 +356,17 @@ TEST_CASE("searches reject bad options before fitting anything", "[searches][err
   CHECK(error_message<mp::invalid_parameter>([&] {
           (void)mp::halving_grid_search{pipe, g, {.max_resources = 1000}}.fit(d.X, d.y);
         }) == "halving_grid_search: max_resources = 1000 rows but X has 569; expected at most the number of rows");
+  // Rows as the resource: too few for a split to keep a training and a test row is an error before any fit, with the
+  // least value that works (breast_cancer's 5 stratified splits hold 113 or 114 test rows of 569).
+  CHECK(error_message<mp::invalid_parameter>([&] {
+          (void)mp::halving_grid_search{pipe, g, {.min_resources = 1}}.fit(d.X, d.y);
+        }) == "halving_grid_search: min_resources = 1 leaves split 0 with 0 training and 0 test rows (of 455 and 114); "
+              "expected min_resources >= 6, so that every split keeps a training and a test row");
+  CHECK_NOTHROW(mp::halving_grid_search{pipe, g, {.min_resources = 40}}.fit(d.X, d.y));
+  CHECK(error_message<mp::invalid_parameter>([&] {
+          (void)mp::hyperband{pipe, space, {.max_resource = 0, .seed = 0}}.fit(d.X, d.y);
+        }) == "hyperband: the smallest rung (2 rows, from min_resource = 1) leaves split 0 with 1 training and 0 test "
+              "rows (of 455 and 114); expected min_resource >= 6, so that every split keeps a training and a test row");
   CHECK(error_message<mp::invalid_parameter>([&] {
           (void)mp::hyperband{pipe, space, {.resource = "model.max_iter"}}.fit(d.X, d.y);
         }) == "hyperband: max_resource = 0 is out of range; expected max_resource >= 1 (0: the number of rows, for "

@@ -196,6 +196,38 @@ inline std::optional<std::int64_t> amount_of(const resource_amount& a, std::stri
                           kind);
 }
 
+// With rows as the resource: throws, before any fit, when the least amount r would leave a split without a training
+// or a test row once subsample_splits keeps int(r / n_rows * count) of each. `amount` says where r comes from (the
+// option as given, or hyperband's smallest rung) and `option` which option to raise; the message gives the least
+// value that keeps a training and a test row in every split.
+inline void check_row_resource(const std::vector<split>& splits, std::int64_t r, std::size_t n_rows,
+                               const std::string& amount, std::string_view option, std::string_view kind) {
+  const auto kept = [&](std::int64_t a, std::size_t count) {
+    return static_cast<std::size_t>(static_cast<double>(a) / static_cast<double>(n_rows) * static_cast<double>(count));
+  };
+  const auto keeps_all = [&](std::int64_t a) {
+    for (const auto& s : splits)
+      if (kept(a, s.train.size()) == 0 || kept(a, s.test.size()) == 0) return false;
+    return true;
+  };
+  if (splits.empty() || keeps_all(r)) return;
+  std::size_t at = 0;
+  while (kept(r, splits[at].train.size()) > 0 && kept(r, splits[at].test.size()) > 0) ++at;
+  std::size_t fewest = n_rows;  // the fewest training or test rows of a split
+  for (const auto& s : splits) fewest = std::min({fewest, s.train.size(), s.test.size()});
+  // int(a / n * fewest) >= 1 needs a >= n / fewest: start just below it and step up past the rounding.
+  auto least = static_cast<std::int64_t>(static_cast<double>(n_rows) / static_cast<double>(std::max<std::size_t>(fewest, 1)));
+  least = std::max<std::int64_t>(least - 1, 1);
+  while (!keeps_all(least) && least < static_cast<std::int64_t>(n_rows)) ++least;
+  throw invalid_parameter(amount + " leaves split " + std::to_string(at) + " with " +
+                              std::to_string(kept(r, splits[at].train.size())) + " training and " +
+                              std::to_string(kept(r, splits[at].test.size())) + " test rows (of " +
+                              std::to_string(splits[at].train.size()) + " and " +
+                              std::to_string(splits[at].test.size()) + "); expected " + std::string(option) +
+                              " >= " + std::to_string(least) + ", so that every split keeps a training and a test row",
+                          kind);
+}
+
 // The table of successive halving: each iteration's candidates on its resource, with iter and n_resources columns.
 template <class Spec>
 void run_halving(search_session<Spec>& session, std::vector<param_set> candidates, const halving_schedule& plan,
@@ -326,6 +358,12 @@ fitted_search<typename Spec::fitted, Kind> fit_halving(const Spec& estimator, co
     candidates = spaces.sample(n ? static_cast<std::size_t>(*n) : static_cast<std::size_t>(max_r / min_r), rng);
   }
   const halving_schedule plan = plan_halving(candidates.size(), o.factor, min_r, max_r, exhaust, o.aggressive_elimination);
+  if (o.resource == "n_samples" && !plan.n_resources.empty())
+    check_row_resource(session.splits(), plan.n_resources.front(), static_cast<std::size_t>(X.rows()),
+                       plan.n_resources.front() == min_r
+                           ? "min_resources = " + std::to_string(min_r)
+                           : "the first iteration (" + std::to_string(plan.n_resources.front()) + " rows)",
+                       "min_resources", kind);
   std::size_t total = 0;
   for (const std::size_t n : plan.n_candidates) total += n * session.splits().size();
   session.set_total(total);
@@ -529,6 +567,15 @@ struct hyperband {
             format_double(o.factor) + ";resource=" + o.resource + ";" + detail::describe_space(space),
         X, y);
     const auto plan = detail::plan_hyperband(R, options.min_resource, o.factor);
+    if (o.resource == "n_samples") {
+      std::int64_t least = R;
+      for (const auto& b : plan)
+        if (!b.n_resources.empty()) least = std::min(least, b.n_resources.front());
+      detail::check_row_resource(session.splits(), least, static_cast<std::size_t>(X.rows()),
+                                 "the smallest rung (" + std::to_string(least) + " rows, from min_resource = " +
+                                     std::to_string(options.min_resource) + ")",
+                                 "min_resource", kind);
+    }
     std::size_t total = 0;
     for (const auto& b : plan)
       for (const std::size_t n : b.n_candidates) total += n * session.splits().size();
