@@ -3,6 +3,7 @@
 #include <algorithm>    // std::max, std::min
 #include <cmath>        // std::exp, std::log, std::log1p, std::abs, std::isfinite
 #include <cstddef>
+#include <cstdint>      // std::uint8_t
 #include <limits>
 #include <span>
 #include <string>
@@ -302,9 +303,9 @@ class logistic_objective {
     block_weight_.resize(b);
     block_residual_.resize(b);
     if (weights_.empty()) {
-      sign_.resize(X.rows());
-      for (index i = 0; i < X.rows(); ++i)  // arithmetic, not a branch on the label (exact: 1 - 2 = -1)
-        sign_(i) = 1.0 - 2.0 * static_cast<double>(labels_[static_cast<std::size_t>(i)] == 1);
+      positive_.resize(static_cast<std::size_t>(X.rows()));
+      for (std::size_t i = 0; i < positive_.size(); ++i) positive_[i] = labels_[i] == 1 ? 1 : 0;
+      block_sign_.resize(b);
       near_one_.resize(b);
       near_zero_.resize(b);
     }
@@ -451,9 +452,13 @@ class logistic_objective {
       z.array() += intercept;
       e = (-z.array().abs()).exp();
       if (weights_.empty()) {
-        // With s = +1 for class 0 and -1 for class 1 (sign_): the hinge max(s z, 0) and p - y = s sigmoid(|z|) where
-        // s z > 0, else s sigmoid(-|z|) (exactly); in array form, so it vectorizes.
-        const auto s = sign_.segment(start, b).array();
+        // With s = +1 for class 0 and -1 for class 1: the hinge max(s z, 0) and p - y = s sigmoid(|z|) where s z > 0,
+        // else s sigmoid(-|z|) (exactly); in array form, so it vectorizes. s is made for the block from one byte a
+        // row (arithmetic, not a branch on the label; exact: 1 - 2 = -1), so a pass reads 1 byte of labels a row
+        // instead of 8.
+        const std::uint8_t* positive = positive_.data() + start;
+        for (index i = 0; i < b; ++i) block_sign_(i) = 1.0 - 2.0 * static_cast<double>(positive[i]);
+        const auto s = block_sign_.head(b).array();
         auto near_one = near_one_.head(b).array();   // sigmoid(|z|)
         auto near_zero = near_zero_.head(b).array();  // sigmoid(-|z|)
         near_one = 1.0 / (1.0 + e.array());
@@ -504,7 +509,8 @@ class logistic_objective {
   // so a pass over X writes no n-long arrays (at 200,000 rows they would be as much memory traffic as X itself).
   vector block_scores_, block_weight_, block_residual_;
   vector last_theta_;  // the last evaluated point (binary only)
-  vector sign_;       // +1 for class 0, -1 for class 1 (binary, without weights)
+  std::vector<std::uint8_t> positive_;  // 1 for class 1, 0 for class 0 (binary, without weights)
+  vector block_sign_;  // +1 for class 0, -1 for class 1, on a block of rows
   vector near_one_;   // sigmoid(|z|) on a block of rows
   vector near_zero_;  // sigmoid(-|z|) on a block of rows
   bool fuse_hessian_ = false;   // evaluate() with a gradient also sums the Hessian (binary only)
