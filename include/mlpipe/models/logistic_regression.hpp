@@ -302,9 +302,10 @@ class logistic_objective {
     block_scores_.resize(b);
     block_weight_.resize(b);
     block_residual_.resize(b);
+    positive_.resize(labels_.size());  // two classes: one byte a row replaces the class indices
+    for (std::size_t i = 0; i < positive_.size(); ++i) positive_[i] = labels_[i] == 1 ? 1 : 0;
+    labels_ = {};
     if (weights_.empty()) {
-      positive_.resize(static_cast<std::size_t>(X.rows()));
-      for (std::size_t i = 0; i < positive_.size(); ++i) positive_[i] = labels_[i] == 1 ? 1 : 0;
       block_sign_.resize(b);
       near_one_.resize(b);
       near_zero_.resize(b);
@@ -469,7 +470,7 @@ class logistic_objective {
       } else {
         for (index i = 0; i < b; ++i) {
           const double zi = z(i);
-          const bool positive = labels_[static_cast<std::size_t>(start + i)] == 1;
+          const bool positive = positive_[static_cast<std::size_t>(start + i)] != 0;
           const double near_one = 1.0 / (1.0 + e(i));  // sigmoid(|z|)
           const double near_zero = e(i) * near_one;    // sigmoid(-|z|)
           const double hinge = std::max(positive ? -zi : zi, 0.0);
@@ -496,7 +497,7 @@ class logistic_objective {
   double row_weight(index i) const { return weights_.empty() ? 1.0 : weights_[static_cast<std::size_t>(i)]; }
 
   Design X_;
-  std::vector<index> labels_;  // class index of each row
+  std::vector<index> labels_;  // class index of each row (multinomial only; two classes keep positive_)
   std::vector<double> weights_;  // each row's weight in the loss (empty: 1)
   index n_classes_;
   double C_;
@@ -509,7 +510,7 @@ class logistic_objective {
   // so a pass over X writes no n-long arrays (at 200,000 rows they would be as much memory traffic as X itself).
   vector block_scores_, block_weight_, block_residual_;
   vector last_theta_;  // the last evaluated point (binary only)
-  std::vector<std::uint8_t> positive_;  // 1 for class 1, 0 for class 0 (binary, without weights)
+  std::vector<std::uint8_t> positive_;  // 1 for class 1, 0 for class 0 (binary only)
   vector block_sign_;  // +1 for class 0, -1 for class 1, on a block of rows
   vector near_one_;   // sigmoid(|z|) on a block of rows
   vector near_zero_;  // sigmoid(-|z|) on a block of rows

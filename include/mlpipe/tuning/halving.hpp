@@ -115,6 +115,11 @@ inline std::vector<std::size_t> top_k(const std::vector<double>& means, std::siz
   return std::vector<std::size_t>(nan.end() - static_cast<std::ptrdiff_t>(keep), nan.end());
 }
 
+// How many of count rows a subsample keeps: int(fraction * count), as scikit-learn's _SubsampleMetaSplitter.
+inline std::size_t subsample_size(double fraction, std::size_t count) {
+  return static_cast<std::size_t>(fraction * static_cast<double>(count));
+}
+
 // The splits with a fraction of their rows, as scikit-learn's _SubsampleMetaSplitter(fraction, subsample_test=True,
 // random_state=seed): each split's training and test rows shuffled by a fresh RandomState(seed), the first
 // int(fraction * count) kept, in the shuffled order.
@@ -124,7 +129,7 @@ inline std::vector<split> subsample_splits(const std::vector<split>& splits, dou
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
     numpy_random_state rng(seed);
     rng.shuffle(std::span<std::size_t>(order));
-    const auto n = static_cast<std::size_t>(fraction * static_cast<double>(rows.size()));
+    const std::size_t n = subsample_size(fraction, rows.size());
     std::vector<index> out(n);
     for (std::size_t i = 0; i < n; ++i) out[i] = rows[order[i]];
     return out;
@@ -203,22 +208,21 @@ inline std::optional<std::int64_t> amount_of(const resource_amount& a, std::stri
 inline void check_row_resource(const std::vector<split>& splits, std::int64_t r, std::size_t n_rows,
                                const std::string& amount, std::string_view option, std::string_view kind) {
   const auto kept = [&](std::int64_t a, std::size_t count) {
-    return static_cast<std::size_t>(static_cast<double>(a) / static_cast<double>(n_rows) * static_cast<double>(count));
+    return subsample_size(static_cast<double>(a) / static_cast<double>(n_rows), count);
   };
-  const auto keeps_all = [&](std::int64_t a) {
-    for (const auto& s : splits)
-      if (kept(a, s.train.size()) == 0 || kept(a, s.test.size()) == 0) return false;
-    return true;
+  const auto short_split = [&](std::int64_t a) {  // the first split left without a training or a test row, if any
+    std::size_t at = 0;
+    while (at < splits.size() && kept(a, splits[at].train.size()) > 0 && kept(a, splits[at].test.size()) > 0) ++at;
+    return at;
   };
-  if (splits.empty() || keeps_all(r)) return;
-  std::size_t at = 0;
-  while (kept(r, splits[at].train.size()) > 0 && kept(r, splits[at].test.size()) > 0) ++at;
+  const std::size_t at = short_split(r);
+  if (at == splits.size()) return;
   std::size_t fewest = n_rows;  // the fewest training or test rows of a split
   for (const auto& s : splits) fewest = std::min({fewest, s.train.size(), s.test.size()});
   // int(a / n * fewest) >= 1 needs a >= n / fewest: start just below it and step up past the rounding.
   auto least = static_cast<std::int64_t>(static_cast<double>(n_rows) / static_cast<double>(std::max<std::size_t>(fewest, 1)));
   least = std::max<std::int64_t>(least - 1, 1);
-  while (!keeps_all(least) && least < static_cast<std::int64_t>(n_rows)) ++least;
+  while (short_split(least) < splits.size() && least < static_cast<std::int64_t>(n_rows)) ++least;
   throw invalid_parameter(amount + " leaves split " + std::to_string(at) + " with " +
                               std::to_string(kept(r, splits[at].train.size())) + " training and " +
                               std::to_string(kept(r, splits[at].test.size())) + " test rows (of " +
