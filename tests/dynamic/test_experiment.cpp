@@ -118,6 +118,12 @@ TEST_CASE("each search strategy of a spec is that search wrapped as a stage, in 
            "seed": 3})",
        mp::any_pipeline(mp::halving_random_search(
            p, sp, {.n_candidates = std::string("exhaust"), .seed = 3, .cv = inner, .scoring = "accuracy"}))},
+      // Without n_iter: halving_random_search's default, "exhaust" (on this space and seed, 10 candidates would pick
+      // other C values on both outer splits).
+      {R"({"strategy": "halving_random", "space": {"model.C": {"loguniform": [0.0001, 10000]}}, "seed": 0})",
+       mp::any_pipeline(mp::halving_random_search(
+           p, mp::space_list(mp::space{{"model.C", mp::loguniform(1e-4, 1e4)}}),
+           {.seed = 0, .cv = inner, .scoring = "accuracy"}))},
       {R"({"strategy": "halving_random", "space": {"model.C": {"choice": [0.1, 1.0, 10.0]}}, "n_iter": 3})",
        mp::any_pipeline(mp::halving_random_search(
            p, mp::space_list(mp::space{{"model.C", mp::choice({0.1, 1.0, 10.0})}}),

@@ -298,7 +298,8 @@ struct search_settings {
   std::string strategy;
   std::vector<space_axis> axes;
   int n_iter = 10;       // random, halving_random (its first iteration's candidates)
-  bool exhaust = false;  // halving_random: n_iter "exhaust" (as many candidates as the last iteration can use)
+  bool exhaust = false;  // halving_random: n_iter "exhaust" (as many candidates as the last iteration can use; the
+                         // default, as halving_random_search's)
   int n_trials = 20;     // tpe
   std::int64_t seed = 0;
   any_splitter cv{};
@@ -435,6 +436,7 @@ inline any_pipeline read_search(const reader& r, const json& j, const any_pipeli
     });
   if (seed) s.seed = *seed;
   if (const json* v = r.member(j, "seed")) s.seed = r.integer(*v, member_at(where, "seed"), 0);
+  s.exhaust = s.strategy == "halving_random";  // halving_random_search's default n_candidates: "exhaust"
   if (const json* v = r.member(j, "n_iter")) {
     const resource_amount n_iter = s.strategy == "halving_random"
                                        ? read_amount(r, *v, {"exhaust"}, member_at(where, "n_iter"))
