@@ -662,6 +662,7 @@ template <class Deferred = void>
 std::pair<std::vector<char>, std::vector<char>> cost_complexity_prune(const tree_structure& t, double ccp_alpha,
                                                                       pruning_path* path) {
   const auto n = static_cast<std::size_t>(t.node_count());
+  if (n == 0) return {};  // no tree (a fitted tree has its root at least)
   const auto& left = t.children_left();
   const auto& right = t.children_right();
   std::vector<index> parent(n, -1), n_leaves(n, 0);
