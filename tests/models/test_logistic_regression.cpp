@@ -3,6 +3,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -576,6 +577,44 @@ TEST_CASE("the binary objective's Hessian is the same summed during evaluate or 
   mp::matrix expected = C * (X1.transpose() * d.asDiagonal() * X1);
   expected.diagonal().head(p).array() += 1.0;
   CHECK((H1 - expected).cwiseAbs().maxCoeff() <= 1e-12 * expected.cwiseAbs().maxCoeff());
+}
+
+TEST_CASE("in a chain along C, each fit starts from a Newton step that the previous fit's end predicts",
+          "[models][logistic][warm_start]") {
+  const auto& d = mp::test::load("breast_cancer.csv");
+  const mp::matrix& X = breast_cancer_standardized();
+  const mp::logistic_regression weak{.C = 0.1}, mid{}, strong{.C = 10.0};
+  const auto previous = weak.fit(X, d.y);
+  const auto other = mp::logistic_regression{.C = 0.2}.fit(X, d.y);
+  const mp::matrix copy = X;  // the same values at another address
+  std::optional<mp::logistic_regression::fitted> first, predicted, next, foreign, moved;
+  {
+    // What a search does for a group of candidates on one split (core/reuse.hpp).
+    const mp::warm_chain_scope chain;
+    first.emplace(weak.fit(X, d.y));  // leaves where Newton ended in the chain
+    predicted.emplace(mid.fit_warm(X, d.y, *first));
+    next.emplace(strong.fit_warm(X, d.y, *predicted));
+    // A warm start that is not the chain's last solution, or other rows: the chain's state goes unused.
+    foreign.emplace(mid.fit_warm(X, d.y, other));
+    moved.emplace(strong.fit_warm(copy, d.y, *foreign));
+  }
+  CHECK(first->coef() == previous.coef());  // a cold fit is the same in a chain or not
+  const auto plain = mid.fit_warm(X, d.y, previous);
+  const auto plain_next = strong.fit_warm(X, d.y, plain);
+  // The predicted step replaces Newton's first step from the warm start, and its pass over the rows.
+  CHECK(predicted->n_iter() == plain.n_iter() - 1);
+  CHECK(next->n_iter() == plain_next.n_iter() - 1);
+  // The same optimum: within what separates the default tolerance's solution from it (~1e-11 here).
+  CHECK(max_abs_diff(predicted->coef(), plain.coef()) < 1e-9);
+  CHECK(std::abs(predicted->intercept()(0) - plain.intercept()(0)) < 1e-9);
+  CHECK(max_abs_diff(next->coef(), plain_next.coef()) < 1e-9);
+  CHECK(predicted->converged());
+  CHECK(next->converged());
+  // Unused states change nothing, bit for bit.
+  const auto foreign_plain = mid.fit_warm(X, d.y, other);
+  CHECK(foreign->coef() == foreign_plain.coef());
+  CHECK(foreign->n_iter() == foreign_plain.n_iter());
+  CHECK(moved->coef() == strong.fit_warm(copy, d.y, foreign_plain).coef());
 }
 
 TEST_CASE("logistic_regression starts from a model fitted on more features, as recursive elimination does",

@@ -1,10 +1,12 @@
 #pragma once
 
 #include <algorithm>    // std::max, std::min
+#include <any>
 #include <cmath>        // std::exp, std::log, std::log1p, std::abs, std::isfinite
 #include <cstddef>
 #include <cstdint>      // std::uint8_t
 #include <limits>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -20,6 +22,7 @@
 #include "mlpipe/core/linalg.hpp"  // cholesky_in_place
 #include "mlpipe/core/param_value.hpp"  // format_double
 #include "mlpipe/core/params.hpp"
+#include "mlpipe/core/reuse.hpp"  // warm_chain_scope
 #include "mlpipe/core/types.hpp"
 #include "mlpipe/models/class_weight.hpp"
 
@@ -81,7 +84,9 @@ struct logistic_regression {
   fitted fit(const matrix_view& X, const vector_view& y, const vector_view& sample_weight) const;
 
   // A search fits candidates along C in ascending order, each starting from the last solution (see
-  // mlpipe/core/reuse.hpp): the optimum is the same, Newton just needs fewer steps to reach it.
+  // mlpipe/core/reuse.hpp): the optimum is the same, Newton just needs fewer steps to reach it. In the search's chain
+  // (warm_chain_scope), a two-class fit with the l2 or no penalty and unweighted rows also takes its first Newton
+  // step from the previous fit's last Hessian, without a pass over the rows (logistic_predicted_start).
   static constexpr std::string_view warm_start_param = "C";
   template <class Deferred = void>
   fitted fit_warm(const matrix_view& X, const vector_view& y, const fitted& previous) const;
@@ -521,11 +526,31 @@ class logistic_objective {
   vector ones_;                         // that column of ones
 };
 
+// Where Newton ended on two classes: its last iterate before the final step (which it takes without a pass over X),
+// with the gradient, Hessian and objective there. The next fit of a chain along C predicts its first step from it
+// (logistic_predicted_start).
+struct newton_end {
+  vector theta;
+  vector gradient;
+  matrix hessian;
+  double value = 0.0;
+};
+
 // What the solvers return: the parameters in logistic_objective's layout, iterations taken, and convergence.
 struct logistic_solution {
   vector theta;
   index n_iter = 0;
   bool converged = false;
+  std::optional<newton_end> end;  // Newton on two classes, when it ended with its final step
+};
+
+// A start for Newton predicted without a pass over X (logistic_predicted_start): kept when the objective there is
+// below the fallback's (the warm start's, predicted) by the Armijo margin of the predicted step, as a line search
+// from the fallback would keep it; else Newton starts from the fallback.
+struct logistic_start {
+  vector theta;
+  double fallback_value = 0.0;  // the objective at the fallback, from the previous fit's quadratic model
+  double slope = 0.0;           // gradient . step at the fallback (< 0)
 };
 
 // What the solvers throw when the loss or its derivatives overflow (rather than return NaN coefficients);
@@ -576,13 +601,25 @@ bool armijo_step(Objective& f, const vector& theta, double value, const vector& 
 // Newton's method: Cholesky factorization of the Hessian, Armijo backtracking. Once |gradient|_max <= tol * C it
 // takes one last step (that squares the remaining error, for the price of one Hessian) and stops, converged; so it
 // does when the Newton decrement says the objective is optimal to rounding before the gradient test can hold.
+// With a predicted start, Newton tries it first (one evaluation, which becomes its first iteration's when kept; the
+// predicted step is not counted in n_iter: it read no row).
 template <class Objective>
-logistic_solution newton_logistic(Objective& f, vector theta, double C, double tol, int max_iter) {
+logistic_solution newton_logistic(Objective& f, vector theta, double C, double tol, int max_iter,
+                                  const logistic_start* predicted = nullptr) {
   const index m = f.size();
   vector g(m), g_new(m), d(m), theta_new(m);
   matrix H, L;
   f.sum_hessian_in_evaluate();
-  double value = f.evaluate(theta, &g);
+  double value = 0.0;
+  bool started = false;
+  if (predicted != nullptr && predicted->theta.size() == m) {
+    value = f.evaluate(predicted->theta, &g);
+    const double rounding = 16.0 * std::numeric_limits<double>::epsilon() * std::abs(predicted->fallback_value);
+    started = std::isfinite(value) && g.allFinite() &&
+              value <= predicted->fallback_value + 1e-4 * predicted->slope + rounding;
+    if (started) theta = predicted->theta;
+  }
+  if (!started) value = f.evaluate(theta, &g);
   if (!std::isfinite(value) || !g.allFinite()) throw_logistic_overflow();
   logistic_solution out;
   const index B = f.block();
@@ -634,6 +671,7 @@ logistic_solution newton_logistic(Objective& f, vector theta, double C, double t
       // exact to rounding there and the unit step is the one a line search accepts, so take it without the pass
       // over X that would evaluate the objective at its end (nothing reads that value or gradient). A long step
       // (a nearly flat direction of a saturated, unpenalized fit) still goes through the line search.
+      if (!f.multinomial()) out.end = newton_end{theta, g, H, value};
       theta += d;
       ++out.n_iter;
       out.converged = true;
@@ -925,6 +963,66 @@ vector logistic_presolve(const matrix_view& X, const std::vector<index>& labels,
   return {};
 }
 
+// What a fit of two classes leaves in its warm chain (core/reuse.hpp) for the next C: the rows it saw, its problem
+// (the penalty's weight, the intercept; unweighted rows only) and where Newton ended.
+struct logistic_chain_link {
+  const double* X = nullptr;
+  index rows = 0, cols = 0, stride = 0;
+  const double* y = nullptr;
+  double C = 0.0;
+  double l2 = 0.0;
+  bool fit_intercept = true;
+  vector solution;  // the fitted parameters (theta), which the next fit's warm start must equal
+  newton_end end;
+};
+
+// The first Newton step of the problem at C2 from the previous fit's solution theta_f (optimal at C1), without a pass
+// over X: at theta_f, C1 times the loss's gradient is -l2 w (plus Newton's remaining error, taken from the last
+// iterate's quadratic model), so the gradient at C2 is C2 / C1 times that plus l2 w, and the loss's Hessian is the
+// last iterate's (whose distance to theta_f is a final step's: the model is exact to rounding). Empty when the
+// Hessian is not positive definite there.
+inline std::optional<logistic_start> logistic_predicted_start(const logistic_chain_link& link, double C2) {
+  const newton_end& e = link.end;
+  const index m = e.theta.size();
+  const index p = link.fit_intercept ? m - 1 : m;
+  const double C1 = link.C;
+  vector penalized_k = e.theta;  // the penalty's gradient direction: w, and 0 for the intercept
+  vector penalized_f = link.solution;
+  if (link.fit_intercept) penalized_k(p) = penalized_f(p) = 0.0;
+  matrix S = e.hessian;  // the loss's Hessian (without C and the penalty)
+  S.topLeftCorner(p, p).diagonal().array() -= link.l2;
+  S /= C1;
+  const vector loss_gradient_k = (e.gradient - link.l2 * penalized_k) / C1;
+  const vector step = link.solution - e.theta;
+  const vector S_step = S * step;
+  const vector loss_gradient_f = loss_gradient_k + S_step;
+  const double loss_k = (e.value - 0.5 * link.l2 * penalized_k.squaredNorm()) / C1;
+  const double loss_f = loss_k + loss_gradient_k.dot(step) + 0.5 * step.dot(S_step);
+  const vector g2 = C2 * loss_gradient_f + link.l2 * penalized_f;
+  matrix L = C2 * S;
+  L.topLeftCorner(p, p).diagonal().array() += link.l2;
+  if (!cholesky_in_place(L)) return std::nullopt;
+  vector d = -g2;
+  cholesky_solve_in_place(L, d);
+  const double slope = g2.dot(d);
+  if (!d.allFinite() || !(slope < 0.0)) return std::nullopt;
+  return logistic_start{link.solution + d, C2 * loss_f + 0.5 * link.l2 * penalized_f.squaredNorm(), slope};
+}
+
+// The link a warm fit's chain holds, when it is this fit's own previous one: the same rows and labels (by address
+// and shape), the same problem up to C, and the warm start theta its solution.
+inline const logistic_chain_link* logistic_previous_link(const matrix_view& X, const vector_view& y, double l2,
+                                                         bool fit_intercept, const vector& theta) {
+  const warm_chain_scope* chain = warm_chain_scope::current();
+  if (chain == nullptr) return nullptr;
+  const auto* link = std::any_cast<logistic_chain_link>(&chain->state);
+  if (link == nullptr || link->X != X.data() || link->rows != X.rows() || link->cols != X.cols() ||
+      link->stride != X.outerStride() || link->y != y.data() || link->l2 != l2 || link->fit_intercept != fit_intercept ||
+      link->solution.size() != theta.size() || link->solution != theta)
+    return nullptr;
+  return link;
+}
+
 // The parameters of a fitted model as a warm start for fit_logistic: coef() with intercept() as a last column.
 inline matrix logistic_warm_start(const logistic_regression::fitted& f) {
   matrix start(f.coef().rows(), f.coef().cols() + 1);
@@ -961,6 +1059,7 @@ logistic_regression::fitted fit_logistic(const logistic_regression& spec, const 
     l2 = 0.0;
   }
   std::vector<double> weights = row_weights(kind, spec.class_weight, classes, labels, sample_weight);
+  const bool chainable = weights.empty() && n_classes == 2 && l1 == 0.0;  // a warm chain may predict its steps
   const index p = X.cols();
   const index n_out = n_classes == 2 ? 1 : n_classes;
   const bool use_lbfgs = solver == logistic_solver::lbfgs ||
@@ -986,6 +1085,12 @@ logistic_regression::fitted fit_logistic(const logistic_regression& spec, const 
     if (spec.fit_intercept) T.row(p) = warm_start->col(p).transpose();
     centre_intercepts(objective, theta);
   }
+  // In a search's chain along C, the previous fit's end predicts this fit's first Newton step (one pass over X fewer).
+  std::optional<logistic_start> predicted;
+  if (warm_start != nullptr && chainable && !use_lbfgs && solver == logistic_solver::automatic) {
+    if (const logistic_chain_link* link = logistic_previous_link(X, y, l2, spec.fit_intercept, theta))
+      predicted = logistic_predicted_start(*link, spec.C);
+  }
 
   logistic_solution solution;
   const double C = spec.C;
@@ -995,10 +1100,18 @@ logistic_regression::fitted fit_logistic(const logistic_regression& spec, const 
                            : proximal_newton_logistic(objective, std::move(theta), l1, C, spec.tol, spec.max_iter);
     } else {
       solution = use_lbfgs ? lbfgs_logistic(objective, std::move(theta), C, spec.tol, spec.max_iter)
-                           : newton_logistic(objective, std::move(theta), C, spec.tol, spec.max_iter);
+                           : newton_logistic(objective, std::move(theta), C, spec.tol, spec.max_iter,
+                                             predicted ? &*predicted : nullptr);
     }
   } catch (const logistic_overflow&) {
     throw_logistic_overflow(X);
+  }
+  if (warm_chain_scope* chain = warm_chain_scope::current()) {
+    if (chainable && solution.end && solution.theta.allFinite())
+      chain->state = logistic_chain_link{X.data(), X.rows(), X.cols(), X.outerStride(), y.data(), spec.C, l2,
+                                         spec.fit_intercept, solution.theta, std::move(*solution.end)};
+    else
+      chain->state.reset();  // nothing this fit can pass on: the next one starts as usual
   }
   centre_intercepts(objective, solution.theta);
   if (!solution.theta.allFinite()) throw_logistic_overflow(X);
