@@ -582,18 +582,25 @@ void centre_intercepts(const Objective& f, vector& theta) {
   T.row(p).array() -= T.row(p).mean();
 }
 
-// Armijo backtracking from a full step along d: theta_new = theta + t d with the objective decreasing by at least
-// 1e-4 t |g.d| (up to rounding of the objective). Returns false when 60 halvings find no such step.
+// Armijo's test: a step with directional derivative slope (< 0) from an objective value led to value_new with
+// gradient g_new; it is kept when both are finite and the objective fell by at least 1e-4 |slope| (up to rounding of
+// the objective).
+inline bool armijo_accepts(double value, double slope, double value_new, const vector& g_new) {
+  const double rounding = 16.0 * std::numeric_limits<double>::epsilon() * std::abs(value);
+  return std::isfinite(value_new) && g_new.allFinite() && value_new <= value + 1e-4 * slope + rounding;
+}
+
+// Armijo backtracking from a full step along d: theta_new = theta + t d passing armijo_accepts. Returns false when
+// 60 halvings find no such step.
 template <class Objective>
 bool armijo_step(Objective& f, const vector& theta, double value, const vector& g, const vector& d, vector& theta_new,
                  double& value_new, vector& g_new) {
   const double slope = g.dot(d);
-  const double rounding = 16.0 * std::numeric_limits<double>::epsilon() * std::abs(value);
   double t = 1.0;
   for (int halving = 0; halving < 60; ++halving, t *= 0.5) {
     theta_new = theta + t * d;
     value_new = f.evaluate(theta_new, &g_new);
-    if (std::isfinite(value_new) && g_new.allFinite() && value_new <= value + 1e-4 * t * slope + rounding) return true;
+    if (armijo_accepts(value, t * slope, value_new, g_new)) return true;
   }
   return false;
 }
@@ -614,9 +621,7 @@ logistic_solution newton_logistic(Objective& f, vector theta, double C, double t
   bool started = false;
   if (predicted != nullptr && predicted->theta.size() == m) {
     value = f.evaluate(predicted->theta, &g);
-    const double rounding = 16.0 * std::numeric_limits<double>::epsilon() * std::abs(predicted->fallback_value);
-    started = std::isfinite(value) && g.allFinite() &&
-              value <= predicted->fallback_value + 1e-4 * predicted->slope + rounding;
+    started = armijo_accepts(predicted->fallback_value, predicted->slope, value, g);
     if (started) theta = predicted->theta;
   }
   if (!started) value = f.evaluate(theta, &g);
@@ -1106,15 +1111,15 @@ logistic_regression::fitted fit_logistic(const logistic_regression& spec, const 
   } catch (const logistic_overflow&) {
     throw_logistic_overflow(X);
   }
+  centre_intercepts(objective, solution.theta);
+  if (!solution.theta.allFinite()) throw_logistic_overflow(X);
   if (warm_chain_scope* chain = warm_chain_scope::current()) {
-    if (chainable && solution.end && solution.theta.allFinite())
+    if (chainable && solution.end)
       chain->state = logistic_chain_link{X.data(), X.rows(), X.cols(), X.outerStride(), y.data(), spec.C, l2,
                                          spec.fit_intercept, solution.theta, std::move(*solution.end)};
     else
       chain->state.reset();  // nothing this fit can pass on: the next one starts as usual
   }
-  centre_intercepts(objective, solution.theta);
-  if (!solution.theta.allFinite()) throw_logistic_overflow(X);
 
   const Eigen::Map<const matrix> T(solution.theta.data(), B, n_out);
   matrix coef = T.topRows(p).transpose();

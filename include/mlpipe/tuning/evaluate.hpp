@@ -519,9 +519,9 @@ class search_evaluator {
     const matrix& test = rows ? rows->test : *own.test;
     const auto checked = input_finite_scope(rows.get(), own);
     std::optional<typename last_stage::fitted> previous;
-    std::optional<warm_chain_scope> chain;  // the group's fits, in ascending order, may pass their solver's state on
+    std::optional<warm_chain_scope> warm_chain;  // the group's fits, in ascending order, may pass solver state on
     if constexpr (warm_startable_stage<last_stage>) {
-      if (warm_start_) chain.emplace();
+      if (warm_start_) warm_chain.emplace();
     }
     for (const std::size_t c : group) {
       try {
