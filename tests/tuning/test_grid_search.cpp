@@ -366,6 +366,38 @@ TEST_CASE("rows a search has checked once are not scanned again by each fit, onl
   CHECK(mp::detail::thread_finite_marks().count == 0);
 }
 
+TEST_CASE("a search's fits on one split encode its labels once and share them, only for those targets",
+          "[tuning][scaling]") {
+  const mp::vector y = (mp::vector(6) << 3, 1, 3, 7, 1, 3).finished();
+  const mp::vector same_values = y;  // equal labels at another address
+  const auto encode = [](const mp::vector& t) { return mp::detail::shared_class_labels("logistic_regression", t); };
+  CHECK(encode(y) != encode(y));  // outside a search's split: encoded anew by each fit
+  {
+    const mp::split_targets_scope split(y);
+    const auto first = encode(y);
+    CHECK(encode(y) == first);  // the same encoding, not a copy
+    CHECK(first->classes == (mp::vector(3) << 1, 3, 7).finished());
+    CHECK(first->codes == std::vector<mp::index>{1, 0, 1, 2, 0, 1});
+    const auto other = encode(same_values);  // other targets: encoded on their own, and not kept
+    CHECK(other != first);
+    CHECK(other->codes == first->codes);
+    CHECK(encode(y) == first);
+    {
+      const mp::vector one_class = mp::vector::Ones(4);
+      const mp::split_targets_scope inner(one_class);  // hides the outer split while it lives
+      CHECK(encode(y) != first);
+      for (int attempt = 0; attempt < 2; ++attempt) {  // a failed encoding is not kept: each fit reports it
+        CHECK(error_message([&] { encode(one_class); }) ==
+              "logistic_regression: y has a single class (1); expected at least two classes");
+      }
+      CHECK_FALSE(inner.memo.has_value());
+    }
+    CHECK(encode(y) == first);
+  }
+  CHECK(mp::split_targets_scope::current() == nullptr);
+  CHECK(encode(y) != encode(y));
+}
+
 TEST_CASE("a search runs its tasks a wave of splits at a time, the costliest groups first", "[tuning][scaling]") {
   using tasks = std::vector<std::pair<std::size_t, std::size_t>>;  // (group, split)
   // One thread: split by split. Two: two splits at a time, alternating, so both threads start on their own split;

@@ -4,6 +4,7 @@
 #include <cmath>        // std::isfinite
 #include <cstddef>
 #include <initializer_list>
+#include <memory>       // std::shared_ptr
 #include <optional>
 #include <span>
 #include <string>
@@ -16,6 +17,7 @@
 #include "mlpipe/core/order.hpp"        // sorted_distinct, position_in
 #include "mlpipe/core/param_value.hpp"
 #include "mlpipe/core/check.hpp"
+#include "mlpipe/core/reuse.hpp"        // split_targets_scope
 #include "mlpipe/core/types.hpp"
 
 namespace mlpipe {
@@ -117,6 +119,18 @@ inline label_codes encode_class_labels(std::string_view kind, const vector_view&
                   std::vector<index>(static_cast<std::size_t>(y.size()))};
   for (index i = 0; i < y.size(); ++i) out.codes[static_cast<std::size_t>(i)] = position_in(values, y(i));
   return out;
+}
+
+// encode_class_labels, done once per split in a search: within a split_targets_scope over y, the first fit's
+// encoding is kept and every later fit on the same targets shares it (no pass over y, no row-long array per fit).
+inline std::shared_ptr<const label_codes> shared_class_labels(std::string_view kind, const vector_view& y) {
+  split_targets_scope* split = split_targets_scope::current();
+  if (split == nullptr || !split->holds(y)) return std::make_shared<const label_codes>(encode_class_labels(kind, y));
+  using kept = std::shared_ptr<const label_codes>;
+  if (const kept* codes = std::any_cast<kept>(&split->memo)) return *codes;
+  kept codes = std::make_shared<const label_codes>(encode_class_labels(kind, y));
+  split->memo = codes;
+  return codes;
 }
 
 // The sample weights fit accepts: one per row, finite, >= 0, not all 0.

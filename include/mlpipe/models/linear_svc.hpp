@@ -191,7 +191,8 @@ linear_svc::fitted fit_linear_svc(const linear_svc& spec, const matrix_view& X, 
   validate_params(spec);
   check_fit_input(kind, X, y);
   if (sample_weight != nullptr) check_fit_sample_weight(kind, X, *sample_weight);
-  label_codes e = encode_class_labels(kind, y);
+  const auto codes = shared_class_labels(kind, y);  // once per split in a search
+  const label_codes& e = *codes;
   const index n = X.rows();
   const index p = X.cols();
   for (index j = 0; j < p; ++j) {
@@ -252,7 +253,7 @@ linear_svc::fitted fit_linear_svc(const linear_svc& spec, const matrix_view& X, 
                         "e.g. with standard_scaler)",
                         kind);
   }
-  return linear_svc::fitted(spec, std::move(e.classes), std::move(coef), std::move(intercept), n_iter, converged);
+  return linear_svc::fitted(spec, e.classes, std::move(coef), std::move(intercept), n_iter, converged);
 }
 
 }  // namespace detail

@@ -296,9 +296,10 @@ class logistic_objective {
   // l2: the weight of ||W||^2 / 2 (1 for the l2 penalty, 1 - l1_ratio for elasticnet, 0 for l1 and none; the L1
   // term is the proximal solver's business).
   // weights: each row's weight in the log loss (empty: every row weighs 1).
-  logistic_objective(const matrix_view& X, std::vector<index> labels, index n_classes, double C, bool fit_intercept,
-                     double l2 = 1.0, std::vector<double> weights = {})
-      : X_(X.data(), X.rows(), X.cols(), Eigen::OuterStride<>(X.outerStride())), labels_(std::move(labels)),
+  logistic_objective(const matrix_view& X, const std::vector<index>& labels, index n_classes, double C,
+                     bool fit_intercept, double l2 = 1.0, std::vector<double> weights = {})
+      : X_(X.data(), X.rows(), X.cols(), Eigen::OuterStride<>(X.outerStride())),
+        labels_(n_classes > 2 ? labels : std::vector<index>()),
         weights_(std::move(weights)), n_classes_(n_classes), C_(C), fit_intercept_(fit_intercept), l2_(l2),
         scores_(multinomial() ? X.rows() : 0, n_outputs()), residual_(multinomial() ? X.rows() : 0, n_outputs()),
         proba_(multinomial() ? X.rows() : 0, n_outputs()) {
@@ -307,9 +308,8 @@ class logistic_objective {
     block_scores_.resize(b);
     block_weight_.resize(b);
     block_residual_.resize(b);
-    positive_.resize(labels_.size());  // two classes: one byte a row replaces the class indices
-    for (std::size_t i = 0; i < positive_.size(); ++i) positive_[i] = labels_[i] == 1 ? 1 : 0;
-    labels_ = {};
+    positive_.resize(labels.size());  // two classes: one byte a row replaces the class indices
+    for (std::size_t i = 0; i < positive_.size(); ++i) positive_[i] = labels[i] == 1 ? 1 : 0;
     if (weights_.empty()) {
       block_sign_.resize(b);
       near_one_.resize(b);
@@ -955,7 +955,7 @@ vector logistic_presolve(const matrix_view& X, const std::vector<index>& labels,
   vector start = logistic_presolve(X_sub, labels_sub, weights_sub, n_classes, C_sub, fit_intercept, l2, tol, max_iter);
   vector theta;
   {
-    logistic_objective<> sub(X_sub, std::move(labels_sub), n_classes, C_sub, fit_intercept, l2, std::move(weights_sub));
+    logistic_objective<> sub(X_sub, labels_sub, n_classes, C_sub, fit_intercept, l2, std::move(weights_sub));
     if (start.size() != sub.size()) start = vector::Zero(sub.size());
     try {
       theta = newton_logistic(sub, std::move(start), C_sub, tol, max_iter).theta;
@@ -1048,7 +1048,9 @@ logistic_regression::fitted fit_logistic(const logistic_regression& spec, const 
   validate_params(spec);
   check_fit_input(kind, X, y);
   if (sample_weight != nullptr) check_fit_sample_weight(kind, X, *sample_weight);
-  auto [classes, labels] = encode_class_labels(kind, y);
+  const auto codes = shared_class_labels(kind, y);  // once per split in a search
+  const vector& classes = codes->classes;
+  const std::vector<index>& labels = codes->codes;
   const index n_classes = classes.size();
 
   // The penalty as the weights of ||W||^2 / 2 (in the smooth objective) and of ||W||_1 (for the proximal solvers).
@@ -1074,7 +1076,7 @@ logistic_regression::fitted fit_logistic(const logistic_regression& spec, const 
   if (solver == logistic_solver::automatic && !use_lbfgs && warm_start == nullptr && l1 == 0.0)
     presolved = logistic_presolve(X, labels, weights, n_classes, spec.C, spec.fit_intercept, l2, spec.tol,
                                   spec.max_iter);
-  logistic_objective<> objective(X, std::move(labels), n_classes, spec.C, spec.fit_intercept, l2, std::move(weights));
+  logistic_objective<> objective(X, labels, n_classes, spec.C, spec.fit_intercept, l2, std::move(weights));
   const index B = objective.block();
   vector theta = presolved.size() == objective.size() ? std::move(presolved) : vector(vector::Zero(objective.size()));
   if (warm_start != nullptr) {

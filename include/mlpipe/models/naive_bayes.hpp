@@ -302,7 +302,8 @@ gaussian_nb::fitted gaussian_nb::fit_weighted(const matrix_view& X, const vector
                                               const vector_view* sample_weight) const {
   validate_params(*this);
   detail::check_fit_input(kind, X, y);
-  const detail::label_codes labels = detail::encode_class_labels(kind, y);
+  const auto codes = detail::shared_class_labels(kind, y);  // once per split in a search
+  const detail::label_codes& labels = *codes;
   const vector w = detail::checked_weights(kind, X, sample_weight);
   const index K = labels.classes.size();
   const index p = X.cols();
@@ -497,7 +498,8 @@ discrete_nb_fitted<Spec> fit_discrete_nb(const Spec& spec, const matrix_view& X,
   constexpr std::string_view kind = Spec::kind;
   validate_params(spec);
   check_fit_input(kind, X, y);
-  const label_codes labels = encode_class_labels(kind, y);
+  const auto codes = shared_class_labels(kind, y);  // once per split in a search
+  const label_codes& labels = *codes;
   const vector w = checked_weights(kind, X, sample_weight);
   const index K = labels.classes.size();
   const index p = X.cols();

@@ -443,8 +443,8 @@ k_neighbors_classifier::fitted k_neighbors_classifier::fit(const matrix_view& X,
   validate_params(*this);
   detail::check_fit_input(kind, X, y);
   fitted::check_neighbors(*this, X);
-  detail::label_codes labels = detail::encode_class_labels(kind, y);
-  return fitted(*this, matrix(X), std::move(labels.classes), std::move(labels.codes));
+  const auto labels = detail::shared_class_labels(kind, y);  // once per split in a search
+  return fitted(*this, matrix(X), labels->classes, labels->codes);
 }
 
 // k_neighbors_regressor -- the mean (or 1 / distance weighted mean) target of the n_neighbors nearest training

@@ -212,7 +212,8 @@ ridge_classifier::fitted fit_ridge_classifier(const ridge_classifier& spec, cons
   validate_params(spec);
   check_fit_input(kind, X, y);
   if (sample_weight != nullptr) check_fit_sample_weight(kind, X, *sample_weight);
-  label_codes e = encode_class_labels(kind, y);
+  const auto codes = shared_class_labels(kind, y);  // once per split in a search
+  const label_codes& e = *codes;
   const std::vector<double> w = row_weights(kind, spec.class_weight, e.classes, e.codes, sample_weight);
   const index p = X.cols();
   for (index j = 0; j < p; ++j) {
@@ -253,7 +254,7 @@ ridge_classifier::fitted fit_ridge_classifier(const ridge_classifier& spec, cons
                         "e.g. with standard_scaler)",
                         kind);
   }
-  return ridge_classifier::fitted(spec, std::move(e.classes), std::move(coef), std::move(intercept));
+  return ridge_classifier::fitted(spec, e.classes, std::move(coef), std::move(intercept));
 }
 
 }  // namespace detail

@@ -920,9 +920,9 @@ tree_settings tree_settings_of(const Spec& spec, index n_features, index n_class
 // Sorted distinct labels of y and each row's class index (as a double, what tree_grower reads): encode_class_labels
 // (which checks y's labels), with the codes as doubles.
 inline std::pair<vector, std::vector<double>> encode_classes(std::string_view kind, const vector_view& y) {
-  label_codes labels = encode_class_labels(kind, y);
-  std::vector<double> encoded(labels.codes.begin(), labels.codes.end());
-  return {std::move(labels.classes), std::move(encoded)};
+  const auto labels = shared_class_labels(kind, y);  // once per split in a search
+  std::vector<double> encoded(labels->codes.begin(), labels->codes.end());
+  return {labels->classes, std::move(encoded)};
 }
 
 // The class indices of encode_classes's targets, as class_weight's helpers read them.

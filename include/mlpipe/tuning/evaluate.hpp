@@ -408,6 +408,7 @@ class search_evaluator {
   std::shared_ptr<const split_rows> compute(std::size_t c, std::size_t s, double& seconds) {
     const auto start = std::chrono::steady_clock::now();
     const fold_data& fold = fold_of(s);
+    const split_targets_scope targets(fold.y_train);  // a step that fits a classifier encodes the labels once
     const auto& stage = chain::template stage<I>(specs_[c]);
     using stage_type = std::remove_cvref_t<decltype(stage)>;
     auto out = std::make_shared<split_rows>(&pool_);
@@ -518,6 +519,7 @@ class search_evaluator {
     const matrix& train = rows ? rows->train : *own.train;
     const matrix& test = rows ? rows->test : *own.test;
     const auto checked = input_finite_scope(rows.get(), own);
+    const split_targets_scope targets(fold.y_train);  // classifiers encode the split's labels once
     std::optional<typename last_stage::fitted> previous;
     std::optional<warm_chain_scope> warm_chain;  // the group's fits, in ascending order, may pass solver state on
     if constexpr (warm_startable_stage<last_stage>) {
