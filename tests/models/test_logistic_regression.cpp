@@ -537,6 +537,18 @@ TEST_CASE("the Newton Hessian's weighted Gram kernel sums A^T diag(w) A on the l
           else CHECK(G(j, k) == 3.0);
         }
       }
+      // Asking the memory for another block's lines meanwhile changes no bit, and asks for every line of it.
+      for (const mp::index ahead_rows : {mp::index{1}, mp::index{9}, mp::index{300}}) {
+        const mp::matrix B = mp::matrix::Ones(ahead_rows, 3);
+        const std::vector<const double*> ahead_cols{B.col(0).data(), B.col(1).data(), B.col(2).data()};
+        mp::detail::prefetch_lines ahead(ahead_cols.data(), 3, ahead_rows);
+        mp::matrix G_ahead = mp::matrix::Constant(p, p, 3.0);
+        mp::detail::add_weighted_gram_lower(G_ahead, cols.data(), w.data(), rows, &ahead);
+        INFO("p = " << p << ", rows = " << rows << ", prefetched rows = " << ahead_rows);
+        CHECK(G_ahead == G);
+        CHECK(ahead.size() == 3 * ((ahead_rows * 8 + 63) / 64));
+        CHECK(ahead.asked() == ahead.size());
+      }
     }
   }
 }

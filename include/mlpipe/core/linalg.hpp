@@ -69,12 +69,41 @@ void multiply_transposed(Eigen::Ref<matrix> C, const matrix_view& A, const matri
   C.noalias() = alpha * (A.transpose() * B);
 }
 
+// prefetch_lines -- the cache lines of a block of columns (pointers to `rows` contiguous values each) that a kernel
+// asks the memory for ahead of their use, one line per next(): a pass over a matrix larger than the caches otherwise
+// waits on memory at the first read of each block, while the kernel's own arithmetic could have hidden the fetch.
+class prefetch_lines {
+ public:
+  prefetch_lines() = default;
+  prefetch_lines(const double* const* cols, index n_cols, index rows)
+      : cols_(cols), per_column_((rows * static_cast<index>(sizeof(double)) + line - 1) / line),
+        size_(per_column_ * n_cols) {}
+
+  // The number of lines, and how many were asked for so far.
+  index size() const { return size_; }
+  index asked() const { return done_; }
+
+  // Asks for the next line (nothing once all were asked for). Only a hint: the values read are unchanged.
+  void next() {
+    if (done_ == size_) return;
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(reinterpret_cast<const char*>(cols_[done_ / per_column_]) + line * (done_ % per_column_));
+#endif
+    ++done_;
+  }
+
+ private:
+  static constexpr index line = 64;  // bytes of a cache line
+  const double* const* cols_ = nullptr;
+  index per_column_ = 0, size_ = 0, done_ = 0;
+};
+
 // weighted_gram_tile -- the NJ x NK dot products sum_i cols[j][i] w[i] cols[k][i] of columns j in [j0, j0 + NJ)
 // and k in [k0, k0 + NK), added into G(j, k) where k <= j; a packet of rows at a time, each product in its own
-// accumulator (NJ x NK registers).
-template <int NJ, int NK>
+// accumulator (NJ x NK registers). With Ahead, it also asks ahead for one line every `every` packets.
+template <int NJ, int NK, bool Ahead>
 void weighted_gram_tile(Eigen::Ref<matrix> G, const double* const* cols, const double* w, index rows, index j0,
-                        index k0) {
+                        index k0, prefetch_lines* ahead, index every) {
   namespace ei = Eigen::internal;
   using packet = ei::packet_traits<double>::type;
   constexpr index width = ei::packet_traits<double>::size;
@@ -82,7 +111,14 @@ void weighted_gram_tile(Eigen::Ref<matrix> G, const double* const* cols, const d
   for (int a = 0; a < NJ; ++a)
     for (int b = 0; b < NK; ++b) acc[a][b] = ei::pset1<packet>(0.0);
   index i = 0;
+  [[maybe_unused]] index countdown = every;
   for (; i + width <= rows; i += width) {
+    if constexpr (Ahead) {
+      if (--countdown == 0) {
+        countdown = every;
+        ahead->next();
+      }
+    }
     const packet wi = ei::ploadu<packet>(w + i);
     packet wk[NK];
     for (int b = 0; b < NK; ++b) wk[b] = ei::pmul(wi, ei::ploadu<packet>(cols[k0 + b] + i));
@@ -101,12 +137,10 @@ void weighted_gram_tile(Eigen::Ref<matrix> G, const double* const* cols, const d
   }
 }
 
-// add_weighted_gram_lower -- G += A^T diag(w) A on G's lower triangle (the strict upper triangle is neither read nor
-// written), where A's columns are given as pointers to `rows` contiguous values each (a column of ones makes an
-// intercept's row): the weighted products read where the columns lie, without the packed or scaled copies a
-// general matrix product makes; for the small p x p Gram matrices of Newton's method on a block of rows.
-template <class Deferred = void>
-void add_weighted_gram_lower(Eigen::Ref<matrix> G, const double* const* cols, const double* w, index rows) {
+// add_weighted_gram_lower's tiles, 4 x 2 columns at a time (with Ahead, asking for a line every `every` packets).
+template <bool Ahead>
+void add_weighted_gram_tiles(Eigen::Ref<matrix> G, const double* const* cols, const double* w, index rows,
+                             prefetch_lines* ahead, index every) {
   const index p = G.rows();
   constexpr index tile_j = 4;
   constexpr index tile_k = 2;
@@ -115,17 +149,41 @@ void add_weighted_gram_lower(Eigen::Ref<matrix> G, const double* const* cols, co
     for (index k0 = 0; k0 < j0 + nj; k0 += tile_k) {
       const bool pair = k0 + 1 < j0 + nj;  // a second column k0 + 1 within the lower triangle's reach
       switch (nj * 2 + (pair ? 1 : 0)) {
-        case 2: weighted_gram_tile<1, 1>(G, cols, w, rows, j0, k0); break;
-        case 3: weighted_gram_tile<1, 2>(G, cols, w, rows, j0, k0); break;
-        case 4: weighted_gram_tile<2, 1>(G, cols, w, rows, j0, k0); break;
-        case 5: weighted_gram_tile<2, 2>(G, cols, w, rows, j0, k0); break;
-        case 6: weighted_gram_tile<3, 1>(G, cols, w, rows, j0, k0); break;
-        case 7: weighted_gram_tile<3, 2>(G, cols, w, rows, j0, k0); break;
-        case 8: weighted_gram_tile<4, 1>(G, cols, w, rows, j0, k0); break;
-        default: weighted_gram_tile<4, 2>(G, cols, w, rows, j0, k0); break;
+        case 2: weighted_gram_tile<1, 1, Ahead>(G, cols, w, rows, j0, k0, ahead, every); break;
+        case 3: weighted_gram_tile<1, 2, Ahead>(G, cols, w, rows, j0, k0, ahead, every); break;
+        case 4: weighted_gram_tile<2, 1, Ahead>(G, cols, w, rows, j0, k0, ahead, every); break;
+        case 5: weighted_gram_tile<2, 2, Ahead>(G, cols, w, rows, j0, k0, ahead, every); break;
+        case 6: weighted_gram_tile<3, 1, Ahead>(G, cols, w, rows, j0, k0, ahead, every); break;
+        case 7: weighted_gram_tile<3, 2, Ahead>(G, cols, w, rows, j0, k0, ahead, every); break;
+        case 8: weighted_gram_tile<4, 1, Ahead>(G, cols, w, rows, j0, k0, ahead, every); break;
+        default: weighted_gram_tile<4, 2, Ahead>(G, cols, w, rows, j0, k0, ahead, every); break;
       }
     }
   }
+}
+
+// add_weighted_gram_lower -- G += A^T diag(w) A on G's lower triangle (the strict upper triangle is neither read nor
+// written), where A's columns are given as pointers to `rows` contiguous values each (a column of ones makes an
+// intercept's row): the weighted products read where the columns lie, without the packed or scaled copies a
+// general matrix product makes; for the small p x p Gram matrices of Newton's method on a block of rows. With ahead,
+// it asks for ahead's lines too, spread evenly over its own loads, so that their fetching overlaps its arithmetic
+// (the caller's next block of rows, on data larger than the caches).
+template <class Deferred = void>
+void add_weighted_gram_lower(Eigen::Ref<matrix> G, const double* const* cols, const double* w, index rows,
+                             prefetch_lines* ahead = nullptr) {
+  const index p = G.rows();
+  constexpr index width = Eigen::internal::packet_traits<double>::size;
+  index tiles = 0;  // the calls of weighted_gram_tile below: ceil((j0 + nj) / 2) for each 4 rows of tiles
+  for (index j0 = 0; j0 < p; j0 += 4) tiles += (j0 + std::min<index>(4, p - j0) + 1) / 2;
+  const index packets = rows / width;
+  const index per_tile = ahead == nullptr || tiles == 0 ? 0 : (ahead->size() + tiles - 1) / tiles;
+  if (per_tile == 0 || packets == 0) {
+    add_weighted_gram_tiles<false>(G, cols, w, rows, nullptr, 0);
+  } else {
+    const index every = std::max<index>(1, packets / per_tile);  // packets between two lines asked for
+    add_weighted_gram_tiles<true>(G, cols, w, rows, ahead, every);
+  }
+  while (ahead != nullptr && ahead->asked() < ahead->size()) ahead->next();  // what the loads left (few rows)
 }
 
 }  // namespace mlpipe::detail

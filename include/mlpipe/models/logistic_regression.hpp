@@ -418,10 +418,16 @@ class logistic_objective {
  private:
   static constexpr index rows_per_block = 2048;  // rows whose products stay in cache between two passes
 
+  // Designs of this many bytes or more have their next block of rows fetched from memory while the Hessian sums the
+  // current one: beyond what a core's caches keep from one pass to the next, the first read of each block would
+  // wait on memory (6% of the scaling search at 200,000 rows).
+  static constexpr index prefetch_min_bytes = index{4} << 20;
+
   // hessian_sums_ += [rows 1]^T D [rows 1] on its lower triangle, D = diag(weights): each weighted product of two
   // columns read where the block lies (a column of ones for the intercept), half the work of the full product.
+  // next_start: the first row of the next block (X_.rows() after the last), which it asks the memory for.
   template <class Rows, class Weights>
-  void add_hessian_block(const Rows& rows, const Weights& weights) {
+  void add_hessian_block(const Rows& rows, const Weights& weights, index next_start) {
     const index p = X_.cols();
     columns_.resize(static_cast<std::size_t>(p + 1));
     for (index j = 0; j < p; ++j) columns_[static_cast<std::size_t>(j)] = rows.col(j).data();
@@ -430,7 +436,14 @@ class logistic_objective {
       columns_[static_cast<std::size_t>(p)] = ones_.data();
     }
     const index m = fit_intercept_ ? p + 1 : p;
-    add_weighted_gram_lower(hessian_sums_.topLeftCorner(m, m), columns_.data(), weights.data(), rows.rows());
+    prefetch_lines ahead;
+    const index next_rows = std::min(rows_per_block, X_.rows() - next_start);
+    if (next_rows > 0 && X_.size() * static_cast<index>(sizeof(double)) >= prefetch_min_bytes) {
+      next_columns_.resize(static_cast<std::size_t>(p));
+      for (index j = 0; j < p; ++j) next_columns_[static_cast<std::size_t>(j)] = X_.col(j).data() + next_start;
+      ahead = prefetch_lines(next_columns_.data(), p, next_rows);
+    }
+    add_weighted_gram_lower(hessian_sums_.topLeftCorner(m, m), columns_.data(), weights.data(), rows.rows(), &ahead);
   }
 
   // Two classes: the scores, the loss, the residuals, the Hessian's weights and the gradient, a block of rows at a
@@ -490,7 +503,7 @@ class logistic_objective {
         grad->head(p) += part;
         if (fit_intercept_) (*grad)(p) += r.sum();
       }
-      if (hessian_ready_) add_hessian_block(rows, e);
+      if (hessian_ready_) add_hessian_block(rows, e, start + b);
     }
     if (grad != nullptr) {
       *grad *= C_;
@@ -524,6 +537,7 @@ class logistic_objective {
   matrix hessian_sums_;  // lower triangle of [X 1]^T D [X 1] (binary only; without the factor C)
   std::vector<const double*> columns_;  // the columns of a block of rows, then a column of ones (the intercept)
   vector ones_;                         // that column of ones
+  std::vector<const double*> next_columns_;  // the columns of the next block of rows (prefetched)
 };
 
 // Where Newton ended on two classes: its last iterate before the final step (which it takes without a pass over X),
