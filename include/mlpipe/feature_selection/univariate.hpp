@@ -13,6 +13,7 @@
 #include <variant>      // std::get_if
 #include <vector>
 
+#include "mlpipe/core/allocate.hpp"  // new_matrix, recycle_matrix
 #include "mlpipe/core/check.hpp"
 #include "mlpipe/core/error.hpp"
 #include "mlpipe/core/invariants.hpp"
@@ -49,12 +50,12 @@ struct class_groups {
   std::vector<std::size_t> start;
   double count(std::size_t k) const { return static_cast<double>(start[k + 1] - start[k]); }
   // x's values class by class into grouped (as many as rows), read in x's order.
-  void group(const vector_view& x, std::vector<double>& grouped) const {
+  void group(const vector_view& x, std::span<double> grouped) const {
     for (std::size_t i = 0; i < place.size(); ++i) grouped[place[i]] = x(static_cast<index>(i));
   }
   // Class k's values in grouped.
-  std::span<const double> of(const std::vector<double>& grouped, std::size_t k) const {
-    return std::span<const double>(grouped).subspan(start[k], start[k + 1] - start[k]);
+  std::span<const double> of(std::span<const double> grouped, std::size_t k) const {
+    return grouped.subspan(start[k], start[k + 1] - start[k]);
   }
 };
 
@@ -95,7 +96,8 @@ inline univariate_scores f_classif_scores(const matrix_view& X, const vector_vie
   constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
   univariate_scores out{vector(X.cols()), vector(X.cols())};
-  std::vector<double> grouped(static_cast<std::size_t>(n));
+  matrix grouped_memory = new_matrix(n, 1);  // each column by class; a search's matrix pool, on large data
+  const std::span<double> grouped(grouped_memory.data(), static_cast<std::size_t>(n));
   std::vector<double> mean(n_classes);
   for (index j = 0; j < X.cols(); ++j) {
     const auto x = X.col(j);
@@ -137,6 +139,7 @@ inline univariate_scores f_classif_scores(const matrix_view& X, const vector_vie
     out.scores(j) = (ss_between / df_between) / (ss_within / df_within);
     out.pvalues(j) = special::f_sf(out.scores(j), df_between, df_within);
   }
+  recycle_matrix(std::move(grouped_memory));
   return out;
 }
 
@@ -233,7 +236,8 @@ inline univariate_scores chi2_scores(const matrix_view& X, const vector_view& y)
   const auto n = static_cast<double>(X.rows());
   univariate_scores out{vector(X.cols()), vector(X.cols())};
   std::vector<double> observed(k);
-  std::vector<double> grouped(static_cast<std::size_t>(X.rows()));
+  matrix grouped_memory = new_matrix(X.rows(), 1);  // each column by class; a search's matrix pool, on large data
+  const std::span<double> grouped(grouped_memory.data(), static_cast<std::size_t>(X.rows()));
   for (index j = 0; j < X.cols(); ++j) {
     g.group(X.col(j), grouped);
     double total = 0.0;
@@ -250,6 +254,7 @@ inline univariate_scores chi2_scores(const matrix_view& X, const vector_view& y)
     out.scores(j) = chisq;
     out.pvalues(j) = special::chi2_sf(chisq, static_cast<double>(k) - 1.0);
   }
+  recycle_matrix(std::move(grouped_memory));
   return out;
 }
 
