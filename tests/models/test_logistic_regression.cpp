@@ -556,39 +556,42 @@ TEST_CASE("the Newton Hessian's weighted Gram kernel sums A^T diag(w) A on the l
 TEST_CASE("the binary objective's Hessian is the same summed during evaluate or after it, over several blocks",
           "[models][logistic_regression][linalg]") {
   // 5,000 rows: three blocks of the objective (the scores and weights are kept one block at a time), the last ragged.
-  const mp::index n = 5000;
-  const mp::index p = 3;
-  mp::matrix X(n, p);
-  std::vector<mp::index> labels(static_cast<std::size_t>(n));
-  for (mp::index i = 0; i < n; ++i) {
-    for (mp::index j = 0; j < p; ++j) X(i, j) = std::sin(0.37 * static_cast<double>(i * (j + 2)) + 0.1 * j);
-    labels[static_cast<std::size_t>(i)] = std::cos(0.11 * static_cast<double>(i)) + X(i, 0) > 0.0 ? 1 : 0;
+  // 180,000 x 3 (4.3 MB) is past the objective's prefetch threshold: each block's Gram sums also fetch the next block.
+  for (const mp::index n : {mp::index{5000}, mp::index{180000}}) {
+    CAPTURE(n);
+    const mp::index p = 3;
+    mp::matrix X(n, p);
+    std::vector<mp::index> labels(static_cast<std::size_t>(n));
+    for (mp::index i = 0; i < n; ++i) {
+      for (mp::index j = 0; j < p; ++j) X(i, j) = std::sin(0.37 * static_cast<double>(i * (j + 2)) + 0.1 * j);
+      labels[static_cast<std::size_t>(i)] = std::cos(0.11 * static_cast<double>(i)) + X(i, 0) > 0.0 ? 1 : 0;
+    }
+    mp::vector theta(p + 1);
+    theta << 0.5, -1.25, 2.0, 0.3;
+    const double C = 0.7;
+    mp::detail::logistic_objective<> summed(X, labels, 2, C, true);
+    mp::detail::logistic_objective<> after(X, labels, 2, C, true);
+    summed.sum_hessian_in_evaluate();
+    mp::vector g1, g2;
+    const double v1 = summed.evaluate(theta, &g1);
+    const double v2 = after.evaluate(theta, &g2);
+    after.evaluate(mp::vector::Zero(p + 1), nullptr);  // another point, then theta again: hessian() is at the last one
+    after.evaluate(theta, &g2);
+    mp::matrix H1, H2;
+    summed.hessian(H1);
+    after.hessian(H2);
+    CHECK(v1 == v2);
+    CHECK(g1 == g2);
+    CHECK(H1 == H2);
+    // Against the textbook C [X 1]^T D [X 1] + diag(1, .., 1, 0), D = p (1 - p).
+    mp::matrix X1(n, p + 1);
+    X1 << X, mp::vector::Ones(n);
+    const mp::vector z = X1 * theta;
+    const mp::vector d = z.unaryExpr([](double v) { return 1.0 / (1.0 + std::exp(-v)) / (1.0 + std::exp(v)); });
+    mp::matrix expected = C * (X1.transpose() * d.asDiagonal() * X1);
+    expected.diagonal().head(p).array() += 1.0;
+    CHECK((H1 - expected).cwiseAbs().maxCoeff() <= 1e-12 * expected.cwiseAbs().maxCoeff());
   }
-  mp::vector theta(p + 1);
-  theta << 0.5, -1.25, 2.0, 0.3;
-  const double C = 0.7;
-  mp::detail::logistic_objective<> summed(X, labels, 2, C, true);
-  mp::detail::logistic_objective<> after(X, labels, 2, C, true);
-  summed.sum_hessian_in_evaluate();
-  mp::vector g1, g2;
-  const double v1 = summed.evaluate(theta, &g1);
-  const double v2 = after.evaluate(theta, &g2);
-  after.evaluate(mp::vector::Zero(p + 1), nullptr);  // another point, then theta again: hessian() is at the last one
-  after.evaluate(theta, &g2);
-  mp::matrix H1, H2;
-  summed.hessian(H1);
-  after.hessian(H2);
-  CHECK(v1 == v2);
-  CHECK(g1 == g2);
-  CHECK(H1 == H2);
-  // Against the textbook C [X 1]^T D [X 1] + diag(1, .., 1, 0), D = p (1 - p).
-  mp::matrix X1(n, p + 1);
-  X1 << X, mp::vector::Ones(n);
-  const mp::vector z = X1 * theta;
-  const mp::vector d = z.unaryExpr([](double v) { return 1.0 / (1.0 + std::exp(-v)) / (1.0 + std::exp(v)); });
-  mp::matrix expected = C * (X1.transpose() * d.asDiagonal() * X1);
-  expected.diagonal().head(p).array() += 1.0;
-  CHECK((H1 - expected).cwiseAbs().maxCoeff() <= 1e-12 * expected.cwiseAbs().maxCoeff());
 }
 
 TEST_CASE("in a chain along C, each fit starts from a Newton step that the previous fit's end predicts",
