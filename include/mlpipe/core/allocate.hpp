@@ -7,6 +7,7 @@
 #include <utility>      // std::move
 #include <vector>
 
+#include "mlpipe/core/reuse.hpp"  // scoped_current
 #include "mlpipe/core/types.hpp"
 
 #if defined(__linux__)
@@ -158,21 +159,18 @@ class matrix_pool {
 
 // matrix_pool_scope -- while it lives, new_matrix on this thread takes large matrices from the given pool. Scopes
 // nest (an inner search's pool, then the outer one's again).
-class matrix_pool_scope {
+class matrix_pool_scope : public scoped_current<matrix_pool_scope> {
  public:
-  explicit matrix_pool_scope(matrix_pool* pool) : previous_(active()) { active() = pool; }
-  ~matrix_pool_scope() { active() = previous_; }
-  matrix_pool_scope(const matrix_pool_scope&) = delete;
-  matrix_pool_scope& operator=(const matrix_pool_scope&) = delete;
+  explicit matrix_pool_scope(matrix_pool* pool) : pool_(pool) {}
 
-  static matrix_pool* current() { return active(); }
+  // The pool of the innermost scope on this thread, or nullptr.
+  static matrix_pool* current() {
+    const matrix_pool_scope* scope = scoped_current::current();
+    return scope != nullptr ? scope->pool_ : nullptr;
+  }
 
  private:
-  static matrix_pool*& active() {
-    thread_local matrix_pool* pool = nullptr;
-    return pool;
-  }
-  matrix_pool* previous_;
+  matrix_pool* pool_;
 };
 
 // new_matrix(rows, cols) -- an uninitialized matrix for data-sized results (a split's rows, a transform's output):

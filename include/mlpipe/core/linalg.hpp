@@ -137,16 +137,26 @@ void weighted_gram_tile(Eigen::Ref<matrix> G, const double* const* cols, const d
   }
 }
 
-// add_weighted_gram_lower's tiles, 4 x 2 columns at a time (with Ahead, asking for a line every `every` packets).
+// add_weighted_gram_lower's tiles: gram_tile_j x gram_tile_k columns at a time, over the lower triangle of p x p.
+inline constexpr index gram_tile_j = 4;
+inline constexpr index gram_tile_k = 2;
+
+// How many tiles add_weighted_gram_tiles computes for p columns: ceil((j0 + nj) / gram_tile_k) per row of tiles.
+inline index gram_tile_count(index p) {
+  index tiles = 0;
+  for (index j0 = 0; j0 < p; j0 += gram_tile_j)
+    tiles += (j0 + std::min(gram_tile_j, p - j0) + gram_tile_k - 1) / gram_tile_k;
+  return tiles;
+}
+
+// add_weighted_gram_lower's tiles (with Ahead, asking for a line every `every` packets).
 template <bool Ahead>
 void add_weighted_gram_tiles(Eigen::Ref<matrix> G, const double* const* cols, const double* w, index rows,
                              prefetch_lines* ahead, index every) {
   const index p = G.rows();
-  constexpr index tile_j = 4;
-  constexpr index tile_k = 2;
-  for (index j0 = 0; j0 < p; j0 += tile_j) {
-    const index nj = std::min(tile_j, p - j0);
-    for (index k0 = 0; k0 < j0 + nj; k0 += tile_k) {
+  for (index j0 = 0; j0 < p; j0 += gram_tile_j) {
+    const index nj = std::min(gram_tile_j, p - j0);
+    for (index k0 = 0; k0 < j0 + nj; k0 += gram_tile_k) {
       const bool pair = k0 + 1 < j0 + nj;  // a second column k0 + 1 within the lower triangle's reach
       switch (nj * 2 + (pair ? 1 : 0)) {
         case 2: weighted_gram_tile<1, 1, Ahead>(G, cols, w, rows, j0, k0, ahead, every); break;
@@ -171,10 +181,8 @@ void add_weighted_gram_tiles(Eigen::Ref<matrix> G, const double* const* cols, co
 template <class Deferred = void>
 void add_weighted_gram_lower(Eigen::Ref<matrix> G, const double* const* cols, const double* w, index rows,
                              prefetch_lines* ahead = nullptr) {
-  const index p = G.rows();
   constexpr index width = Eigen::internal::packet_traits<double>::size;
-  index tiles = 0;  // the calls of weighted_gram_tile below: ceil((j0 + nj) / 2) for each 4 rows of tiles
-  for (index j0 = 0; j0 < p; j0 += 4) tiles += (j0 + std::min<index>(4, p - j0) + 1) / 2;
+  const index tiles = gram_tile_count(G.rows());
   const index packets = rows / width;
   const index per_tile = ahead == nullptr || tiles == 0 ? 0 : (ahead->size() + tiles - 1) / tiles;
   if (per_tile == 0 || packets == 0) {

@@ -408,7 +408,7 @@ class search_evaluator {
   std::shared_ptr<const split_rows> compute(std::size_t c, std::size_t s, double& seconds) {
     const auto start = std::chrono::steady_clock::now();
     const fold_data& fold = fold_of(s);
-    const split_targets_scope targets(fold.y_train);  // a step that fits a classifier encodes the labels once
+    const split_targets_scope targets(fold.y_train);  // a step refitting a classifier (rfe) encodes y once
     const auto& stage = chain::template stage<I>(specs_[c]);
     using stage_type = std::remove_cvref_t<decltype(stage)>;
     auto out = std::make_shared<split_rows>(&pool_);
