@@ -464,6 +464,17 @@ TEST_CASE("a matrix pool hands a kept matrix's memory to the next request of abo
   pool.clear();
   CHECK(pool.kept_bytes() == 0);
 
+  // New memory comes on huge pages, asked for larger and given back: every size keeps its shape and all its elements
+  // (the sanitizers' builds check the bounds), below 1 MB, around a huge page, and past malloc's 32 MB threshold.
+  for (const mp::index rows : {10000, 16384, 26213, 262144, 640000}) {
+    mp::matrix m = mp::detail::huge_page_matrix(rows, 7);  // 0.5 to 36 MB
+    REQUIRE(m.rows() == rows);
+    REQUIRE(m.cols() == 7);
+    for (mp::index j = 0; j < m.cols(); ++j)
+      for (mp::index i = 0; i < rows; ++i) m(i, j) = static_cast<double>(i + j);
+    CHECK(m.sum() == 7.0 * (static_cast<double>(rows) * static_cast<double>(rows - 1) / 2.0) + 21.0 * rows);
+  }
+
   // A search pools only on data of 32 MB or more, up to the data's size beyond its cache budget.
   CHECK(mp::detail::matrix_pool::capacity_for(32 * MB - 1, 100 * MB) == 0);
   CHECK(mp::detail::matrix_pool::capacity_for(32 * MB, 100 * MB) == 132 * MB);
