@@ -37,7 +37,7 @@ inline void advise_huge_pages([[maybe_unused]] const matrix& m) {
 // from its first byte (values unspecified). Filled page by page, a fresh matrix costs a fault per 4 KB wherever huge
 // pages do not reach: the part that shares a 2 MB page with its neighbours at each end, and the first page, which
 // malloc's header has already touched. At about 12 microseconds a fault on a virtual machine, that was the 200,000-row
-// search's system time (5,500 faults a search; 280 with this). So the block asks malloc for a whole number of huge
+// search's system time (5,500 faults a search; 480 with this). So the block asks malloc for a whole number of huge
 // pages less one small page, at least 34 MB: malloc maps a block that large on its own whatever its threshold (at
 // most 32 MB), and recent Linux kernels start a mapping of whole huge pages on a huge-page boundary. The pages it needs
 // are then faulted in at once as huge pages (the first collapsed into one), and realloc gives the rest back (it
