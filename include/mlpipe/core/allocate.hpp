@@ -17,12 +17,15 @@
 
 namespace mlpipe::detail {
 
+// The size of a transparent huge page on x86-64 and most Linux targets.
+inline constexpr std::size_t huge_page_bytes = std::size_t{1} << 21;
+
 // Asks the kernel for transparent huge pages under a large matrix, as numpy does for its large arrays: filling a
 // fresh 100 MB matrix otherwise costs some 25,000 page faults. Only a hint: where huge pages are off or
 // unavailable, nothing changes.
 inline void advise_huge_pages([[maybe_unused]] const matrix& m) {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-  constexpr std::uintptr_t huge_page = std::uintptr_t{1} << 21;
+  constexpr std::uintptr_t huge_page = huge_page_bytes;
   const auto bytes = static_cast<std::uintptr_t>(m.size()) * sizeof(double);
   if (bytes >= 2 * huge_page) {
     const auto begin = reinterpret_cast<std::uintptr_t>(m.data());
@@ -31,6 +34,18 @@ inline void advise_huge_pages([[maybe_unused]] const matrix& m) {
     if (last > first) madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
   }
 #endif
+}
+
+// Gives m the shape rows x cols, keeping its memory where it can: a change of size goes through realloc, which
+// keeps the pages already there (glibc moves a large block's pages instead of copying them). The values are
+// unspecified afterwards.
+inline void reshape_storage(matrix& m, index rows, index cols) {
+  if (m.size() != rows * cols) {
+    m.resize(1, m.size());                 // the same size: only the shape changes
+    m.conservativeResize(1, rows * cols);  // one row keeps its layout, so Eigen reallocates in place
+    advise_huge_pages(m);
+  }
+  m.resize(rows, cols);
 }
 
 // huge_page_matrix(rows, cols) -- new memory for a large matrix a search keeps in its pool, on transparent huge pages
@@ -45,7 +60,7 @@ inline void advise_huge_pages([[maybe_unused]] const matrix& m) {
 // malloc), the matrix is as a plain one with advise_huge_pages. Below 1 MB, a plain one.
 inline matrix huge_page_matrix(index rows, index cols) {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-  constexpr std::size_t huge_page = std::size_t{1} << 21;
+  constexpr std::size_t huge_page = huge_page_bytes;
   constexpr std::size_t small_page = 4096;
 #if defined(MADV_COLLAPSE)
   constexpr int collapse = MADV_COLLAPSE;
@@ -64,32 +79,17 @@ inline matrix huge_page_matrix(index rows, index cols) {
   }
   const auto begin = reinterpret_cast<std::uintptr_t>(out.data());
   const std::uintptr_t mapping = begin & ~std::uintptr_t{small_page - 1};
-  const bool aligned = mapping % huge_page == 0;
-  if (aligned) {
+  if (mapping % huge_page == 0) {
     madvise(reinterpret_cast<void*>(mapping), pages * huge_page, MADV_HUGEPAGE);
     madvise(reinterpret_cast<void*>(mapping), huge_page, collapse);
     double* data = out.data();
     for (std::size_t page = 1; page < pages; ++page) data[(page * huge_page - (begin - mapping)) / sizeof(double)] = 0;
   }
-  out.conservativeResize(1, rows * cols);  // realloc: in place, keeping the pages faulted in
-  out.resize(rows, cols);
-  if (!aligned) advise_huge_pages(out);
+  reshape_storage(out, rows, cols);  // realloc shrinks it in place, keeping the pages faulted in
   return out;
 #else
   return matrix(rows, cols);
 #endif
-}
-
-// Gives m the shape rows x cols, keeping its memory where it can: a change of size goes through realloc, which
-// keeps the pages already there (glibc moves a large block's pages instead of copying them). The values are
-// unspecified afterwards.
-inline void reshape_storage(matrix& m, index rows, index cols) {
-  if (m.size() != rows * cols) {
-    m.resize(1, m.size());                 // the same size: only the shape changes
-    m.conservativeResize(1, rows * cols);  // one row keeps its layout, so Eigen reallocates in place
-    advise_huge_pages(m);
-  }
-  m.resize(rows, cols);
 }
 
 // When a search pools its matrices (see matrix_pool): on data of min_data_bytes or more, the matrices of
