@@ -20,7 +20,9 @@ candidates side by side.
 
 --scaling runs the scaling workload (a search on 2,000 / 20,000 / 200,000 x 50 rows from make_classification;
 --huge adds 2,000,000 x 50, which needs a few GiB) in a fresh process per library and size, and reports CPU seconds
-(medians) and each process's peak resident size, measured the same way for both.
+(medians) and each process's peak resident size, measured the same way for both. mlpipe runs in --rounds rounds
+(default 3), each of every size at n_jobs = 1 and then 2: its growth and n_jobs = 2 speed-up are the medians of the
+rounds' ratios, each a ratio of measurements taken seconds apart (this machine's speed drifts from minute to minute).
 
 --models times, side by side on the same data (make_classification / make_regression, written as raw doubles):
 random_forest_classifier (100 trees, 20,000 x 100) fit at n_jobs = 1 and 2, its predict_one against scikit-learn's
@@ -237,41 +239,90 @@ def scaling_table(args):
         sys.exit(f"{binary} is missing: cmake --preset bench && cmake --build --preset bench")
     sizes = [2_000, 20_000, 200_000] + ([2_000_000] if args.huge else [])
     header = ("rows", "mlpipe", "scikit-learn", "ratio", "peak memory mlpipe / scikit-learn", "data",
-              "n_jobs=2 speed-up (wall)")
-    rows, growth, previous = [], [], None
+              "n_jobs=2 speed-up (wall)", "two n_jobs=1 runs at once (throughput)")
+    rows, notes = [], []
     with tempfile.TemporaryDirectory() as tmp:
+        paths = {n: os.path.join(tmp, f"scaling_{n}") for n in sizes}
         for n in sizes:
-            path = os.path.join(tmp, f"scaling_{n}")
-            write_scaling_data(n, path)
-            reps = args.repetitions if n <= 200_000 else 1
-            mine = json.loads(subprocess.run([binary, path, str(n), str(SCALING_COLS), "1", str(reps)], check=True,
-                                             capture_output=True, text=True).stdout)
-            theirs = json.loads(subprocess.run([sys.executable, os.path.abspath(__file__), "--sklearn-scaling", path,
-                                                str(n), str(reps if n <= 200_000 else 1)],
-                                               check=True, capture_output=True, text=True).stdout)
-            two = json.loads(subprocess.run([binary, path, str(n), str(SCALING_COLS), "2", str(reps)], check=True,
-                                            capture_output=True, text=True).stdout)
-            m = statistics.median(t[0] for t in mine["cpu_seconds"])
-            s = statistics.median(t[0] for t in theirs["cpu_seconds"])
-            speedup = statistics.median(t[1] for t in mine["cpu_seconds"]) / statistics.median(
-                t[1] for t in two["cpu_seconds"])
-            data_mb = n * (SCALING_COLS + 1) * 8 / 2**20
-            rows.append((f"{n:,}", f"{m:.3f} s", f"{s:.3f} s", f"{s / m:.1f}x",
-                         f"{mine['peak_rss_mb']:.0f} / {theirs['peak_rss_mb']:.0f} MB", f"{data_mb:.0f} MB",
-                         f"{speedup:.2f}x"))
-            if previous:
-                growth.append(f"{previous[0]:,} -> {n:,} rows: mlpipe x{m / previous[1]:.1f}, "
-                              f"scikit-learn x{s / previous[2]:.1f}")
-            previous = (n, m, s)
-            same = mine["mean_test_score"] == theirs["mean_test_score"]
-            growth.append(f"{n:,} rows: best mlpipe {mine['best_params']}, scikit-learn {theirs['best_params']}; "
-                          f"mean test scores {'identical' if same else 'differ'}"
-                          + ("" if same else " (largest difference " + format(max(
-                              abs(a - b) for a, b in zip(mine['mean_test_score'], theirs['mean_test_score'])), '.2g') + ")"))
+            write_scaling_data(n, paths[n])
+
+        def reps(n):
+            return args.repetitions if n <= 200_000 else 1
+
+        def mlpipe_reps(n):  # a search under 0.1 s is still warming up on its second run: more runs to its median
+            return 3 * args.repetitions if n <= 20_000 else reps(n)
+
+        def command(n, n_jobs):
+            return [binary, paths[n], str(n), str(SCALING_COLS), str(n_jobs), str(mlpipe_reps(n))]
+
+        def mlpipe(n, n_jobs):
+            return json.loads(subprocess.run(command(n, n_jobs), check=True, capture_output=True, text=True).stdout)
+
+        def two_at_once(n):  # two n_jobs = 1 processes side by side: what this machine gives two independent threads
+            procs = [subprocess.Popen(command(n, 1), stdout=subprocess.PIPE, text=True) for _ in range(2)]
+            outs = [p.communicate()[0] for p in procs]
+            if any(p.returncode for p in procs):
+                sys.exit("mlpipe_bench_scaling failed")
+            return [json.loads(o) for o in outs]
+
+        # mlpipe in rounds, each of every size at n_jobs = 1 then 2 back to back: a speed-up or a growth is a ratio
+        # of measurements taken seconds apart, so a host whose speed drifts from minute to minute (a shared virtual
+        # machine) moves both sides of it alike; each figure is the median of its rounds' ratios.
+        runs = {(n, j): [] for n in sizes for j in (1, 2)}
+        pairs = {n: [] for n in sizes}
+        for _ in range(args.rounds):
+            for n in sizes:
+                for j in (1, 2):
+                    runs[n, j].append(mlpipe(n, j))
+                pairs[n].append(two_at_once(n))
+        theirs = {n: json.loads(subprocess.run([sys.executable, os.path.abspath(__file__), "--sklearn-scaling",
+                                                paths[n], str(n), str(reps(n))],
+                                               check=True, capture_output=True, text=True).stdout) for n in sizes}
+
+    def cpu(run):  # a process's median CPU seconds per search
+        return statistics.median(t[0] for t in run["cpu_seconds"])
+
+    def wall(run):
+        return statistics.median(t[1] for t in run["cpu_seconds"])
+
+    def rounds_text(values):
+        return ", ".join(f"{v:.2f}x" for v in values)
+
+    previous = None
+    for n in sizes:
+        mine = runs[n, 1][0]
+        m = statistics.median(cpu(r) for r in runs[n, 1])
+        s = statistics.median(t[0] for t in theirs[n]["cpu_seconds"])
+        speedups = [wall(one) / wall(two) for one, two in zip(runs[n, 1], runs[n, 2])]
+        # two searches in the time of one concurrent search, against one search alone
+        ceilings = [2 * wall(one) / statistics.mean(wall(p) for p in pair) for one, pair in zip(runs[n, 1], pairs[n])]
+        peak = max(r["peak_rss_mb"] for r in runs[n, 1])
+        data_mb = n * (SCALING_COLS + 1) * 8 / 2**20
+        rows.append((f"{n:,}", f"{m:.3f} s", f"{s:.3f} s", f"{s / m:.1f}x",
+                     f"{peak:.0f} / {theirs[n]['peak_rss_mb']:.0f} MB", f"{data_mb:.0f} MB",
+                     f"{statistics.median(speedups):.2f}x", f"{statistics.median(ceilings):.2f}x"))
+        notes.append(f"{n:,} rows: n_jobs=2 speed-up per round {rounds_text(speedups)}; two n_jobs=1 processes at "
+                     f"once, throughput per round {rounds_text(ceilings)}")
+        if previous:
+            growth = [cpu(big) / cpu(small) for small, big in zip(runs[previous[0], 1], runs[n, 1])]
+            notes.append(f"{previous[0]:,} -> {n:,} rows: mlpipe x{statistics.median(growth):.1f} (per round "
+                         f"{', '.join(f'x{g:.1f}' for g in growth)}), scikit-learn x{s / previous[1]:.1f}")
+        previous = (n, s)
+        if any(r["mean_test_score"] != mine["mean_test_score"] for r in runs[n, 1] + runs[n, 2]):
+            notes.append(f"{n:,} rows: mlpipe's mean test scores differ between runs")
+        same = mine["mean_test_score"] == theirs[n]["mean_test_score"]
+        notes.append(f"{n:,} rows: best mlpipe {mine['best_params']}, scikit-learn {theirs[n]['best_params']}; "
+                     f"mean test scores {'identical' if same else 'differ'}"
+                     + ("" if same else " (largest difference " + format(max(
+                         abs(a - b) for a, b in zip(mine['mean_test_score'], theirs[n]['mean_test_score'])), '.2g') + ")"))
     print("scaling: standard_scaler | select_k_best(f_classif) | logistic_regression, k in {5, 10, 20} x C in "
-          "{0.1, 1, 10}, 5-fold stratified, n_jobs = 1, CPU seconds (medians), peak resident size of the process")
+          "{0.1, 1, 10}, 5-fold stratified, n_jobs = 1, CPU seconds (medians), peak resident size of the process; "
+          f"mlpipe in {args.rounds} rounds of n_jobs = 1 and 2 back to back, speed-up and growth the medians of the "
+          "rounds' ratios; the last column is what the machine gives two independent searches in the same minutes (two "
+          "n_jobs = 1 processes side by side: twice a search's time alone over a search's time beside the other), "
+          "the ceiling n_jobs = 2 is read against")
     print_table(header, rows, args.markdown)
-    for line in growth:
+    for line in notes:
         print(line)
 
 
@@ -604,6 +655,8 @@ def main():
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     parser.add_argument("--scaling", action="store_true", help="run only the scaling table")
     parser.add_argument("--huge", action="store_true", help="add 2,000,000 rows to the scaling table (a few GiB)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="--scaling: rounds of mlpipe's measurements (n_jobs = 1 and 2 back to back in each)")
     parser.add_argument("--feature-selection", action="store_true",
                         help="run only the feature selection table (rfecv, SFS, mutual information)")
     parser.add_argument("--validation", action="store_true",
