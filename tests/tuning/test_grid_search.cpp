@@ -398,15 +398,66 @@ TEST_CASE("a search's fits on one split encode its labels once and share them, o
   CHECK(encode(y) != encode(y));
 }
 
-TEST_CASE("a search runs its tasks a wave of splits at a time, the costliest groups first", "[tuning][scaling]") {
-  using tasks = std::vector<std::pair<std::size_t, std::size_t>>;  // (group, split)
-  // One thread: split by split. Two: two splits at a time, alternating, so both threads start on their own split;
-  // the last wave takes the split left over, so that no thread idles through it alone.
-  CHECK(mp::detail::task_order(2, 3, 1) == tasks{{1, 0}, {0, 0}, {1, 1}, {0, 1}, {1, 2}, {0, 2}});
-  CHECK(mp::detail::task_order(2, 4, 2) == tasks{{1, 0}, {1, 1}, {0, 0}, {0, 1}, {1, 2}, {1, 3}, {0, 2}, {0, 3}});
-  CHECK(mp::detail::task_order(2, 5, 2) ==
-        tasks{{1, 0}, {1, 1}, {0, 0}, {0, 1}, {1, 2}, {1, 3}, {1, 4}, {0, 2}, {0, 3}, {0, 4}});
-  CHECK(mp::detail::task_order(1, 2, 8) == tasks{{0, 0}, {0, 1}});
+TEST_CASE("a search hands out its tasks as threads free up, a split per thread, the costliest groups first",
+          "[tuning][scaling]") {
+  using task = mp::detail::split_scheduler::task;  // {group, split}
+  // One thread: split by split, each split's groups last to first.
+  mp::detail::split_scheduler one(2, 2, 1);
+  CHECK(one.next() == task{1, 0});
+  one.ended(0);
+  CHECK(one.next() == task{0, 0});
+  one.ended(0);
+  CHECK(one.next() == task{1, 1});
+  one.ended(1);
+  CHECK(one.next() == task{0, 1});
+  one.ended(1);
+  CHECK(one.next() == std::nullopt);
+
+  // Two threads, A and B, 2 groups x 4 splits: each starts its own split; a thread whose task ends takes the next
+  // task of the oldest split in progress, and opens the next split only once a split has ended, so that split's
+  // memory is free for it.
+  mp::detail::split_scheduler two(2, 4, 2);
+  CHECK(two.next() == task{1, 0});  // A
+  CHECK(two.next() == task{1, 1});  // B
+  two.ended(1);                     // B
+  CHECK(two.next() == task{0, 0});  // B: split 0's last task, while A still runs its first
+  two.ended(0);                     // A
+  CHECK(two.next() == task{0, 1});  // A: two splits are in progress, so no third
+  two.ended(0);                     // B: split 0 has ended
+  CHECK(two.next() == task{1, 2});  // B opens split 2
+  two.ended(1);                     // A: split 1 has ended
+  CHECK(two.next() == task{1, 3});  // A opens split 3
+  CHECK(two.next() == task{0, 2});  // (a third thread would take split 2's other task)
+  CHECK(two.next() == task{0, 3});
+  CHECK(two.next() == std::nullopt);
+  // The order failures are reported in: the one-thread order.
+  CHECK(two.rank(task{1, 0}) == 0);
+  CHECK(two.rank(task{0, 0}) == 1);
+  CHECK(two.rank(task{1, 2}) == 4);
+
+  // More threads than splits: every split opens at once.
+  mp::detail::split_scheduler wide(1, 2, 8);
+  CHECK(wide.next() == task{0, 0});
+  CHECK(wide.next() == task{0, 1});
+  CHECK(wide.next() == std::nullopt);
+}
+
+TEST_CASE("a search that fails reports the same error whatever n_jobs", "[tuning][errors][parallel]") {
+  const auto& d = mp::test::load("breast_cancer.csv");
+  // Two folds, one per class: each split trains on one class only, so every task fails, on both splits at once
+  // when threads run them; the first in the one-thread order is the one reported.
+  std::vector<mp::index> test_fold(static_cast<std::size_t>(d.y.size()));
+  for (mp::index i = 0; i < d.y.size(); ++i) test_fold[static_cast<std::size_t>(i)] = d.y(i) == 0.0 ? 1 : 0;
+  const auto pipe = mp::step<"scale">(mp::standard_scaler{}) | mp::step<"model">(mp::logistic_regression{});
+  for (const int n_jobs : {1, 2, 3}) {
+    CAPTURE(n_jobs);
+    const auto search = mp::grid_search{pipe, mp::grid{{"scale.with_std", {true, false}}, {"model.C", {0.1, 1.0}}},
+                                        {.cv = mp::predefined_split{.test_fold = test_fold}, .n_jobs = n_jobs}};
+    CHECK(error_message<mp::invalid_input>([&] { (void)search.fit(d.X, d.y); }) ==
+          "step 'model' (logistic_regression): y has a single class (0); expected at least two classes "
+          "(cross-validation split 0 of 2, 212 training rows) (grid candidate 1: model.C = 0.1, scale.with_std = "
+          "false)");
+  }
 }
 
 namespace {

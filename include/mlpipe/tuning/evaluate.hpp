@@ -47,8 +47,8 @@
 // that reads them (the first pipeline step, or the model of a bare stage) takes them over, transforming them in place
 // where the stage can (in_place_transformer); a prefix output is cached only while some task of its split will still
 // read it, within max_cache_bytes (beyond it, a step is fitted again rather than cached); a split's cache is freed
-// when its last task ends. Tasks run a few splits at a time (as many as threads), every group of a split before the
-// next splits, so at most about n_jobs splits are in memory at once. On data of 32 MB or more, the split's rows and
+// when its last task ends. A thread opens a new split only while fewer splits than threads are in progress, and
+// otherwise helps finish the oldest one (split_scheduler), so at most n_jobs splits are in memory at once. On data of 32 MB or more, the split's rows and
 // the steps' outputs go to a matrix pool when they are freed, and later splits' rows and outputs reuse that memory
 // instead of fresh pages from the kernel (see matrix_pool).
 
@@ -164,32 +164,70 @@ inline std::size_t bytes_of(const split_rows& rows) {
   return static_cast<std::size_t>(rows.train.size() + rows.test.size()) * sizeof(double);
 }
 
-// The memory a search may spend on cached prefix outputs: max_cache_bytes when set, else the size of X once per
-// split that can be in progress at once (2 n_jobs - 1, task_order's last wave), so the default never refits.
+// The memory a search may spend on cached prefix outputs: max_cache_bytes when set, else 2 n_jobs - 1 times the size
+// of X (split_scheduler keeps at most n_jobs splits in progress, each holding about X's size), so the default never
+// refits.
 inline std::size_t cache_budget(const std::optional<std::size_t>& max_cache_bytes, const matrix_view& X, int n_jobs) {
   if (max_cache_bytes) return *max_cache_bytes;
   return static_cast<std::size_t>(X.size()) * sizeof(double) * (2 * resolve_n_jobs(n_jobs) - 1);
 }
 
-// The order of a search's (group, split) tasks: a wave of as many splits as threads at a time, every group of those
-// splits before the next wave, so at most about n_threads splits are held at once (the last wave takes the splits
-// left over too, up to twice as many, so that no thread idles through a lone split at the end). Within a wave the
-// splits vary fastest, so the threads start on different splits and compute their shared prefixes in parallel; the
-// groups run last to first, as later grid values are usually the costlier ones (more features kept, weaker
-// penalty), and starting with the longest tasks keeps the threads' finishing times close.
-inline std::vector<std::pair<std::size_t, std::size_t>> task_order(std::size_t n_groups, std::size_t n_splits,
-                                                                   std::size_t n_threads) {
-  std::vector<std::pair<std::size_t, std::size_t>> tasks;
-  tasks.reserve(n_groups * n_splits);
-  const std::size_t wave = std::max<std::size_t>(1, n_threads);
-  for (std::size_t first = 0; first < n_splits;) {
-    const std::size_t size = n_splits - first < 2 * wave ? n_splits - first : wave;
-    for (std::size_t g = n_groups; g-- > 0;)
-      for (std::size_t s = first; s < first + size; ++s) tasks.emplace_back(g, s);
-    first += size;
+// split_scheduler -- hands a search's (group, split) tasks to its threads as they free up, so that at most n_threads
+// splits are in progress (gathered and not yet finished) at once: a thread that asks for work opens the next split
+// while fewer than that are in progress, and otherwise takes the next task of the oldest split in progress. A split
+// opened this way finds the memory of the split that just ended free (in the search's matrix pool, on large data),
+// and the thread that opens it computes its shared prefix while the others go on with the splits in progress, so no
+// thread waits for a lone split's prefix. (In progress is never n_threads splits with all their tasks handed out:
+// each would have a task running, and one thread is the one asking.) A split's groups go out last to first, as later
+// grid values are usually the costlier ones (more features kept, weaker penalty), and starting with the longest
+// tasks keeps the threads' finishing times close. With one thread: split by split. Thread-safe.
+class split_scheduler {
+ public:
+  struct task {
+    std::size_t group = 0;
+    std::size_t split = 0;
+    friend bool operator==(const task&, const task&) = default;
+  };
+
+  split_scheduler(std::size_t n_groups, std::size_t n_splits, std::size_t n_threads)
+      : n_groups_(n_groups), n_threads_(std::max<std::size_t>(1, n_threads)), handed_(n_splits, 0),
+        ended_(n_splits, 0) {}
+
+  // The next task to run, or nothing when every task has been handed out.
+  std::optional<task> next() {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    std::size_t s = opened_;
+    if (in_progress_ >= n_threads_ || opened_ == handed_.size()) {
+      s = 0;
+      while (s < opened_ && handed_[s] == n_groups_) ++s;  // the oldest split in progress with a task left
+    }
+    if (s == handed_.size() || n_groups_ == 0) return std::nullopt;
+    if (s == opened_) {
+      ++opened_;
+      ++in_progress_;
+    }
+    return task{n_groups_ - 1 - handed_[s]++, s};
   }
-  return tasks;
-}
+
+  // Tells it that a task of split s has ended (after the split's memory went back, so the next split can take it).
+  void ended(std::size_t s) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (++ended_[s] == n_groups_) --in_progress_;
+  }
+
+  // The task's place in the one-thread order (split by split, each split's groups last to first): the order in
+  // which a failure is reported, whatever the number of threads.
+  std::size_t rank(const task& t) const { return t.split * n_groups_ + (n_groups_ - 1 - t.group); }
+
+ private:
+  std::mutex mutex_;
+  std::size_t n_groups_;
+  std::size_t n_threads_;
+  std::vector<std::size_t> handed_;  // per split: tasks handed out
+  std::vector<std::size_t> ended_;   // per split: tasks ended
+  std::size_t opened_ = 0;           // splits opened, in order
+  std::size_t in_progress_ = 0;      // opened and not ended
+};
 
 // What a search strategy hears of and decides about its tasks (a task: a group of candidates on one split): skip a
 // task whose results it already has (a journal: it records them itself), stop starting tasks (a time budget, a failed
@@ -243,16 +281,50 @@ class search_evaluator {
       state->tasks_left = groups.size();
       states_.push_back(std::move(state));
     }
-    const auto tasks = task_order(groups.size(), n_splits, n_threads);
-    parallel_for(tasks.size(), n_jobs, [&](std::size_t t) {
+    split_scheduler scheduler(groups.size(), n_splits, n_threads);
+    // A failure stops the tasks after it in the one-thread order (split_scheduler::rank), and the first failure in
+    // that order is reported: the same error whatever n_jobs.
+    std::mutex failure_mutex;
+    std::size_t failed_rank = groups.size() * n_splits;
+    std::exception_ptr failure;
+    parallel_for(groups.size() * n_splits, n_jobs, [&](std::size_t) {
+      const auto next = scheduler.next();
+      if (!next) return;
+      const auto [g, s] = *next;
+      const std::size_t rank = scheduler.rank(*next);
+      const auto fail = [&] {
+        const std::lock_guard<std::mutex> lock(failure_mutex);
+        if (rank < failed_rank) {
+          failed_rank = rank;
+          failure = std::current_exception();
+        }
+      };
       // the tasks' data-sized matrices reuse each other's memory (on large data)
       const matrix_pool_scope pooled(pool_.enabled() ? &pool_ : matrix_pool_scope::current());
-      const auto [g, s] = tasks[t];
-      const bool run_task = hooks == nullptr || hooks->run(groups[g], s);
-      if (run_task) evaluate(groups[g], s, results);
+      bool ran = false;
+      try {
+        bool before_failure;
+        {
+          const std::lock_guard<std::mutex> lock(failure_mutex);
+          before_failure = rank < failed_rank;
+        }
+        if (before_failure && (hooks == nullptr || hooks->run(groups[g], s))) {
+          ran = true;
+          evaluate(groups[g], s, results);
+        }
+      } catch (...) {
+        ran = false;
+        fail();
+      }
       finish_task(s);
-      if (run_task && hooks != nullptr && hooks->finished) hooks->finished(groups[g], s);
+      scheduler.ended(s);
+      try {
+        if (ran && hooks != nullptr && hooks->finished) hooks->finished(groups[g], s);
+      } catch (...) {
+        fail();
+      }
     });
+    if (failure) std::rethrow_exception(failure);
     pool_.clear();
     const auto naive = static_cast<long>(candidates_.size() * n_splits * n_steps);
     results.set_stage_fits(stage_fits_.load(), naive);

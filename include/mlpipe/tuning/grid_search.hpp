@@ -36,8 +36,8 @@ struct search_options {
   bool reuse = true;                // fit a pipeline prefix shared by several candidates once per split (same scores)
   bool warm_start = true;           // fit along the last step's warm_start_param (C) from the previous solution
   // The most memory, in bytes, that reuse may hold in pipeline outputs shared by several candidates; beyond it a
-  // step is fitted again instead. Empty: the size of X once per split in progress (at most 2 n_jobs - 1 at once).
-  // Results are the same for any value.
+  // step is fitted again instead. Empty: 2 n_jobs - 1 times the size of X (at most n_jobs splits are in progress,
+  // each holding about X's size). Results are the same for any value.
   std::optional<std::size_t> max_cache_bytes{};
 };
 
