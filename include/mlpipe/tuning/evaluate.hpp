@@ -48,9 +48,9 @@
 // where the stage can (in_place_transformer); a prefix output is cached only while some task of its split will still
 // read it, within max_cache_bytes (beyond it, a step is fitted again rather than cached); a split's cache is freed
 // when its last task ends. A thread opens a new split only while fewer splits than threads are in progress, and
-// otherwise helps finish the oldest one (split_scheduler), so at most n_jobs splits are in memory at once. On data of 32 MB or more, the split's rows and
-// the steps' outputs go to a matrix pool when they are freed, and later splits' rows and outputs reuse that memory
-// instead of fresh pages from the kernel (see matrix_pool).
+// otherwise helps finish the oldest one (split_scheduler), so at most n_jobs splits are in memory at once. On data of
+// 32 MB or more, the split's rows and the steps' outputs go to a matrix pool when they are freed, and later splits'
+// rows and outputs reuse that memory instead of fresh pages from the kernel (see matrix_pool).
 
 namespace mlpipe::detail {
 
