@@ -4,8 +4,10 @@
 #include <atomic>
 #include <cstddef>
 #include <exception>
+#include <optional>
 #include <string>
 #include <thread>
+#include <utility>      // std::forward
 #include <vector>
 
 #include "mlpipe/core/error.hpp"
@@ -22,22 +24,24 @@ inline std::size_t resolve_n_jobs(int n_jobs) {
   return static_cast<std::size_t>(n_jobs);
 }
 
-// parallel_for(n_tasks, n_jobs, task) -- runs task(i) for every i in [0, n_tasks) on up to n_jobs threads (the
-// caller's among them). Each task writes only its own results, so the outcome does not depend on n_jobs. If tasks
-// throw, the remaining ones are skipped and the exception of the lowest-numbered failing task is rethrown, the
-// same one whatever the thread count.
-template <class Task>
-void parallel_for(std::size_t n_tasks, int n_jobs, Task&& task) {
+// parallel_drain(n_tasks, n_jobs, next, task) -- runs task(i) for every task number i that next() hands out (a
+// std::optional<std::size_t>, empty once none are left; numbers in [0, n_tasks), each once) on up to n_jobs threads
+// (the caller's among them); next() is called from every thread, so it must be thread-safe. For work whose order is
+// decided as threads free up. If tasks throw, a task numbered above the lowest failure so far is skipped, and the
+// exception of the lowest-numbered failing task is rethrown: every lower-numbered task ran, so it is the same one
+// whatever the thread count, provided one thread alone is handed the numbers in ascending order.
+template <class Next, class Task>
+void parallel_drain(std::size_t n_tasks, int n_jobs, Next&& next, Task&& task) {
   const std::size_t n_threads = std::min(resolve_n_jobs(n_jobs), n_tasks);
   if (n_threads <= 1) {
-    for (std::size_t i = 0; i < n_tasks; ++i) task(i);
+    while (const std::optional<std::size_t> i = next()) task(*i);
     return;
   }
-  std::atomic<std::size_t> next{0};
-  std::atomic<std::size_t> first_failure{n_tasks};  // the lowest index of a task that threw
+  std::atomic<std::size_t> first_failure{n_tasks};  // the lowest number of a task that threw
   std::vector<std::exception_ptr> errors(n_tasks);  // slot i is written only by the thread that runs task i
   auto worker = [&] {
-    for (std::size_t i = next++; i < n_tasks; i = next++) {
+    while (const std::optional<std::size_t> next_task = next()) {
+      const std::size_t i = *next_task;
       if (i > first_failure.load()) continue;  // a lower-numbered task already failed: skip
       try {
         task(i);
@@ -55,6 +59,23 @@ void parallel_for(std::size_t n_tasks, int n_jobs, Task&& task) {
   worker();
   for (auto& t : threads) t.join();
   if (first_failure < n_tasks) std::rethrow_exception(errors[first_failure]);
+}
+
+// parallel_for(n_tasks, n_jobs, task) -- runs task(i) for every i in [0, n_tasks) on up to n_jobs threads (the
+// caller's among them), taken in ascending order. Each task writes only its own results, so the outcome does not
+// depend on n_jobs. If tasks throw, the remaining ones are skipped and the exception of the lowest-numbered failing
+// task is rethrown, the same one whatever the thread count.
+template <class Task>
+void parallel_for(std::size_t n_tasks, int n_jobs, Task&& task) {
+  std::atomic<std::size_t> counter{0};
+  parallel_drain(
+      n_tasks, n_jobs,
+      [&]() -> std::optional<std::size_t> {
+        const std::size_t i = counter++;
+        if (i < n_tasks) return i;
+        return std::nullopt;
+      },
+      std::forward<Task>(task));
 }
 
 }  // namespace mlpipe

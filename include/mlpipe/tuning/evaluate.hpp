@@ -178,9 +178,10 @@ inline std::size_t cache_budget(const std::optional<std::size_t>& max_cache_byte
 // opened this way finds the memory of the split that just ended free (in the search's matrix pool, on large data),
 // and the thread that opens it computes its shared prefix while the others go on with the splits in progress, so no
 // thread waits for a lone split's prefix. (In progress is never n_threads splits with all their tasks handed out:
-// each would have a task running, and one thread is the one asking.) A split's groups go out last to first, as later
-// grid values are usually the costlier ones (more features kept, weaker penalty), and starting with the longest
-// tasks keeps the threads' finishing times close. With one thread: split by split. Thread-safe.
+// each would have a task running, and one thread is the one asking; after a task failed, and its split never ends,
+// the next split is opened anyway.) A split's groups go out last to first, as later grid values are usually the
+// costlier ones (more features kept, weaker penalty), and starting with the longest tasks keeps the threads'
+// finishing times close. With one thread: split by split. Thread-safe.
 class split_scheduler {
  public:
   struct task {
@@ -216,8 +217,11 @@ class split_scheduler {
   }
 
   // The task's place in the one-thread order (split by split, each split's groups last to first): the order in
-  // which a failure is reported, whatever the number of threads.
+  // which a failure is reported, whatever the number of threads (parallel_drain's task numbers).
   std::size_t rank(const task& t) const { return t.split * n_groups_ + (n_groups_ - 1 - t.group); }
+
+  // The task in that place.
+  task at(std::size_t rank) const { return {n_groups_ - 1 - rank % n_groups_, rank / n_groups_}; }
 
  private:
   std::mutex mutex_;
@@ -282,49 +286,23 @@ class search_evaluator {
       states_.push_back(std::move(state));
     }
     split_scheduler scheduler(groups.size(), n_splits, n_threads);
-    // A failure stops the tasks after it in the one-thread order (split_scheduler::rank), and the first failure in
-    // that order is reported: the same error whatever n_jobs.
-    std::mutex failure_mutex;
-    std::size_t failed_rank = groups.size() * n_splits;
-    std::exception_ptr failure;
-    parallel_for(groups.size() * n_splits, n_jobs, [&](std::size_t) {
-      const auto next = scheduler.next();
-      if (!next) return;
-      const auto [g, s] = *next;
-      const std::size_t rank = scheduler.rank(*next);
-      const auto fail = [&] {
-        const std::lock_guard<std::mutex> lock(failure_mutex);
-        if (rank < failed_rank) {
-          failed_rank = rank;
-          failure = std::current_exception();
-        }
-      };
+    // Tasks are numbered by their place in the one-thread order, so a failure stops the tasks after it in that order
+    // and the first failure in it is reported: the same error whatever n_jobs.
+    const auto next = [&]() -> std::optional<std::size_t> {
+      const auto t = scheduler.next();
+      if (!t) return std::nullopt;
+      return scheduler.rank(*t);
+    };
+    parallel_drain(groups.size() * n_splits, n_jobs, next, [&](std::size_t rank) {
       // the tasks' data-sized matrices reuse each other's memory (on large data)
       const matrix_pool_scope pooled(pool_.enabled() ? &pool_ : matrix_pool_scope::current());
-      bool ran = false;
-      try {
-        bool before_failure;
-        {
-          const std::lock_guard<std::mutex> lock(failure_mutex);
-          before_failure = rank < failed_rank;
-        }
-        if (before_failure && (hooks == nullptr || hooks->run(groups[g], s))) {
-          ran = true;
-          evaluate(groups[g], s, results);
-        }
-      } catch (...) {
-        ran = false;
-        fail();
-      }
+      const auto [g, s] = scheduler.at(rank);
+      const bool run_task = hooks == nullptr || hooks->run(groups[g], s);
+      if (run_task) evaluate(groups[g], s, results);
       finish_task(s);
       scheduler.ended(s);
-      try {
-        if (ran && hooks != nullptr && hooks->finished) hooks->finished(groups[g], s);
-      } catch (...) {
-        fail();
-      }
+      if (run_task && hooks != nullptr && hooks->finished) hooks->finished(groups[g], s);
     });
-    if (failure) std::rethrow_exception(failure);
     pool_.clear();
     const auto naive = static_cast<long>(candidates_.size() * n_splits * n_steps);
     results.set_stage_fits(stage_fits_.load(), naive);
