@@ -1,6 +1,6 @@
 #pragma once
 
-#include <algorithm>    // std::sort, std::unique, std::lower_bound, std::max
+#include <algorithm>    // std::sort, std::unique, std::lower_bound, std::max, std::count_if
 #include <cmath>        // std::isfinite, std::trunc, std::floor, std::ceil, std::sqrt, std::abs
 #include <concepts>     // std::same_as, std::convertible_to
 #include <cstddef>
@@ -418,27 +418,46 @@ struct time_series_split {
 
 namespace detail {
 
+// A split of rows 0 .. n_rows - 1 from a test flag per row (is_test(r)), of which exactly n_test are set: the tested
+// rows and the others, both ascending. Each row is written to both sides and only the side it belongs to moves on,
+// so there is no branch to mispredict on shuffled folds (each side has one slot of slack for the other's rows).
+template <class IsTest>
+split split_by_flag(std::size_t n_rows, std::size_t n_test, IsTest&& is_test) {
+  split out;
+  out.test.resize(n_test + 1);
+  out.train.resize(n_rows - n_test + 1);
+  index* test = out.test.data();
+  index* train = out.train.data();
+  for (std::size_t r = 0; r < n_rows; ++r) {
+    const bool tested = is_test(r);
+    *test = static_cast<index>(r);
+    *train = static_cast<index>(r);
+    test += tested;
+    train += !tested;
+  }
+  out.test.pop_back();
+  out.train.pop_back();
+  return out;
+}
+
 // Splits from a fold number per row: split i < n_folds tests the rows of fold i and trains on all the others;
 // rows with a number >= n_folds are never tested.
 inline std::vector<split> splits_from_folds(const std::vector<index>& fold_of, index n_folds) {
-  std::vector<index> size(static_cast<std::size_t>(n_folds), 0);
+  std::vector<std::size_t> size(static_cast<std::size_t>(n_folds), 0);
   for (const index f : fold_of)
     if (f < n_folds) ++size[static_cast<std::size_t>(f)];
   std::vector<split> out(static_cast<std::size_t>(n_folds));
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    out[i].test.reserve(static_cast<std::size_t>(size[i]));
-    out[i].train.reserve(fold_of.size() - static_cast<std::size_t>(size[i]));
-    for (std::size_t r = 0; r < fold_of.size(); ++r)
-      (fold_of[r] == static_cast<index>(i) ? out[i].test : out[i].train).push_back(static_cast<index>(r));
-  }
+  for (std::size_t i = 0; i < out.size(); ++i)
+    out[i] = split_by_flag(fold_of.size(), size[i],
+                           [&](std::size_t r) { return fold_of[r] == static_cast<index>(i); });
   return out;
 }
 
 // A split from its test mask: the tested rows and the others, both ascending.
 inline split split_from_mask(const std::vector<char>& tested) {
-  split out;
-  for (std::size_t r = 0; r < tested.size(); ++r) (tested[r] ? out.test : out.train).push_back(static_cast<index>(r));
-  return out;
+  const auto n_test =
+      static_cast<std::size_t>(std::count_if(tested.begin(), tested.end(), [](char t) { return t != 0; }));
+  return split_by_flag(tested.size(), n_test, [&](std::size_t r) { return tested[r] != 0; });
 }
 
 inline std::string plural(index n, std::string_view thing) {
@@ -726,12 +745,23 @@ inline std::vector<index> kfold_folds(index n_rows, index n_splits, numpy_random
 inline std::vector<std::vector<index>> rows_by_first_appearance(std::string_view kind, const vector_view& y,
                                                                 index n_splits) {
   std::map<double, std::size_t> code_of;  // std::map, like np.unique, takes -0 as 0
-  std::vector<std::vector<index>> rows_of;
+  std::vector<std::size_t> code(static_cast<std::size_t>(y.size()));
+  std::vector<std::size_t> count;
+  double last = 0.0;  // the previous row's label and its code: a row with the same label skips the map
+  std::size_t last_code = 0;
   for (index r = 0; r < y.size(); ++r) {
-    const auto [it, inserted] = code_of.try_emplace(y(r), rows_of.size());
-    if (inserted) rows_of.emplace_back();
-    rows_of[it->second].push_back(r);
+    if (r == 0 || y(r) != last) {
+      last = y(r);
+      const auto [it, inserted] = code_of.try_emplace(last, count.size());
+      if (inserted) count.push_back(0);
+      last_code = it->second;
+    }
+    code[static_cast<std::size_t>(r)] = last_code;
+    ++count[last_code];
   }
+  std::vector<std::vector<index>> rows_of(count.size());
+  for (std::size_t k = 0; k < count.size(); ++k) rows_of[k].reserve(count[k]);
+  for (std::size_t r = 0; r < code.size(); ++r) rows_of[code[r]].push_back(static_cast<index>(r));
   std::size_t largest = 0;
   for (const auto& rows : rows_of) largest = std::max(largest, rows.size());
   // scikit-learn: "n_splits=4 cannot be greater than the number of members in each class."; a smaller class only
@@ -755,9 +785,14 @@ inline std::vector<index> stratified_folds(const std::vector<std::vector<index>>
   std::vector<index> folds_for_class;
   std::size_t position = 0;
   for (const auto& rows : rows_of) {
+    // the class's positions position .. position + size - 1 dealt round robin, sorted: a block per fold number
     folds_for_class.clear();
-    for (std::size_t m = 0; m < rows.size(); ++m) folds_for_class.push_back(static_cast<index>(position++ % folds));
-    std::sort(folds_for_class.begin(), folds_for_class.end());
+    for (std::size_t f = 0; f < folds; ++f) {
+      const std::size_t first = (f + folds - position % folds) % folds;  // the class's first position in fold f
+      const std::size_t dealt = rows.size() > first ? (rows.size() - first + folds - 1) / folds : 0;
+      folds_for_class.insert(folds_for_class.end(), dealt, static_cast<index>(f));
+    }
+    position += rows.size();
     if (rng != nullptr) rng->shuffle(std::span<index>(folds_for_class));
     for (std::size_t m = 0; m < rows.size(); ++m) fold_of[static_cast<std::size_t>(rows[m])] = folds_for_class[m];
   }
