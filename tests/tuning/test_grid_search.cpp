@@ -404,13 +404,11 @@ TEST_CASE("a search hands out its tasks as threads free up, a split per thread, 
   // One thread: split by split, each split's groups last to first.
   mp::detail::split_scheduler one(2, 2, 1);
   CHECK(one.next() == task{1, 0});
-  one.ended(0);
   CHECK(one.next() == task{0, 0});
-  one.ended(0);
+  one.split_ended();  // split 0
   CHECK(one.next() == task{1, 1});
-  one.ended(1);
   CHECK(one.next() == task{0, 1});
-  one.ended(1);
+  one.split_ended();  // split 1
   CHECK(one.next() == std::nullopt);
 
   // Two threads, A and B, 2 groups x 4 splits: each starts its own split; a thread whose task ends takes the next
@@ -419,13 +417,11 @@ TEST_CASE("a search hands out its tasks as threads free up, a split per thread, 
   mp::detail::split_scheduler two(2, 4, 2);
   CHECK(two.next() == task{1, 0});  // A
   CHECK(two.next() == task{1, 1});  // B
-  two.ended(1);                     // B
-  CHECK(two.next() == task{0, 0});  // B: split 0's last task, while A still runs its first
-  two.ended(0);                     // A
-  CHECK(two.next() == task{0, 1});  // A: two splits are in progress, so no third
-  two.ended(0);                     // B: split 0 has ended
+  CHECK(two.next() == task{0, 0});  // B, its task ended: split 0's last task, while A still runs its first
+  CHECK(two.next() == task{0, 1});  // A, its task ended: two splits are in progress, so no third
+  two.split_ended();                // B's task ends split 0
   CHECK(two.next() == task{1, 2});  // B opens split 2
-  two.ended(1);                     // A: split 1 has ended
+  two.split_ended();                // A's task ends split 1
   CHECK(two.next() == task{1, 3});  // A opens split 3
   CHECK(two.next() == task{0, 2});  // (a third thread would take split 2's other task)
   CHECK(two.next() == task{0, 3});

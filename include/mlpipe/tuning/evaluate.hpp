@@ -191,8 +191,7 @@ class split_scheduler {
   };
 
   split_scheduler(std::size_t n_groups, std::size_t n_splits, std::size_t n_threads)
-      : n_groups_(n_groups), n_threads_(std::max<std::size_t>(1, n_threads)), handed_(n_splits, 0),
-        ended_(n_splits, 0) {}
+      : n_groups_(n_groups), n_threads_(std::max<std::size_t>(1, n_threads)), handed_(n_splits, 0) {}
 
   // The next task to run, or nothing when every task has been handed out.
   std::optional<task> next() {
@@ -210,10 +209,10 @@ class split_scheduler {
     return task{n_groups_ - 1 - handed_[s]++, s};
   }
 
-  // Tells it that a task of split s has ended (after the split's memory went back, so the next split can take it).
-  void ended(std::size_t s) {
+  // Tells it that a split's last task has ended (after the split's memory went back, so the next split can take it).
+  void split_ended() {
     const std::lock_guard<std::mutex> lock(mutex_);
-    if (++ended_[s] == n_groups_) --in_progress_;
+    --in_progress_;
   }
 
   // The task's place in the one-thread order (split by split, each split's groups last to first): the order in
@@ -228,7 +227,6 @@ class split_scheduler {
   std::size_t n_groups_;
   std::size_t n_threads_;
   std::vector<std::size_t> handed_;  // per split: tasks handed out
-  std::vector<std::size_t> ended_;   // per split: tasks ended
   std::size_t opened_ = 0;           // splits opened, in order
   std::size_t in_progress_ = 0;      // opened and not ended
 };
@@ -299,8 +297,7 @@ class search_evaluator {
       const auto [g, s] = scheduler.at(rank);
       const bool run_task = hooks == nullptr || hooks->run(groups[g], s);
       if (run_task) evaluate(groups[g], s, results);
-      finish_task(s);
-      scheduler.ended(s);
+      if (finish_task(s)) scheduler.split_ended();
       if (run_task && hooks != nullptr && hooks->finished) hooks->finished(groups[g], s);
     });
     pool_.clear();
@@ -532,12 +529,13 @@ class search_evaluator {
     return std::static_pointer_cast<const value_type>(entry->value);
   }
 
-  void finish_task(std::size_t s) {
+  // Ends one task of split s; the split's last frees what the split holds and returns true.
+  bool finish_task(std::size_t s) {
     split_state& state = *states_[s];
     std::map<std::string, std::shared_ptr<slot>> slots;
     {
       std::lock_guard<std::mutex> lock(state.mutex);
-      if (--state.tasks_left > 0) return;
+      if (--state.tasks_left > 0) return false;
       slots.swap(state.slots);
       state.fold.reset();
       state.train.reset();
@@ -549,6 +547,7 @@ class search_evaluator {
       entry->bytes = 0;
       entry->value.reset();
     }
+    return true;
   }
 
   void evaluate(const std::vector<std::size_t>& group, std::size_t s, search_results& results) {
