@@ -436,6 +436,138 @@ TEST_CASE("a search hands out its tasks as threads free up, a split per thread, 
   CHECK(wide.next() == task{0, 0});
   CHECK(wide.next() == task{0, 1});
   CHECK(wide.next() == std::nullopt);
+
+  // A search that refits has a last task, {0, n_splits} (the refit's shared part): one thread runs it after every
+  // split; two open it as a split of its own, after the last split, once a split has ended.
+  mp::detail::split_scheduler one_refit(2, 2, 1, true);
+  for (const task t : {task{1, 0}, task{0, 0}, task{1, 1}, task{0, 1}}) {
+    CHECK(one_refit.next() == t);
+    if (t.group == 0) one_refit.split_ended();
+  }
+  CHECK(one_refit.next() == task{0, 2});
+  CHECK(one_refit.next() == std::nullopt);
+  mp::detail::split_scheduler two_refit(2, 3, 2, true);
+  CHECK(two_refit.next() == task{1, 0});  // A
+  CHECK(two_refit.next() == task{1, 1});  // B
+  CHECK(two_refit.next() == task{0, 0});  // B
+  two_refit.split_ended();                // split 0
+  CHECK(two_refit.next() == task{1, 2});  // B opens the last split
+  CHECK(two_refit.next() == task{0, 1});  // A: two splits in progress
+  two_refit.split_ended();                // split 1
+  CHECK(two_refit.next() == task{0, 3});  // A: the refit's part, before the last split's other task
+  CHECK(two_refit.next() == task{0, 2});
+  CHECK(two_refit.next() == std::nullopt);
+  CHECK(two_refit.rank(task{0, 3}) == 6);  // last in the one-thread order
+  CHECK(two_refit.at(6) == task{0, 3});
+  CHECK(two_refit.at(5) == task{0, 2});
+}
+
+namespace {
+// A user's transformer that fails when fitted on exactly `rows` rows (a search's refit on all rows, never a split).
+struct fails_on_rows {
+  static constexpr std::string_view kind = "fails_on_rows";
+
+  double rows = 0.0;  // the row count it refuses
+
+  static constexpr auto params = std::tuple{mp::param<"rows">(&fails_on_rows::rows)};
+
+  class fitted {
+   public:
+    static constexpr std::string_view kind = fails_on_rows::kind;
+    static constexpr int schema_version = 1;
+
+    fitted() = default;
+    explicit fitted(mp::index n) : n_(n) {}
+    mp::index n_features_in() const { return n_; }
+    mp::index n_features_out() const { return n_; }
+    mp::matrix transform(const mp::matrix_view& X) const { return X; }
+    void check_invariants() const { mp::detail::check_state_count(kind, "state.n_features_in", n_, 1); }
+    template <class Archive>
+    void serialize(Archive& ar) {
+      ar("n_features_in", n_);
+    }
+
+   private:
+    mp::index n_ = 0;
+  };
+
+  fitted fit(const mp::matrix_view& X, const mp::vector_view& = mp::vector()) const {
+    if (static_cast<double>(X.rows()) == rows)
+      throw mp::invalid_input("fitted on " + std::to_string(X.rows()) + " rows; expected any other number", kind);
+    return fitted(X.cols());
+  }
+};
+}  // namespace
+
+TEST_CASE("a search fits the refit's shared steps beside its tasks, and refits the best candidate's own model",
+          "[tuning][grid_search][parallel]") {
+  const auto& d = mp::test::load("breast_cancer.csv");
+  const auto pipe = scale_select_logistic();
+  using spec_type = std::remove_cvref_t<decltype(pipe)>;
+  const mp::grid g{{"select.k", {5, 10}}, {"model.C", {0.1, 1.0}}};
+  const auto own_fit = [&](const auto& spec, const mp::param_set& best) {
+    auto refit = spec;
+    for (const auto& [path, value] : best) refit.set_param(path, value);
+    return mp::to_json(refit.fit(d.X, d.y))["model"];  // the state, without the time it was saved at
+  };
+
+  // The engine: every candidate shares the scaler and select_k_best's scores, so the search's last task fits the
+  // scaler on all rows and scores its output; the refit of the best starts from there.
+  const auto splits = sklearn_folds().splits(d.X.rows(), d.y);
+  const auto scorers = mp::detail::resolve_scoring(pipe, mp::scoring_list{});
+  for (const int n_jobs : {1, 2}) {
+    CAPTURE(n_jobs);
+    mp::search_results results(g.candidates(), mp::detail::scorer_names_of(scorers), splits.size(), false);
+    std::vector<spec_type> specs;
+    for (const auto& params : results.params()) {
+      auto spec = pipe;
+      for (const auto& [path, value] : params) spec.set_param(path, value);
+      specs.push_back(spec);
+    }
+    mp::detail::refit_start<spec_type> start;
+    mp::detail::evaluate_candidates(specs, results, d.X, d.y, splits, scorers, mp::search_options{.n_jobs = n_jobs},
+                                    nullptr, &start);
+    CHECK(start.steps == 1);
+    CHECK(start.precomputed != nullptr);
+    CHECK(start.out == mp::standard_scaler{}.fit(d.X, d.y).transform(d.X));
+    const std::size_t best = results.best_index();
+    const auto refitted = mp::detail::refit_best(specs[best], d.X, d.y, start);
+    CHECK(mp::to_json(refitted)["model"] == own_fit(pipe, results.params()[best]));
+  }
+
+  // Through grid_search: the same model as the best candidate's own fit, with or without reuse, for any n_jobs;
+  // also when nothing is shared (a grid over the first step) and when the cache budget holds nothing.
+  const mp::grid first_step{{"scale.with_std", {true, false}}, {"model.C", {0.1, 1.0}}};
+  for (const int n_jobs : {1, 2}) {
+    for (const bool reuse : {true, false}) {
+      CAPTURE(n_jobs, reuse);
+      for (const auto& grid : {g, first_step}) {
+        const auto tuned =
+            mp::grid_search{pipe, grid, {.cv = sklearn_folds(), .n_jobs = n_jobs, .reuse = reuse}}.fit(d.X, d.y);
+        CHECK(mp::to_json(tuned.best_model())["model"] == own_fit(pipe, tuned.best_params()));
+        CHECK(tuned.refit_time() > 0.0);
+      }
+      const auto unbudgeted = mp::grid_search{pipe, g,
+                                              {.cv = sklearn_folds(), .n_jobs = n_jobs, .reuse = reuse,
+                                               .max_cache_bytes = std::size_t{0}}}
+                                  .fit(d.X, d.y);
+      CHECK(mp::to_json(unbudgeted.best_model())["model"] == own_fit(pipe, unbudgeted.best_params()));
+    }
+  }
+
+  // A shared step that fails on all rows only: the task keeps nothing, and the refit meets the error itself, with
+  // the message a search without reuse gives.
+  const auto fragile = mp::step<"odd">(fails_on_rows{.rows = static_cast<double>(d.X.rows())}) |
+                       mp::step<"model">(mp::logistic_regression{});
+  const std::string expected = "step 'odd' (fails_on_rows): fitted on 569 rows; expected any other number";
+  for (const int n_jobs : {1, 2}) {
+    for (const bool reuse : {true, false}) {
+      CAPTURE(n_jobs, reuse);
+      const auto search =
+          mp::grid_search{fragile, mp::grid{{"model.C", {0.1, 1.0}}}, {.n_jobs = n_jobs, .reuse = reuse}};
+      CHECK(error_message<mp::invalid_input>([&] { (void)search.fit(d.X, d.y); }) == expected);
+    }
+  }
 }
 
 TEST_CASE("a search that fails reports the same error whatever n_jobs", "[tuning][errors][parallel]") {

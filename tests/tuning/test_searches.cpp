@@ -202,6 +202,16 @@ TEST_CASE("random_search draws scikit-learn's candidates and gives RandomizedSea
   CHECK(rs2.results().mean_test_score() == rs.results().mean_test_score());
   CHECK(rs2.best_params() == rs.best_params());
   CHECK(rs.predict(d.X) == rs.best_model().predict(d.X));
+  // The refit (its shared steps fitted beside the tasks, with reuse) is the best candidate's own fit, bit for bit.
+  const auto rs3 =
+      mp::random_search{scale_select_logistic(), space, {.n_iter = 8, .seed = 0, .cv = sklearn_folds(), .n_jobs = 2}}
+          .fit(d.X, d.y);
+  auto best = scale_select_logistic();
+  for (const auto& [path, value] : rs.best_params()) best.set_param(path, value);
+  const auto own = mp::to_json(best.fit(d.X, d.y))["model"];  // the state, without the time it was saved at
+  CHECK(mp::to_json(rs.best_model())["model"] == own);
+  CHECK(mp::to_json(rs2.best_model())["model"] == own);
+  CHECK(mp::to_json(rs3.best_model())["model"] == own);
 }
 
 TEST_CASE("halving schedules are scikit-learn's for every setting", "[searches][halving]") {

@@ -51,6 +51,10 @@
 // otherwise helps finish the oldest one (split_scheduler), so at most n_jobs splits are in memory at once. On data of
 // 32 MB or more, the split's rows and the steps' outputs go to a matrix pool when they are freed, and later splits'
 // rows and outputs reuse that memory instead of fresh pages from the kernel (see matrix_pool).
+//
+// The refit: a search that refits has one more task, the part of the refit that every candidate shares (the leading
+// steps no candidate changes, fitted on all rows, and the next step's precompute), run beside the others, so that
+// with n_jobs > 1 only the best candidate's own steps are left to fit after the last task (refit_start).
 
 namespace mlpipe::detail {
 
@@ -181,7 +185,10 @@ inline std::size_t cache_budget(const std::optional<std::size_t>& max_cache_byte
 // each would have a task running, and one thread is the one asking; after a task failed, and its split never ends,
 // the next split is opened anyway.) A split's groups go out last to first, as later grid values are usually the
 // costlier ones (more features kept, weaker penalty), and starting with the longest tasks keeps the threads'
-// finishing times close. With one thread: split by split. Thread-safe.
+// finishing times close. With one thread: split by split. A search that refits also has one last task of its own (the
+// refit's shared part, refit_start), handed out as if it opened one more split: after the last split opened, once
+// a split has ended, so that it holds its memory in place of a split's and the last splits' short tasks still come
+// after it. Thread-safe.
 class split_scheduler {
  public:
   struct task {
@@ -190,8 +197,10 @@ class split_scheduler {
     friend bool operator==(const task&, const task&) = default;
   };
 
-  split_scheduler(std::size_t n_groups, std::size_t n_splits, std::size_t n_threads)
-      : n_groups_(n_groups), n_threads_(std::max<std::size_t>(1, n_threads)), handed_(n_splits, 0) {}
+  // last_task: the one extra task, {0, n_splits}, after every split's.
+  split_scheduler(std::size_t n_groups, std::size_t n_splits, std::size_t n_threads, bool last_task = false)
+      : n_groups_(n_groups), n_splits_(n_splits), n_threads_(std::max<std::size_t>(1, n_threads)),
+        handed_(n_splits + (last_task ? 1 : 0), 0) {}
 
   // The next task to run, or nothing when every task has been handed out.
   std::optional<task> next() {
@@ -199,14 +208,14 @@ class split_scheduler {
     std::size_t s = opened_;
     if (in_progress_ >= n_threads_ || opened_ == handed_.size()) {
       s = 0;
-      while (s < opened_ && handed_[s] == n_groups_) ++s;  // the oldest split in progress with a task left
+      while (s < opened_ && handed_[s] == tasks_of(s)) ++s;  // the oldest split in progress with a task left
     }
     if (s == handed_.size() || n_groups_ == 0) return std::nullopt;
     if (s == opened_) {
       ++opened_;
       ++in_progress_;
     }
-    return task{n_groups_ - 1 - handed_[s]++, s};
+    return task{tasks_of(s) - 1 - handed_[s]++, s};
   }
 
   // Tells it that a split's last task has ended (after the split's memory went back, so the next split can take it).
@@ -217,14 +226,21 @@ class split_scheduler {
 
   // The task's place in the one-thread order (split by split, each split's groups last to first): the order in
   // which a failure is reported, whatever the number of threads (parallel_drain's task numbers).
-  std::size_t rank(const task& t) const { return t.split * n_groups_ + (n_groups_ - 1 - t.group); }
+  // The last task comes last.
+  std::size_t rank(const task& t) const { return t.split * n_groups_ + (tasks_of(t.split) - 1 - t.group); }
 
   // The task in that place.
-  task at(std::size_t rank) const { return {n_groups_ - 1 - rank % n_groups_, rank / n_groups_}; }
+  task at(std::size_t rank) const {
+    if (rank == n_splits_ * n_groups_) return {0, n_splits_};
+    return {n_groups_ - 1 - rank % n_groups_, rank / n_groups_};
+  }
 
  private:
+  std::size_t tasks_of(std::size_t s) const { return s < n_splits_ ? n_groups_ : 1; }
+
   std::mutex mutex_;
   std::size_t n_groups_;
+  std::size_t n_splits_;
   std::size_t n_threads_;
   std::vector<std::size_t> handed_;  // per split: tasks handed out
   std::size_t opened_ = 0;           // splits opened, in order
@@ -245,6 +261,89 @@ struct task_hooks {
     return !(stop && stop());
   }
 };
+
+// The fitted steps of a pipeline's fitted type, each optional.
+template <class Fitted>
+struct optional_fitted_steps {
+  using type = std::tuple<>;
+};
+
+template <class... FittedSteps>
+struct optional_fitted_steps<fitted_pipeline<FittedSteps...>> {
+  using type = std::tuple<std::optional<FittedSteps>...>;
+};
+
+// refit_start -- the part of a search's refit that every candidate shares, done during the search by a task of its
+// own (split_scheduler's last task), so that with n_jobs > 1 it runs beside the candidates' tasks instead of after
+// them: a pipeline's leading steps whose parameters no candidate changes, fitted on all rows; X through them; and the
+// next step's precomputed part (select_k_best's scores) when no candidate changes that either. Empty when nothing is
+// shared, for a bare stage, or when its task failed (the refit then fits everything, and meets the error itself).
+template <class Spec>
+struct refit_start {
+  std::size_t steps = 0;                    // leading steps fitted
+  typename optional_fitted_steps<typename Spec::fitted>::type fitted;
+  matrix out;                               // X through those steps (when steps > 0)
+  std::shared_ptr<const void> precomputed;  // step `steps`'s precompute on its input, or null
+  double seconds = 0.0;                     // the time the task took
+
+  bool empty() const { return steps == 0 && !precomputed; }
+};
+
+// Fits steps I.. of the best candidate's pipeline from a refit_start: the shared steps are taken as they are, and
+// every other step is fitted by the same calls as pipeline::fit makes, so the model is the same, bit for bit.
+template <std::size_t I, class... Steps>
+auto refit_steps_from(const pipeline<Steps...>& spec, const matrix_view& X, const vector_view& y,
+                      refit_start<pipeline<Steps...>>& start) {
+  using step_type = std::tuple_element_t<I, std::tuple<Steps...>>;
+  using stage_type = typename step_type::stage_type;
+  using result_step = fitted_step<step_type::name, typename stage_type::fitted>;
+  constexpr bool last = I + 1 == sizeof...(Steps);
+  const stage_type& stage = std::get<I>(spec.steps).stage;
+  const auto name = step_type::name.view();
+  if constexpr (!last) {
+    if (I < start.steps) {
+      result_step shared = std::move(*std::get<I>(start.fitted));
+      return std::tuple_cat(std::tuple<result_step>{std::move(shared)},
+                            refit_steps_from<I + 1>(spec, I + 1 == start.steps ? matrix_view(start.out) : X, y, start));
+    }
+  }
+  std::optional<typename stage_type::fitted> fitted;
+  if constexpr (precomputing_stage<stage_type>) {
+    if (I == start.steps && start.precomputed) {
+      using value_type = std::remove_cvref_t<decltype(stage.precompute(X, y))>;
+      const auto& pre = *std::static_pointer_cast<const value_type>(start.precomputed);
+      fitted.emplace(in_step(name, stage_type::kind, [&] { return stage.fit_precomputed(pre, X, y); }));
+    }
+  }
+  if constexpr (last) {
+    if (!fitted) fitted.emplace(in_step(name, stage_type::kind, [&] { return stage.fit(X, y); }));
+    return std::tuple<result_step>{result_step{std::move(*fitted)}};
+  } else {
+    matrix Xt;
+    if (fitted) {
+      Xt = in_step(name, stage_type::kind, [&] { return fitted->transform(X); });
+    } else {
+      auto [f, out] = in_step(name, stage_type::kind, [&] { return mlpipe::fit_transform(stage, X, y); });
+      fitted.emplace(std::move(f));
+      Xt = std::move(out);
+    }
+    return std::tuple_cat(std::tuple<result_step>{result_step{std::move(*fitted)}},
+                          refit_steps_from<I + 1>(spec, Xt, y, start));
+  }
+}
+
+// The best candidate refitted on all rows: spec.fit(X, y), starting from what the search's refit task shared.
+template <class Spec>
+typename Spec::fitted refit_best(const Spec& spec, const matrix_view& X, const vector_view& y,
+                                 refit_start<Spec>& start) {
+  if constexpr (chain_of<Spec>::size > 1) {
+    if (!start.empty()) {
+      if (y.size() != 0) check_target_rows(Spec::kind, X, y);  // as pipeline::fit
+      return typename Spec::fitted(refit_steps_from<0>(spec, start.steps > 0 ? matrix_view(start.out) : X, y, start));
+    }
+  }
+  return spec.fit(X, y);
+}
 
 template <class Spec>
 class search_evaluator {
@@ -268,11 +367,14 @@ class search_evaluator {
       }
     }
     count_readers();
+    plan_refit();
   }
 
   // Runs every (group, split) task on n_jobs threads and fills the results; hooks (optional) may skip tasks, stop
-  // starting them and hear of each finished one.
-  void run(search_results& results, int n_jobs, const task_hooks* hooks = nullptr) {
+  // starting them and hear of each finished one. refit (optional): filled by a last task with the part of the refit
+  // every candidate shares, when there is one and its output fits in max_cache_bytes.
+  void run(search_results& results, int n_jobs, const task_hooks* hooks = nullptr,
+           refit_start<Spec>* refit = nullptr) {
     const std::size_t n_splits = splits_.size();
     const auto& groups = plan_.groups;
     const std::size_t n_threads = std::min(resolve_n_jobs(n_jobs), groups.size() * n_splits);
@@ -283,7 +385,8 @@ class search_evaluator {
       state->tasks_left = groups.size();
       states_.push_back(std::move(state));
     }
-    split_scheduler scheduler(groups.size(), n_splits, n_threads);
+    const bool refit_task = refit != nullptr && shares_refit();
+    split_scheduler scheduler(groups.size(), n_splits, n_threads, refit_task);
     // Tasks are numbered by their place in the one-thread order, so a failure stops the tasks after it in that order
     // and the first failure in it is reported: the same error whatever n_jobs.
     const auto next = [&]() -> std::optional<std::size_t> {
@@ -291,10 +394,14 @@ class search_evaluator {
       if (!t) return std::nullopt;
       return scheduler.rank(*t);
     };
-    parallel_drain(groups.size() * n_splits, n_jobs, next, [&](std::size_t rank) {
+    parallel_drain(groups.size() * n_splits + (refit_task ? 1 : 0), n_jobs, next, [&](std::size_t rank) {
+      const auto [g, s] = scheduler.at(rank);
+      if (s == n_splits) {  // the refit's shared part
+        if (hooks == nullptr || !hooks->stop || !hooks->stop()) fit_refit_start(*refit);
+        return;
+      }
       // the tasks' data-sized matrices reuse each other's memory (on large data)
       const matrix_pool_scope pooled(pool_.enabled() ? &pool_ : matrix_pool_scope::current());
-      const auto [g, s] = scheduler.at(rank);
       const bool run_task = hooks == nullptr || hooks->run(groups[g], s);
       if (run_task) evaluate(groups[g], s, results);
       if (finish_task(s)) scheduler.split_ended();
@@ -513,8 +620,7 @@ class search_evaluator {
   // split ends: scores, small beside the rows).
   template <std::size_t I, class Stage>
   auto precomputed(const Stage& stage, std::size_t c, std::size_t s, const matrix& train) {
-    std::string key = "pre|" + (I > 0 ? plan_.keys[c][I - 1] : std::string()) + "|";
-    for (const auto name : Stage::precompute_params) key += format_value(mlpipe::get_param(stage, name)) + ";";
+    const std::string key = "pre|" + (I > 0 ? plan_.keys[c][I - 1] : std::string()) + "|" + precompute_values(stage);
     using value_type = std::remove_cvref_t<decltype(stage.precompute(train, y_))>;
     std::shared_ptr<slot> entry;
     {
@@ -527,6 +633,86 @@ class search_evaluator {
     std::lock_guard<std::mutex> lock(entry->mutex);
     if (!entry->value) entry->value = std::make_shared<const value_type>(stage.precompute(train, fold_of(s).y_train));
     return std::static_pointer_cast<const value_type>(entry->value);
+  }
+
+  // The values of a precomputing stage's precompute_params, as text.
+  template <class Stage>
+  static std::string precompute_values(const Stage& stage) {
+    std::string values;
+    for (const auto name : Stage::precompute_params) values += format_value(mlpipe::get_param(stage, name)) + ";";
+    return values;
+  }
+
+  // What of the refit every candidate shares (refit_start): the leading steps whose parameters no candidate changes
+  // (never the last), and whether the next step's precompute is the same for all.
+  void plan_refit() {
+    if constexpr (n_steps > 1) {
+      const auto shared = [&](std::size_t i) {
+        return std::all_of(plan_.keys.begin(), plan_.keys.end(),
+                           [&](const std::vector<std::string>& k) { return k[i] == plan_.keys.front()[i]; });
+      };
+      if (plan_.keys.empty()) return;
+      while (refit_steps_ + 1 < n_steps && shared(refit_steps_)) ++refit_steps_;
+      refit_precompute_ = shares_precompute<0>();
+    }
+  }
+
+  template <std::size_t I>
+  bool shares_precompute() const {
+    if constexpr (I < n_steps) {
+      if (I != refit_steps_) return shares_precompute<I + 1>();
+      using stage_type = std::remove_cvref_t<decltype(chain::template stage<I>(specs_.front()))>;
+      if constexpr (precomputing_stage<stage_type>) {
+        const std::string first = precompute_values(chain::template stage<I>(specs_.front()));
+        return std::all_of(specs_.begin(), specs_.end(), [&](const Spec& spec) {
+          return precompute_values(chain::template stage<I>(spec)) == first;
+        });
+      }
+    }
+    return false;
+  }
+
+  // Whether the refit has a shared part worth a task: something shared, and its output within the cache budget.
+  bool shares_refit() const {
+    return (refit_steps_ > 0 || refit_precompute_) &&
+           static_cast<std::size_t>(X_.size()) * sizeof(double) <= max_cache_bytes_;
+  }
+
+  // The refit's shared part on all rows, by the same calls as pipeline::fit; after any error, nothing (the refit
+  // then fits every step, and reports the error if it is met again).
+  void fit_refit_start(refit_start<Spec>& start) const {
+    if constexpr (n_steps > 1) {
+      const auto began = std::chrono::steady_clock::now();
+      try {
+        if (y_.size() != 0) check_target_rows(Spec::kind, X_, y_);
+        fit_shared<0>(start, X_);
+        start.steps = refit_steps_;
+        start.seconds = seconds_since(began);
+      } catch (...) {
+        start = refit_start<Spec>{};
+      }
+    }
+  }
+
+  template <std::size_t I>
+  void fit_shared(refit_start<Spec>& start, const matrix_view& X) const {
+    const auto& stage = chain::template stage<I>(specs_.front());
+    using stage_type = std::remove_cvref_t<decltype(stage)>;
+    if constexpr (I + 1 < n_steps) {
+      if (I < refit_steps_) {
+        using result_step = std::tuple_element_t<I, typename Spec::fitted::steps_type>;
+        auto [f, Xt] = in_step(chain::template name<I>(), stage_type::kind,
+                               [&] { return mlpipe::fit_transform(stage, X, y_); });
+        std::get<I>(start.fitted) = result_step{std::move(f)};
+        fit_shared<I + 1>(start, Xt);
+        if (I + 1 == refit_steps_) start.out = std::move(Xt);
+        return;
+      }
+    }
+    if constexpr (precomputing_stage<stage_type>) {  // here I == refit_steps_
+      using value_type = std::remove_cvref_t<decltype(stage.precompute(X, y_))>;
+      if (refit_precompute_) start.precomputed = std::make_shared<const value_type>(stage.precompute(X, y_));
+    }
   }
 
   // Ends one task of split s; the split's last frees what the split holds and returns true.
@@ -623,6 +809,8 @@ class search_evaluator {
   candidate_plan plan_;
   matrix_pool pool_;  // memory of rows no longer read, for later splits' (bounded by max_cache_bytes; before states_,
                       // whose rows return to it as they are destroyed)
+  std::size_t refit_steps_ = 0;     // leading steps every candidate shares (refit_start)
+  bool refit_precompute_ = false;  // whether the next step's precompute is shared too
   std::vector<std::map<std::string, std::size_t>> readers_;  // per step: its prefix outputs' reader counts
   std::size_t raw_readers_ = 0;
   std::vector<std::unique_ptr<split_state>> states_;

@@ -112,6 +112,7 @@ class fitted_search {
   std::size_t best_index() const { return best_index_; }
   const param_set& best_params() const { return results_.params()[best_index_]; }
   double best_score() const { return results_.mean_test_score()[best_index_]; }
+  // Seconds the refit of the best candidate took (with its shared steps, which a search fits beside its tasks).
   double refit_time() const { return refit_time_; }
   index n_features_in() const { return n_features_in_; }
 
@@ -226,17 +227,19 @@ namespace detail {
 
 // Scores every candidate (specs[c], whose parameters are results.params()[c]) on every split into results: with
 // prefix reuse and warm starts through search_evaluator, or each whole pipeline cold (options.reuse = false). hooks
-// (optional) may skip tasks, stop starting them and hear of each finished one. Every search strategy runs its
-// candidates through here.
+// (optional) may skip tasks, stop starting them and hear of each finished one; refit (optional, with reuse) gets the
+// part of the refit every candidate shares, fitted beside the tasks. Every search strategy runs its candidates
+// through here.
 template <class Spec>
 void evaluate_candidates(const std::vector<Spec>& specs, search_results& results, const matrix_view& X,
                          const vector_view& y, const std::vector<split>& splits, const std::vector<scorer>& scorers,
-                         const search_options& options, const task_hooks* hooks = nullptr) {
+                         const search_options& options, const task_hooks* hooks = nullptr,
+                         refit_start<Spec>* refit = nullptr) {
   const std::size_t n_splits = splits.size();
   if (options.reuse) {
     search_evaluator<Spec> evaluator(specs, results.params(), X, y, splits, scorers, options.return_train_score,
                                      options.warm_start, cache_budget(options.max_cache_bytes, X, options.n_jobs));
-    evaluator.run(results, options.n_jobs, hooks);
+    evaluator.run(results, options.n_jobs, hooks, refit);
     return;
   }
   // Every candidate's whole pipeline on every split, cold: the reference the reuse path is tested against. Each
@@ -271,15 +274,18 @@ typename grid_search<Spec>::fitted grid_search<Spec>::fit(const matrix_view& X, 
   const std::vector<split> splits = detail::splits_or_default(estimator, options.cv, X, y, options.groups);
   search_results results(space.candidates(), detail::scorer_names_of(scorers), splits.size(),
                          options.return_train_score);
-  detail::evaluate_candidates(specs, results, X, y, splits, scorers, options);
+  detail::refit_start<Spec> shared;  // the refit's part every candidate shares, fitted beside the tasks
+  detail::evaluate_candidates(specs, results, X, y, splits, scorers, options, nullptr,
+                              options.refit ? &shared : nullptr);
 
   const std::size_t best = results.best_index();
   std::optional<typename Spec::fitted> model;
   double refit_time = 0.0;
   if (options.refit) {
     const auto start = std::chrono::steady_clock::now();
-    model = specs[best].fit(X, y);
-    refit_time = detail::seconds_since(start);
+    const double shared_seconds = shared.seconds;
+    model = detail::refit_best(specs[best], X, y, shared);
+    refit_time = shared_seconds + detail::seconds_since(start);
   }
   return fitted(std::move(results), best, std::move(model), X.cols(), refit_time);
 }

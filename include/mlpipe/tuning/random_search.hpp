@@ -77,7 +77,9 @@ struct random_search {
                                          "n_iter=" + std::to_string(options.n_iter) + ";" + detail::describe_space(space),
                                          X, y);
     session.set_total(drawn.size() * session.splits().size());
-    return session.template finish<"random_search">(session.run_round(0, std::move(drawn), session.splits()));
+    detail::refit_start<Spec> shared;  // the refit's part every candidate shares, fitted beside the tasks
+    search_results results = session.run_round(0, std::move(drawn), session.splits(), options.refit ? &shared : nullptr);
+    return session.template finish<"random_search">(std::move(results), &shared);
   }
 };
 

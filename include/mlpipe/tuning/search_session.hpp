@@ -142,8 +142,10 @@ class search_session {
   }
 
   // Evaluates one round of candidates on the given splits (the session's, or subsampled ones): tasks the journal
-  // holds are read back, the others run and are journaled as they finish.
-  search_results run_round(std::size_t round, std::vector<param_set> candidates, const std::vector<split>& splits) {
+  // holds are read back, the others run and are journaled as they finish. refit (optional, for a search's only
+  // round): gets the part of the refit every candidate shares, fitted beside the tasks (see finish).
+  search_results run_round(std::size_t round, std::vector<param_set> candidates, const std::vector<split>& splits,
+                           refit_start<Spec>* refit = nullptr) {
     const std::vector<Spec> specs = specs_of(candidates);
     search_results results(std::move(candidates), scorer_names_of(scorers_), splits.size(),
                            options_.return_train_score);
@@ -179,15 +181,15 @@ class search_session {
       }
       done(results, group, splits_done, true);
     };
-    evaluate_candidates(specs, results, X_, y_, splits, scorers_, options_, &hooks);
+    evaluate_candidates(specs, results, X_, y_, splits, scorers_, options_, &hooks, refit);
     if (stop_) results.set_partial(true);
     return results;
   }
 
   // Ends the search: reports a failed progress callback, marks a stopped search's table partial, and refits the best
-  // candidate (results.best_index()) on all rows when asked.
+  // candidate (results.best_index()) on all rows when asked, from shared (what run_round fitted of it), if given.
   template <fixed_string Kind>
-  fitted_search<typename Spec::fitted, Kind> finish(search_results results) {
+  fitted_search<typename Spec::fitted, Kind> finish(search_results results, refit_start<Spec>* shared = nullptr) {
     if (callback_error_) {
       std::string what = "an exception that is not a std::exception";
       try {
@@ -207,8 +209,11 @@ class search_session {
     double refit_time = 0.0;
     if (options_.refit && !std::isnan(results.mean_test_score()[best])) {
       const auto start = std::chrono::steady_clock::now();
-      model = specs_of({results.params()[best]}).front().fit(X_, y_);
-      refit_time = seconds_since(start);
+      refit_start<Spec> none;
+      refit_start<Spec>& from = shared != nullptr ? *shared : none;
+      const double shared_seconds = from.seconds;
+      model = refit_best(specs_of({results.params()[best]}).front(), X_, y_, from);
+      refit_time = shared_seconds + seconds_since(start);
     }
     return fitted_search<typename Spec::fitted, Kind>(std::move(results), best, std::move(model), X_.cols(),
                                                       refit_time);
