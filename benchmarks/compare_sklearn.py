@@ -251,8 +251,8 @@ def scaling_table(args):
             return args.repetitions if n <= 200_000 else 1
 
         # A search under 0.1 s is still warming up on its second run: more runs to its median. At 200,000 rows an
-        # n_jobs = 2 search is too (the first two of a process take 5-12% longer; n_jobs = 1 settles after one), so
-        # two more runs put both medians on settled searches.
+        # n_jobs = 2 process's second search is often still slow too (5-12% in some processes; n_jobs = 1 settles
+        # after one), so two more runs keep both medians on settled searches.
         def mlpipe_reps(n):
             if n <= 20_000:
                 return 3 * args.repetitions
