@@ -531,7 +531,7 @@ TEST_CASE("a search fits the refit's shared steps beside its tasks, and refits t
     CHECK(start.precomputed != nullptr);
     CHECK(start.out == mp::standard_scaler{}.fit(d.X, d.y).transform(d.X));
     const std::size_t best = results.best_index();
-    const auto refitted = mp::detail::refit_best(specs[best], d.X, d.y, start);
+    const auto refitted = mp::detail::refit_best(specs[best], d.X, d.y, &start);
     CHECK(mp::to_json(refitted)["model"] == own_fit(pipe, results.params()[best]));
   }
 

@@ -79,6 +79,13 @@ struct pipeline : detail::path_access<pipeline<Steps...>> {
     return {std::move(f), std::move(out)};
   }
 
+  // Fits steps I.. on X, the output of the steps before I, as fit does (fit is fit_steps<0> after checking y), and
+  // returns their fitted steps: a search's refit continues here from the steps it fitted beforehand.
+  template <std::size_t I>
+  auto fit_steps(const matrix_view& X, const vector_view& y) const {
+    return fit_from<I, false>(X, y, nullptr);
+  }
+
  private:
   static constexpr std::size_t n_steps = sizeof...(Steps);
 

@@ -289,8 +289,9 @@ struct refit_start {
   bool empty() const { return steps == 0 && !precomputed; }
 };
 
-// Fits steps I.. of the best candidate's pipeline from a refit_start: the shared steps are taken as they are, and
-// every other step is fitted by the same calls as pipeline::fit makes, so the model is the same, bit for bit.
+// Fits steps I.. of the best candidate's pipeline from a refit_start: the shared steps are taken as they are, the
+// first other step from the shared precompute when there is one, and the rest by pipeline::fit_steps, so the model
+// is the one spec.fit gives, bit for bit (fit_precomputed is fit's arithmetic, as a search's splits rely on).
 template <std::size_t I, class... Steps>
 auto refit_steps_from(const pipeline<Steps...>& spec, const matrix_view& X, const vector_view& y,
                       refit_start<pipeline<Steps...>>& start) {
@@ -298,48 +299,40 @@ auto refit_steps_from(const pipeline<Steps...>& spec, const matrix_view& X, cons
   using stage_type = typename step_type::stage_type;
   using result_step = fitted_step<step_type::name, typename stage_type::fitted>;
   constexpr bool last = I + 1 == sizeof...(Steps);
-  const stage_type& stage = std::get<I>(spec.steps).stage;
-  const auto name = step_type::name.view();
   if constexpr (!last) {
     if (I < start.steps) {
-      result_step shared = std::move(*std::get<I>(start.fitted));
-      return std::tuple_cat(std::tuple<result_step>{std::move(shared)},
+      return std::tuple_cat(std::tuple<result_step>{std::move(*std::get<I>(start.fitted))},
                             refit_steps_from<I + 1>(spec, I + 1 == start.steps ? matrix_view(start.out) : X, y, start));
     }
   }
-  std::optional<typename stage_type::fitted> fitted;
   if constexpr (precomputing_stage<stage_type>) {
-    if (I == start.steps && start.precomputed) {
+    if (start.precomputed) {  // here I == start.steps
+      const stage_type& stage = std::get<I>(spec.steps).stage;
       using value_type = std::remove_cvref_t<decltype(stage.precompute(X, y))>;
       const auto& pre = *std::static_pointer_cast<const value_type>(start.precomputed);
-      fitted.emplace(in_step(name, stage_type::kind, [&] { return stage.fit_precomputed(pre, X, y); }));
+      const auto name = step_type::name.view();
+      auto fitted = in_step(name, stage_type::kind, [&] { return stage.fit_precomputed(pre, X, y); });
+      if constexpr (last) {
+        return std::tuple<result_step>{result_step{std::move(fitted)}};
+      } else {
+        const matrix Xt = in_step(name, stage_type::kind, [&] { return fitted.transform(X); });
+        return std::tuple_cat(std::tuple<result_step>{result_step{std::move(fitted)}},
+                              spec.template fit_steps<I + 1>(Xt, y));
+      }
     }
   }
-  if constexpr (last) {
-    if (!fitted) fitted.emplace(in_step(name, stage_type::kind, [&] { return stage.fit(X, y); }));
-    return std::tuple<result_step>{result_step{std::move(*fitted)}};
-  } else {
-    matrix Xt;
-    if (fitted) {
-      Xt = in_step(name, stage_type::kind, [&] { return fitted->transform(X); });
-    } else {
-      auto [f, out] = in_step(name, stage_type::kind, [&] { return mlpipe::fit_transform(stage, X, y); });
-      fitted.emplace(std::move(f));
-      Xt = std::move(out);
-    }
-    return std::tuple_cat(std::tuple<result_step>{result_step{std::move(*fitted)}},
-                          refit_steps_from<I + 1>(spec, Xt, y, start));
-  }
+  return spec.template fit_steps<I>(X, y);
 }
 
-// The best candidate refitted on all rows: spec.fit(X, y), starting from what the search's refit task shared.
+// The best candidate refitted on all rows (X and y already checked against each other by the search): spec.fit(X,
+// y), starting from what the search's refit task shared, if anything (start may be null).
 template <class Spec>
 typename Spec::fitted refit_best(const Spec& spec, const matrix_view& X, const vector_view& y,
-                                 refit_start<Spec>& start) {
+                                 refit_start<Spec>* start) {
   if constexpr (chain_of<Spec>::size > 1) {
-    if (!start.empty()) {
-      if (y.size() != 0) check_target_rows(Spec::kind, X, y);  // as pipeline::fit
-      return typename Spec::fitted(refit_steps_from<0>(spec, start.steps > 0 ? matrix_view(start.out) : X, y, start));
+    if (start != nullptr && !start->empty()) {
+      const matrix_view from = start->steps > 0 ? matrix_view(start->out) : X;
+      return typename Spec::fitted(refit_steps_from<0>(spec, from, y, *start));
     }
   }
   return spec.fit(X, y);
@@ -647,11 +640,11 @@ class search_evaluator {
   // (never the last), and whether the next step's precompute is the same for all.
   void plan_refit() {
     if constexpr (n_steps > 1) {
+      if (plan_.keys.empty()) return;
       const auto shared = [&](std::size_t i) {
         return std::all_of(plan_.keys.begin(), plan_.keys.end(),
                            [&](const std::vector<std::string>& k) { return k[i] == plan_.keys.front()[i]; });
       };
-      if (plan_.keys.empty()) return;
       while (refit_steps_ + 1 < n_steps && shared(refit_steps_)) ++refit_steps_;
       refit_precompute_ = shares_precompute<0>();
     }
@@ -684,7 +677,6 @@ class search_evaluator {
     if constexpr (n_steps > 1) {
       const auto began = std::chrono::steady_clock::now();
       try {
-        if (y_.size() != 0) check_target_rows(Spec::kind, X_, y_);
         fit_shared<0>(start, X_);
         start.steps = refit_steps_;
         start.seconds = seconds_since(began);

@@ -284,7 +284,7 @@ typename grid_search<Spec>::fitted grid_search<Spec>::fit(const matrix_view& X, 
   if (options.refit) {
     const auto start = std::chrono::steady_clock::now();
     const double shared_seconds = shared.seconds;
-    model = detail::refit_best(specs[best], X, y, shared);
+    model = detail::refit_best(specs[best], X, y, &shared);
     refit_time = shared_seconds + detail::seconds_since(start);
   }
   return fitted(std::move(results), best, std::move(model), X.cols(), refit_time);

@@ -209,10 +209,8 @@ class search_session {
     double refit_time = 0.0;
     if (options_.refit && !std::isnan(results.mean_test_score()[best])) {
       const auto start = std::chrono::steady_clock::now();
-      refit_start<Spec> none;
-      refit_start<Spec>& from = shared != nullptr ? *shared : none;
-      const double shared_seconds = from.seconds;
-      model = refit_best(specs_of({results.params()[best]}).front(), X_, y_, from);
+      const double shared_seconds = shared != nullptr ? shared->seconds : 0.0;
+      model = refit_best(specs_of({results.params()[best]}).front(), X_, y_, shared);
       refit_time = shared_seconds + seconds_since(start);
     }
     return fitted_search<typename Spec::fitted, Kind>(std::move(results), best, std::move(model), X_.cols(),
